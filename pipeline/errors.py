@@ -1,0 +1,20 @@
+"""Errors a user can cause, reported as one line naming file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PipelineError(Exception):
+    """A failure the user can act on; the CLI prints it without a traceback."""
+
+
+class SourceError(PipelineError):
+    """A problem in a source file, located by line and front-matter field."""
+
+    def __init__(self, path: Path | str, line: int, field: str, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.field = field
+        self.message = message
+        super().__init__(f"{self.path}:{line}: {field}: {message}")

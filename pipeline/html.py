@@ -1,0 +1,84 @@
+"""Article -> XHTML: the one renderer behind the PDF and the EPUB chapters.
+
+The document ``<head>`` carries the metadata (WeasyPrint reads title, authors, description,
+keywords and dates from it into the PDF's document info and XMP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+from lxml import etree
+from markupsafe import Markup
+
+from pipeline import pandoc
+from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
+from pipeline.model import Article, PandocBlock
+
+XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
+# The article title is the one <h1>; source level-1 headings become <h2> sections.
+HEADING_SHIFT = 1
+
+
+@dataclass(frozen=True)
+class BodyHtml:
+    """The body rendered once: the introduction, then each section as a ``<section>`` element."""
+
+    introduction: Markup
+    sections: tuple[Markup, ...]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["long_date"] = long_date
+    environment.filters["join_names"] = join_names
+    return environment
+
+
+def render_body(article: Article) -> BodyHtml:
+    """Render the introduction and sections through pandoc in a single call, then split them."""
+    blocks: list[PandocBlock] = list(article.introduction.blocks)
+    for section in article.sections:
+        blocks.append({"t": "Header", "c": [1, [section.id, [], []], _title_inlines(section.title)]})
+        blocks.extend(section.blocks)
+    fragment = pandoc.ast_to(blocks, "html5", ["--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}"])
+    wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode())
+    introduction: list[str] = []
+    sections: list[str] = []
+    for child in wrapper:
+        markup = etree.tostring(child, encoding="unicode", with_tail=False)
+        is_section = etree.QName(child).localname == "section" and child.get("id") in {s.id for s in article.sections}
+        (sections if is_section else introduction).append(_strip_namespace_declaration(markup))
+    if len(sections) != len(article.sections):
+        raise AssertionError(f"pandoc returned {len(sections)} sections for {len(article.sections)}")
+    return BodyHtml(introduction=Markup("\n".join(introduction)), sections=tuple(Markup(s) for s in sections))
+
+
+def _title_inlines(title: str | None) -> list[dict[str, object]]:
+    return [{"t": "Str", "c": title or ""}]
+
+
+def _strip_namespace_declaration(markup: str) -> str:
+    # The template declares the XHTML namespace once on <html>.
+    return markup.replace(f' xmlns="{XHTML_NAMESPACE}"', "", 1)
+
+
+def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
+    """Render one XHTML document of the article from a template in ``pipeline/templates``."""
+    return _environment().get_template(template).render(
+        article=article,
+        body=body,
+        citation=suggested_citation(article),
+        citation_label=SUGGESTED_CITATION_LABEL,
+        **context,
+    )

@@ -1,0 +1,103 @@
+"""The typed document model: one commentary, its people, sections and back matter.
+
+Pure data, no I/O. Field names follow CSL-JSON where one exists (``container-title`` becomes
+``container_title``), so a citation export falls out of the model.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# One block of pandoc's JSON AST (``{"t": "Para", "c": [...]}``); pandoc owns that schema.
+PandocBlock = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    institution: str
+    country: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    given: str
+    family: str
+    role: str | None = None
+    affiliations: tuple[Affiliation, ...] = ()
+    bio: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The name as printed in a byline: given name first."""
+        return f"{self.given} {self.family}"
+
+    @property
+    def file_as(self) -> str:
+        """The name as sorted in a catalogue: family name first."""
+        return f"{self.family}, {self.given}"
+
+
+@dataclass(frozen=True)
+class License:
+    text: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    type: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled section of the body; the untitled introduction has ``title=None``."""
+
+    id: str
+    title: str | None
+    blocks: tuple[PandocBlock, ...]
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    source_path: Path
+    title: str
+    article_type: str
+    language: str
+    issued: datetime.date
+    container_title: str
+    URL: str
+    author: tuple[Person, ...]
+    introduction: Section
+    sections: tuple[Section, ...]
+    genre: str | None = None
+    publisher: str | None = None
+    ISSN: str | None = None
+    DOI: str | None = None
+    editor: tuple[Person, ...] = ()
+    abstract: str | None = None
+    keywords: tuple[str, ...] = ()
+    license: License | None = None
+    image_credit: str | None = None
+    notes: tuple[Note, ...] = field(default=())
+
+    @property
+    def identifier(self) -> str:
+        """A stable identifier: the DOI when there is one, else the URL."""
+        return f"https://doi.org/{self.DOI}" if self.DOI else self.URL
+
+    @property
+    def all_sections(self) -> tuple[Section, ...]:
+        """The introduction (when it has text) followed by the titled sections."""
+        intro = (self.introduction,) if self.introduction.blocks else ()
+        return intro + self.sections
+
+    @property
+    def bios(self) -> tuple[str, ...]:
+        return tuple(person.bio for person in self.author if person.bio)

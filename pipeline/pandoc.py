@@ -1,0 +1,91 @@
+"""The one door to pandoc: a pinned version, Markdown in, JSON AST out, and AST to other formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import pypandoc
+
+from pipeline.errors import PipelineError
+from pipeline.model import PandocBlock
+
+# pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
+PANDOC_VERSION = "3.9"
+# Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
+MARKDOWN_READER = "markdown-smart"
+
+
+@cache
+def pandoc_version() -> str:
+    return pypandoc.get_pandoc_version()
+
+
+def check_pandoc() -> None:
+    """Stop before building anything when the pandoc on this machine is not the pinned one."""
+    found = pandoc_version()
+    if found != PANDOC_VERSION:
+        raise PipelineError(
+            f"pandoc {PANDOC_VERSION} is required, found {found} at {pypandoc.get_pandoc_path()}; "
+            "install the pinned pypandoc-binary (pip install -e .)"
+        )
+
+
+def markdown_to_ast(markdown: str) -> dict[str, Any]:
+    """Parse pandoc Markdown once into pandoc's JSON AST."""
+    return json.loads(pypandoc.convert_text(markdown, "json", format=MARKDOWN_READER))
+
+
+@cache
+def api_version() -> list[int]:
+    """The JSON AST version this pandoc reads and writes."""
+    return markdown_to_ast("")["pandoc-api-version"]
+
+
+def ast_to(blocks: Iterable[PandocBlock], to: str, extra_args: Iterable[str] = ()) -> str:
+    """Render AST blocks as a fragment of another format (``html5``, ``jats_archiving``...)."""
+    document = {"pandoc-api-version": api_version(), "meta": {}, "blocks": list(blocks)}
+    return pypandoc.convert_text(json.dumps(document), to, format="json", extra_args=list(extra_args))
+
+
+def stringify(inlines: Iterable[dict[str, Any]]) -> str:
+    """The plain text of pandoc inlines, as a reader sees it (footnotes and markup left out)."""
+    parts: list[str] = []
+    for inline in inlines:
+        kind, content = inline["t"], inline.get("c")
+        if kind == "Str":
+            parts.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind in ("Emph", "Underline", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+            parts.append(stringify(content))
+        elif kind == "Quoted":
+            quotes = "“”" if content[0]["t"] == "DoubleQuote" else "‘’"
+            parts.append(quotes[0] + stringify(content[1]) + quotes[1])
+        elif kind in ("Cite", "Span"):
+            parts.append(stringify(content[1]))
+        elif kind in ("Link", "Image"):
+            parts.append(stringify(content[1]))
+        elif kind in ("Code", "Math"):
+            parts.append(content[1])
+    return "".join(parts)
+
+
+def paragraphs(blocks: Iterable[PandocBlock]) -> list[str]:
+    """The text of every paragraph in ``blocks``, including those nested in lists and quotes."""
+    found: list[str] = []
+    for block in blocks:
+        kind, content = block["t"], block.get("c")
+        if kind in ("Para", "Plain"):
+            found.append(stringify(content))
+        elif kind in ("BlockQuote", "Div"):
+            found.extend(paragraphs(content if kind == "BlockQuote" else content[1]))
+        elif kind == "BulletList":
+            for item in content:
+                found.extend(paragraphs(item))
+        elif kind == "OrderedList":
+            for item in content[1]:
+                found.extend(paragraphs(item))
+    return found
