@@ -12,8 +12,18 @@ SUGGESTED_CITATION_LABEL = "Suggested citation"
 def long_date(day: datetime.date) -> str:
     """A date as readers see it: ``March 22, 2022`` (independent of the machine's locale)."""
     months = (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     )
     return f"{months[day.month - 1]} {day.day}, {day.year}"
 
@@ -26,4 +36,5 @@ def join_names(people: tuple[Person, ...]) -> str:
 
 def suggested_citation(article: Article) -> str:
     """JURIST house style: Authors, Title, Journal, Month D, YYYY, link."""
-    return f"{join_names(article.author)}, {article.title}, {article.container_title}, {long_date(article.issued)}, {article.identifier}."
+    parts = (join_names(article.author), article.title, article.container_title, long_date(article.issued))
+    return f"{', '.join(parts)}, {article.identifier}."

@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def shown(path: Path) -> str:
+    """A path relative to the working directory when it lies below it: short, and no local prefix."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 class PipelineError(Exception):
     """A failure the user can act on; the CLI prints it without a traceback."""
 
@@ -17,4 +25,4 @@ class SourceError(PipelineError):
         self.line = line
         self.field = field
         self.message = message
-        super().__init__(f"{self.path}:{line}: {field}: {message}")
+        super().__init__(f"{shown(self.path)}:{line}: {field}: {message}")

@@ -51,7 +51,9 @@ def render_body(article: Article) -> BodyHtml:
     for section in article.sections:
         blocks.append({"t": "Header", "c": [1, [section.id, [], []], _title_inlines(section.title)]})
         blocks.extend(section.blocks)
-    fragment = pandoc.ast_to(blocks, "html5", ["--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}"])
+    fragment = pandoc.ast_to(
+        blocks, "html5", ["--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}"]
+    )
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode())
     introduction: list[str] = []
     sections: list[str] = []
@@ -75,10 +77,14 @@ def _strip_namespace_declaration(markup: str) -> str:
 
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
-    return _environment().get_template(template).render(
-        article=article,
-        body=body,
-        citation=suggested_citation(article),
-        citation_label=SUGGESTED_CITATION_LABEL,
-        **context,
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            article=article,
+            body=body,
+            citation=suggested_citation(article),
+            citation_label=SUGGESTED_CITATION_LABEL,
+            **context,
+        )
     )

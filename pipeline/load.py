@@ -137,7 +137,9 @@ def _validate(path: Path, data: dict[str, Any], root: yaml.Node) -> None:
     schema = front_matter_schema()
     _reject_unknown_keys(path, data, root, schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda error: _node_at(root, list(error.absolute_path)).start_mark.line)
+    errors = sorted(
+        validator.iter_errors(data), key=lambda error: _node_at(root, list(error.absolute_path)).start_mark.line
+    )
     if not errors:
         return
     error = errors[0]
@@ -164,7 +166,8 @@ def _explain(error: jsonschema.ValidationError) -> str:
     """A short, editor-facing sentence for a schema violation."""
     value = error.instance
     if error.validator == "type":
-        return f"must be {'a list' if error.validator_value == 'array' else 'a ' + str(error.validator_value)}, got {value!r}"
+        expected = "a list" if error.validator_value == "array" else f"a {error.validator_value}"
+        return f"must be {expected}, got {value!r}"
     if error.validator == "format" and error.validator_value == "date":
         return f"{value!r} is not a real date (expected YYYY-MM-DD)"
     if error.validator == "pattern":
@@ -245,10 +248,16 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
         if title in seen:
             raise SourceError(path, line, "body", f"section title {title!r} repeats the section at line {seen[title]}")
         seen[title] = line
-        sections.append(Section(id=header["c"][1][0], title=title, blocks=tuple(blocks), paragraphs=tuple(pandoc.paragraphs(blocks))))
+        sections.append(
+            Section(
+                id=header["c"][1][0], title=title, blocks=tuple(blocks), paragraphs=tuple(pandoc.paragraphs(blocks))
+            )
+        )
     if not introduction and not any(section.paragraphs for section in sections):
         raise SourceError(path, body_line, "body", "has no paragraphs")
-    intro = Section(id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction)))
+    intro = Section(
+        id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
+    )
     return intro, tuple(sections)
 
 
@@ -257,4 +266,3 @@ def _heading_line(body: str, title: str, body_line: int) -> int:
         if text.startswith("# ") and text[2:].strip() == title:
             return body_line + number
     return body_line
-

@@ -64,9 +64,7 @@ def stringify(inlines: Iterable[dict[str, Any]]) -> str:
         elif kind == "Quoted":
             quotes = "“”" if content[0]["t"] == "DoubleQuote" else "‘’"
             parts.append(quotes[0] + stringify(content[1]) + quotes[1])
-        elif kind in ("Cite", "Span"):
-            parts.append(stringify(content[1]))
-        elif kind in ("Link", "Image"):
+        elif kind in ("Cite", "Span", "Link", "Image"):
             parts.append(stringify(content[1]))
         elif kind in ("Code", "Math"):
             parts.append(content[1])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.errors import shown
 from pipeline.model import Article
+
+__all__ = ["DIST", "PROJECT_ROOT", "SOURCE", "STYLES", "artifact_path", "shown", "source_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"

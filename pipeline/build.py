@@ -1,0 +1,66 @@
+"""Build every source (or one) into dist/: load each once, then run each format's writer atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.atomic import atomic_path
+from pipeline.errors import PipelineError
+from pipeline.load import discover, load_article
+from pipeline.pandoc import check_pandoc
+from pipeline.writers import WRITERS, writer
+
+FORMATS: tuple[str, ...] = tuple(WRITERS)
+
+
+@dataclass
+class BuildReport:
+    built: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def build(
+    formats: Iterable[str] = FORMATS,
+    slug: str | None = None,
+    source_root: Path = paths.SOURCE,
+    dist: Path = paths.DIST,
+    keep_going: bool = True,
+    echo: Callable[[str], None] = print,
+) -> BuildReport:
+    """Build ``formats`` for every source under ``source_root``; a failing source does not stop the rest
+    unless ``keep_going`` is false. Failures are collected as one-line messages."""
+    check_pandoc()
+    formats = tuple(formats)
+    unknown = [name for name in formats if name not in WRITERS]
+    if unknown:
+        raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
+    report = BuildReport()
+    sources = discover(source_root, slug)
+    if not sources:
+        raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
+    for number, source in enumerate(sources, start=1):
+        echo(f"[{number}/{len(sources)}] {paths.shown(source)}")
+        try:
+            article = load_article(source)
+            for format_name in formats:
+                module = writer(format_name)
+                target = paths.artifact_path(dist, article, module.SUFFIX)
+                started = time.perf_counter()
+                with atomic_path(target) as temporary:
+                    module.write(article, temporary)
+                report.built.append(target)
+                echo(f"  {format_name:<5} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
+        except PipelineError as error:
+            report.failures.append(str(error))
+            echo(f"  error: {error}")
+            if not keep_going:
+                break
+    return report

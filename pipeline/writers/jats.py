@@ -1,0 +1,308 @@
+"""Article -> JATS XML (Journal Archiving and Interchange tag set 1.2), the form archives ingest.
+
+Front and back matter are built element by element from the model; each builder returns ``None``
+when its data is absent, so the file never holds an empty element. The body is rendered by pandoc's
+``jats_archiving`` writer in one call and grafted in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pycountry
+from lxml import etree
+
+from pipeline import pandoc
+from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
+from pipeline.errors import PipelineError
+from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
+
+SUFFIX = ".xml"
+
+DTD_VERSION = "1.2"
+DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
+DTD_SYSTEM_ID = "JATS-archivearticle1-mathml3.dtd"
+DOCTYPE = f'<!DOCTYPE article PUBLIC "{DTD_PUBLIC_ID}" "{DTD_SYSTEM_ID}">'
+
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ALI_NS = "http://www.niso.org/schemas/ali/1.0/"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+# Candidates for the root; cleanup_namespaces drops the ones the article does not use.
+NAMESPACES = {"xlink": XLINK_NS, "ali": ALI_NS, "mml": MATHML_NS}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XLINK_HREF = f"{{{XLINK_NS}}}href"
+
+IMAGE_CREDIT_LABEL = "Image credit"
+PANDOC_JATS = "jats_archiving"
+# Standalone so that pandoc also emits the <fn-group> its footnote <xref>s point to; no wrapping
+# so a paragraph's text is not broken by pandoc's line length.
+PANDOC_ARGS = ("--standalone", "--wrap=none")
+# Elements whose content model admits no text: pandoc's indentation inside them is insignificant,
+# and stripping it lets lxml indent the grafted body like the rest of the file.
+# fmt: off
+ELEMENT_ONLY = frozenset({
+    "body", "back", "sec", "fn-group", "fn", "list", "list-item", "def-list", "def-item", "def",
+    "disp-quote", "boxed-text", "fig", "table-wrap", "table", "thead", "tbody", "tfoot", "tr",
+    "colgroup", "alternatives", "ref-list", "ref",
+})
+# fmt: on
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def write(article: Article, path: Path) -> None:
+    """Write the article as a JATS 1.2 Archiving XML file at ``path``."""
+    document = build(article)
+    path.write_bytes(
+        etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
+    )
+
+
+def build(article: Article) -> etree._Element:
+    """The <article> element, with namespaces declared once on it and only when used."""
+    root = etree.Element("article", nsmap=NAMESPACES)
+    root.set("article-type", article.article_type)
+    root.set("dtd-version", DTD_VERSION)
+    root.set(XML_LANG, article.language)
+    body, footnotes = _body_and_footnotes(article)
+    _append(root, _front(article), body, _back(article, footnotes))
+    etree.cleanup_namespaces(root, top_nsmap=NAMESPACES)
+    return root
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _element(tag: str, text: str | None = None, **attributes: str) -> etree._Element:
+    element = etree.Element(tag)
+    for name, value in attributes.items():
+        element.set(name.replace("_", "-"), value)
+    element.text = text
+    return element
+
+
+def _append(parent: etree._Element, *children: etree._Element | None) -> etree._Element:
+    """Append the children that exist; a builder returns None when it has nothing to say."""
+    parent.extend(child for child in children if child is not None)
+    return parent
+
+
+def _container(tag: str, children: Iterable[etree._Element | None], **attributes: str) -> etree._Element | None:
+    """An element holding ``children``, or None when none of them exist (no empty wrappers)."""
+    present = [child for child in children if child is not None]
+    return _append(_element(tag, **attributes), *present) if present else None
+
+
+def _paragraphs(text: str | None) -> list[etree._Element]:
+    """One <p> per blank-line-separated paragraph of a plain-text field."""
+    if not text:
+        return []
+    return [_element("p", part.strip()) for part in PARAGRAPH_BREAK.split(text) if part.strip()]
+
+
+def _country_code(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 code for a country name; None when pycountry cannot resolve it."""
+    try:
+        return pycountry.countries.lookup(name).alpha_2
+    except LookupError:
+        return None
+
+
+# --- front -----------------------------------------------------------------------------------
+
+
+def _front(article: Article) -> etree._Element:
+    return _append(etree.Element("front"), _journal_meta(article), _article_meta(article))
+
+
+def _journal_meta(article: Article) -> etree._Element:
+    return _append(
+        etree.Element("journal-meta"),
+        _append(etree.Element("journal-title-group"), _element("journal-title", article.container_title)),
+        _issn(article.ISSN),
+        _publisher(article.publisher),
+    )
+
+
+def _issn(issn: str | None) -> etree._Element | None:
+    return _element("issn", issn, publication_format="electronic") if issn else None
+
+
+def _publisher(name: str | None) -> etree._Element | None:
+    return _append(etree.Element("publisher"), _element("publisher-name", name)) if name else None
+
+
+def _article_meta(article: Article) -> etree._Element:
+    # Children in the order of the DTD's %article-meta-model; (JATS-archivecustom-models1.ent).
+    return _append(
+        etree.Element("article-meta"),
+        _doi(article.DOI),
+        _article_categories(article.genre),
+        _append(etree.Element("title-group"), _element("article-title", article.title)),
+        _contrib_group(article.author, "author"),
+        _contrib_group(article.editor, "editor"),
+        _pub_date(article),
+        _permissions(article.license),
+        _element("self-uri", article.URL, **{XLINK_HREF: article.URL}),
+        _abstract(article.abstract),
+        _keywords(article.keywords),
+    )
+
+
+def _doi(doi: str | None) -> etree._Element | None:
+    return _element("article-id", doi, pub_id_type="doi") if doi else None
+
+
+def _article_categories(genre: str | None) -> etree._Element | None:
+    if not genre:
+        return None
+    heading = _append(_element("subj-group", subj_group_type="heading"), _element("subject", genre))
+    return _append(etree.Element("article-categories"), heading)
+
+
+def _contrib_group(people: tuple[Person, ...], contrib_type: str) -> etree._Element | None:
+    return _container("contrib-group", (_contrib(person, contrib_type) for person in people))
+
+
+def _contrib(person: Person, contrib_type: str) -> etree._Element:
+    return _append(
+        _element("contrib", contrib_type=contrib_type),
+        _name(person),
+        _element("role", person.role) if person.role else None,
+        *(_aff(affiliation) for affiliation in person.affiliations),
+        _container("bio", _paragraphs(person.bio)),
+    )
+
+
+def _name(person: Person) -> etree._Element:
+    return _append(
+        _element("name", name_style="western"),
+        _element("surname", person.family),
+        _element("given-names", person.given) if person.given else None,
+    )
+
+
+def _aff(affiliation: Affiliation) -> etree._Element:
+    """An affiliation nested in its contrib (no id/xref bookkeeping, no empty <xref>)."""
+    parts = [
+        _element("institution", affiliation.department, content_type="dept") if affiliation.department else None,
+        _element("institution", affiliation.institution),
+        _country(affiliation.country),
+    ]
+    aff = _append(etree.Element("aff"), *parts)
+    # aff is mixed content: separators make it read as one line in any renderer.
+    for element in aff[:-1]:
+        element.tail = ", "
+    return aff
+
+
+def _country(name: str | None) -> etree._Element | None:
+    if not name:
+        return None
+    code = _country_code(name)
+    return _element("country", name, country=code) if code else _element("country", name)
+
+
+def _pub_date(article: Article) -> etree._Element:
+    issued = article.issued
+    return _append(
+        _element("pub-date", publication_format="electronic", date_type="pub", iso_8601_date=issued.isoformat()),
+        _element("day", f"{issued.day:02d}"),
+        _element("month", f"{issued.month:02d}"),
+        _element("year", str(issued.year)),
+    )
+
+
+def _permissions(terms_of_use: License | None) -> etree._Element | None:
+    if terms_of_use is None or not (terms_of_use.url or terms_of_use.text):
+        return None
+    attributes = {XLINK_HREF: terms_of_use.url} if terms_of_use.url else {}
+    license_element = _append(
+        _element("license", **attributes),
+        _element(f"{{{ALI_NS}}}license_ref", terms_of_use.url) if terms_of_use.url else None,
+        _element("license-p", terms_of_use.text) if terms_of_use.text else None,
+    )
+    return _append(etree.Element("permissions"), license_element)
+
+
+def _abstract(abstract: str | None) -> etree._Element | None:
+    return _container("abstract", _paragraphs(abstract))
+
+
+def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
+    return _container("kwd-group", (_element("kwd", keyword) for keyword in keywords), kwd_group_type="author")
+
+
+# --- body ------------------------------------------------------------------------------------
+
+
+def _body_blocks(article: Article) -> list[PandocBlock]:
+    """Introduction blocks, then a level-1 header (with the section's id) before each section's blocks."""
+    blocks = list(article.introduction.blocks)
+    for section in article.sections:
+        blocks.append(_header(section))
+        blocks.extend(section.blocks)
+    return blocks
+
+
+def _header(section: Section) -> PandocBlock:
+    return {"t": "Header", "c": [1, [section.id, [], []], [{"t": "Str", "c": section.title or ""}]]}
+
+
+def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._Element]]:
+    """The <body> pandoc renders, and the back-matter children (footnotes) its xrefs point to."""
+    rendered = pandoc.ast_to(_body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS)
+    # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    standalone = etree.fromstring(rendered.encode("utf-8"), parser)
+    body = standalone.find("body")
+    if body is None:
+        raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body>")
+    _strip_insignificant_whitespace(body)
+    section_ids = [section.get("id") for section in body.findall("sec")]
+    expected_ids = [section.id for section in article.sections]
+    if section_ids != expected_ids:
+        raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
+    pandoc_back = standalone.find("back")
+    footnotes = list(pandoc_back) if pandoc_back is not None else []
+    for element in footnotes:
+        _strip_insignificant_whitespace(element)
+    return body, footnotes
+
+
+def _strip_insignificant_whitespace(element: etree._Element) -> None:
+    for node in element.iter():
+        if node.tag in ELEMENT_ONLY:
+            if node.text is not None and not node.text.strip():
+                node.text = None
+            for child in node:
+                if child.tail is not None and not child.tail.strip():
+                    child.tail = None
+    if element.tail is not None and not element.tail.strip():
+        element.tail = None
+
+
+# --- back ------------------------------------------------------------------------------------
+
+
+def _back(article: Article, footnotes: list[etree._Element]) -> etree._Element:
+    # Bios live in their <contrib>; back always holds at least the suggested citation.
+    return _append(
+        etree.Element("back"),
+        *footnotes,
+        *(_note(note) for note in article.notes),
+        _titled_notes("image-credit", IMAGE_CREDIT_LABEL, article.image_credit),
+        _titled_notes("suggested-citation", SUGGESTED_CITATION_LABEL, suggested_citation(article)),
+    )
+
+
+def _note(note: Note) -> etree._Element | None:
+    return _container("notes", _paragraphs(note.text), notes_type=note.type)
+
+
+def _titled_notes(notes_type: str, title: str, text: str | None) -> etree._Element | None:
+    paragraphs = _paragraphs(text)
+    if not paragraphs:
+        return None
+    return _append(_element("notes", notes_type=notes_type), _element("title", title), *paragraphs)

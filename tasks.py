@@ -1,0 +1,96 @@
+"""Invoke tasks: thin wrappers that parse arguments and call ``pipeline``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Collection, Context, Exit, task
+
+from pipeline import paths
+from pipeline.build import FORMATS, build
+from pipeline.errors import PipelineError
+from pipeline.schemas_download import download_jats_schema
+from pipeline.validate import validate_dist
+
+BUILD_HELP = {
+    "source": "build only this commentary (its slug, the folder name under the sources folder)",
+    "sources": "folder holding one <slug>/article.md per commentary (default: source/)",
+    "dist": "output folder (default: dist/)",
+}
+
+
+def _build(formats: tuple[str, ...], source: str | None, sources: str | None, dist: str | None) -> None:
+    try:
+        report = build(
+            formats,
+            slug=source,
+            source_root=Path(sources) if sources else paths.SOURCE,
+            dist=Path(dist) if dist else paths.DIST,
+        )
+    except PipelineError as error:
+        raise Exit(f"error: {error}", code=2) from None
+    if not report.ok:
+        raise Exit(f"{len(report.failures)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
+    print(f"built {len(report.built)} artifact(s)")
+
+
+@task(help=BUILD_HELP)
+def build_pdf(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
+    """Build the PDF of every commentary (or one)."""
+    _build(("pdf",), source, sources, dist)
+
+
+@task(help=BUILD_HELP)
+def build_epub(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
+    """Build the EPUB 3 of every commentary (or one)."""
+    _build(("epub",), source, sources, dist)
+
+
+@task(help=BUILD_HELP)
+def build_jats(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
+    """Build the JATS XML of every commentary (or one)."""
+    _build(("jats",), source, sources, dist)
+
+
+@task(help=BUILD_HELP)
+def build_all(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
+    """Build PDF, EPUB and JATS of every commentary (or one); failing sources do not stop the others."""
+    _build(FORMATS, source, sources, dist)
+
+
+@task(help={"dist": "folder of built artifacts (default: dist/)"})
+def validate(c: Context, dist: str | None = None) -> None:
+    """Run EPUBCheck, the JATS DTD and the PDF checks on every artifact in dist/."""
+    checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+    for problem in problems:
+        print(problem)
+    if not checked:
+        raise Exit("nothing to validate: run `invoke build-all` first", code=2)
+    if problems:
+        raise Exit(f"{len(problems)} problem(s) in {len(checked)} artifact(s)", code=1)
+    print(f"{len(checked)} artifact(s) valid")
+
+
+@task(help={"args": "extra arguments for pytest, e.g. '-k jats -x'"})
+def test(c: Context, args: str = "") -> None:
+    """Run the test suite."""
+    c.run(f"python -m pytest {args}", pty=False)
+
+
+@task
+def clean(c: Context) -> None:
+    """Remove dist/."""
+    c.run(f"rm -rf {paths.DIST}")
+
+
+@task(help={"target": "folder to unpack into (default: .cache/schemas/jats-archiving-1.2)"})
+def fetch_jats_schema(c: Context, target: str | None = None) -> None:
+    """Download the official JATS Archiving 1.2 DTD package from NLM (the only task that uses the network)."""
+    try:
+        folder = download_jats_schema(Path(target) if target else None)
+    except PipelineError as error:
+        raise Exit(f"error: {error}", code=2) from None
+    print(f"JATS DTD in {folder}; tests and `invoke validate` find it there (or set JATS_SCHEMA_DIR)")
+
+
+ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_jats_schema)

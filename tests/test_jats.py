@@ -1,0 +1,267 @@
+"""The JATS writer, checked by reading its file back with lxml and pandoc, against the model.
+
+Expected values come from the loaded Article, never from the writer, so a wrong mapping cannot
+agree with itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+import pypandoc
+import pytest
+from lxml import etree
+
+from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
+from pipeline.load import load_article
+from pipeline.model import Article, Person
+from pipeline.pandoc import stringify
+from pipeline.writers import jats
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SOURCES = {
+    "kazakhstan": REPO_ROOT / "source/kazakhstan-russia-ukraine/article.md",
+    "two-authors": REPO_ROOT / "tests/fixtures/sources/two-authors-open-access/article.md",
+}
+DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
+PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
+XLINK = "http://www.w3.org/1999/xlink"
+ALI = "http://www.niso.org/schemas/ali/1.0/"
+MATHML = "http://www.w3.org/1998/Math/MathML"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+HREF = f"{{{XLINK}}}href"
+
+
+@dataclass(frozen=True)
+class Built:
+    article: Article
+    path: Path
+    tree: etree._ElementTree
+
+    @property
+    def root(self) -> etree._Element:
+        return self.tree.getroot()
+
+    @property
+    def meta(self) -> etree._Element:
+        return self.root.find("front/article-meta")
+
+
+@pytest.fixture(scope="module", params=sorted(SOURCES), ids=sorted(SOURCES))
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    article = load_article(SOURCES[request.param])
+    path = tmp_path_factory.mktemp(request.param) / f"{article.slug}{jats.SUFFIX}"
+    jats.write(article, path)
+    # Read back as an archive would, but without fetching or expanding anything.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return Built(article, path, etree.parse(str(path), parser))
+
+
+def text_of(element: etree._Element | None) -> str:
+    """Whitespace-normalised text of an element and its descendants."""
+    assert element is not None
+    return " ".join("".join(element.itertext()).split())
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_valid_against_the_official_dtd(built: Built, jats_schema_dir: Path) -> None:
+    driver = jats_schema_dir / DTD_DRIVER
+    assert driver.is_file(), f"JATS 1.2 Archiving DTD not found at {driver}: set JATS_SCHEMA_DIR"
+    dtd = etree.DTD(str(driver))
+    assert dtd.validate(built.tree), dtd.error_log.filter_from_errors()
+
+
+def test_doctype_version_type_and_language(built: Built) -> None:
+    assert built.tree.docinfo.public_id == PUBLIC_ID
+    assert built.tree.docinfo.system_url == DTD_DRIVER
+    assert built.tree.docinfo.encoding.upper() == "UTF-8"
+    assert built.root.tag == "article"
+    assert built.root.get("dtd-version") == "1.2"
+    assert built.root.get("article-type") == built.article.article_type
+    assert built.root.get(XML_LANG) == built.article.language
+
+
+def test_namespaces_declared_only_when_used(built: Built) -> None:
+    declared = built.root.nsmap
+    assert declared.get("xlink") == XLINK
+    assert ("ali" in declared) == bool(built.article.license and built.article.license.url)
+    assert "mml" not in declared  # neither source has math
+    # Declared once, on the root, not repeated on descendants.
+    assert all(element.nsmap == declared for element in built.root.iter(tag=etree.Element))
+
+
+def test_journal_meta(built: Built) -> None:
+    journal = built.root.find("front/journal-meta")
+    assert journal.findtext("journal-title-group/journal-title") == built.article.container_title
+    assert journal.findtext("publisher/publisher-name") == built.article.publisher
+    issns = journal.findall("issn")
+    if built.article.ISSN:
+        assert [(issn.text, issn.get("publication-format")) for issn in issns] == [(built.article.ISSN, "electronic")]
+    else:
+        assert issns == []
+
+
+def test_doi_and_subject(built: Built) -> None:
+    ids = [(element.get("pub-id-type"), element.text) for element in built.meta.findall("article-id")]
+    assert ids == ([("doi", built.article.DOI)] if built.article.DOI else [])
+    subjects = built.meta.findall("article-categories/subj-group[@subj-group-type='heading']/subject")
+    assert [subject.text for subject in subjects] == ([built.article.genre] if built.article.genre else [])
+
+
+def test_title(built: Built) -> None:
+    assert built.meta.findtext("title-group/article-title") == built.article.title
+
+
+def assert_contrib(contrib: etree._Element, person: Person) -> None:
+    name = contrib.find("name")
+    assert name.get("name-style") == "western"
+    assert name.findtext("surname") == person.family
+    assert name.findtext("given-names") == person.given
+    assert contrib.findtext("role") == person.role
+    # An affiliation sits in its contrib, or in article-meta linked by an aff xref.
+    affs = contrib.findall("aff") or [
+        contrib.getroottree().getroot().find(f".//aff[@id='{xref.get('rid')}']")
+        for xref in contrib.findall("xref[@ref-type='aff']")
+    ]
+    assert len(affs) == len(person.affiliations)
+    for aff, affiliation in zip(affs, person.affiliations, strict=True):
+        departments = [element.text for element in aff.findall("institution[@content-type='dept']")]
+        assert departments == ([affiliation.department] if affiliation.department else [])
+        assert [element.text for element in aff.findall("institution") if element.get("content-type") is None] == [
+            affiliation.institution
+        ]
+        country = aff.find("country")
+        if affiliation.country:
+            assert country.text == affiliation.country
+            assert country.get("country") == pycountry.countries.lookup(affiliation.country).alpha_2
+        else:
+            assert country is None
+    bio = contrib.find("bio")
+    if person.bio:
+        assert text_of(bio) == normalised(person.bio)
+    else:
+        assert bio is None
+
+
+def test_authors(built: Built) -> None:
+    authors = built.meta.findall("contrib-group/contrib[@contrib-type='author']")
+    assert len(authors) == len(built.article.author)
+    for contrib, person in zip(authors, built.article.author, strict=True):
+        assert_contrib(contrib, person)
+
+
+def test_editors(built: Built) -> None:
+    editors = built.meta.findall("contrib-group/contrib[@contrib-type='editor']")
+    assert len(editors) == len(built.article.editor)
+    for contrib, person in zip(editors, built.article.editor, strict=True):
+        assert_contrib(contrib, person)
+
+
+def test_kazakhstan_resolves_to_its_iso_code(built: Built) -> None:
+    for country in built.root.iter("country"):
+        if country.text == "Kazakhstan":
+            assert country.get("country") == "KZ"
+
+
+def test_pub_date(built: Built) -> None:
+    issued = built.article.issued
+    dates = built.meta.findall("pub-date")
+    assert len(dates) == 1
+    date = dates[0]
+    assert date.get("publication-format") == "electronic"
+    assert date.get("date-type") == "pub"
+    assert date.get("iso-8601-date") == issued.isoformat()
+    assert (int(date.findtext("day")), int(date.findtext("month")), int(date.findtext("year"))) == (
+        issued.day,
+        issued.month,
+        issued.year,
+    )
+
+
+def test_self_uri(built: Built) -> None:
+    uris = built.meta.findall("self-uri")
+    assert [(uri.get(HREF), uri.text) for uri in uris] == [(built.article.URL, built.article.URL)]
+
+
+def test_permissions(built: Built) -> None:
+    terms_of_use = built.article.license
+    permissions = built.meta.find("permissions")
+    if terms_of_use is None:
+        assert permissions is None
+        return
+    element = permissions.find("license")
+    assert element.get(HREF) == terms_of_use.url
+    assert element.findtext(f"{{{ALI}}}license_ref") == terms_of_use.url
+    assert element.findtext("license-p") == terms_of_use.text
+
+
+def test_abstract_and_keywords(built: Built) -> None:
+    abstract = built.meta.find("abstract")
+    if built.article.abstract:
+        assert text_of(abstract) == normalised(built.article.abstract)
+    else:
+        assert abstract is None
+    keywords = built.meta.findall("kwd-group[@kwd-group-type='author']/kwd")
+    assert [keyword.text for keyword in keywords] == list(built.article.keywords)
+
+
+def test_sections_in_order_with_their_ids(built: Built) -> None:
+    sections = built.root.findall("body/sec")
+    assert [(sec.get("id"), sec.findtext("title")) for sec in sections] == [
+        (section.id, section.title) for section in built.article.sections
+    ]
+
+
+def test_every_paragraph_of_the_model_is_in_the_body(built: Built) -> None:
+    body = built.root.find("body")
+    introduction = [p for child in body if child.tag != "sec" for p in child.iter("p")]
+    assert [text_of(p) for p in introduction] == [normalised(text) for text in built.article.introduction.paragraphs]
+    for section in built.article.sections:
+        sec = body.find(f"sec[@id='{section.id}']")
+        assert [text_of(p) for p in sec.iter("p")] == [normalised(text) for text in section.paragraphs]
+
+
+def test_back_matter(built: Built) -> None:
+    back = built.root.find("back")
+    for note in built.article.notes:
+        notes = back.findall(f"notes[@notes-type='{note.type}']")
+        assert [text_of(element) for element in notes] == [normalised(note.text)]
+    credits = back.findall("notes[@notes-type='image-credit']")
+    if built.article.image_credit:
+        assert [element.findtext("title") for element in credits] == ["Image credit"]
+        assert [text_of(element.find("p")) for element in credits] == [normalised(built.article.image_credit)]
+    else:
+        assert credits == []
+    citations = back.findall("notes[@notes-type='suggested-citation']")
+    assert [element.findtext("title") for element in citations] == [SUGGESTED_CITATION_LABEL]
+    assert [element.findtext("p") for element in citations] == [suggested_citation(built.article)]
+
+
+def test_no_empty_elements(built: Built) -> None:
+    empty = [
+        built.tree.getpath(element)
+        for element in built.root.iter(tag=etree.Element)
+        if len(element) == 0 and not (element.text or "").strip()
+    ]
+    assert empty == []
+
+
+def test_deterministic(built: Built, tmp_path: Path) -> None:
+    again = tmp_path / built.path.name
+    jats.write(built.article, again)
+    assert again.read_bytes() == built.path.read_bytes()
+
+
+def test_pandoc_reads_it_back(built: Built) -> None:
+    document = json.loads(pypandoc.convert_file(str(built.path), "json", format="jats"))
+    headings = [
+        stringify(block["c"][2]) for block in document["blocks"] if block["t"] == "Header" and block["c"][0] == 1
+    ]
+    assert headings == [section.title for section in built.article.sections]
+    assert stringify(document["meta"]["title"]["c"]) == built.article.title
