@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from invoke import Collection, Context, Exit, task
@@ -10,7 +11,7 @@ from pipeline import paths
 from pipeline.build import FORMATS, build
 from pipeline.errors import PipelineError
 from pipeline.schemas_download import download_jats_schema
-from pipeline.validate import validate_dist
+from pipeline.validate import JATS_DTD_DRIVER, jats_schema_dir, validate_dist
 
 BUILD_HELP = {
     "source": "build only this commentary (its slug, the folder name under the sources folder)",
@@ -73,8 +74,10 @@ def validate(c: Context, dist: str | None = None) -> None:
 
 @task(help={"args": "extra arguments for pytest, e.g. '-k jats -x'"})
 def test(c: Context, args: str = "") -> None:
-    """Run the test suite."""
-    c.run(f"python -m pytest {args}", pty=False)
+    """Lint (ruff) and run the test suite (pytest)."""
+    c.run(f"{sys.executable} -m ruff check .")
+    c.run(f"{sys.executable} -m ruff format --check .")
+    c.run(f"{sys.executable} -m pytest {args}")
 
 
 @task
@@ -85,7 +88,12 @@ def clean(c: Context) -> None:
 
 @task(help={"target": "folder to unpack into (default: .cache/schemas/jats-archiving-1.2)"})
 def fetch_jats_schema(c: Context, target: str | None = None) -> None:
-    """Download the official JATS Archiving 1.2 DTD package from NLM (the only task that uses the network)."""
+    """Download the official JATS Archiving 1.2 DTD package from NLM (the only task that uses the network);
+    nothing to do when JATS_SCHEMA_DIR or an earlier download already provides it."""
+    present = jats_schema_dir()
+    if target is None and present is not None and (present / JATS_DTD_DRIVER).is_file():
+        print(f"JATS DTD already in {present}")
+        return
     try:
         folder = download_jats_schema(Path(target) if target else None)
     except PipelineError as error:

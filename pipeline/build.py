@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ def build(
     dist: Path = paths.DIST,
     keep_going: bool = True,
     echo: Callable[[str], None] = print,
+    echo_error: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root``; a failing source does not stop the rest
     unless ``keep_going`` is false. Failures are collected as one-line messages."""
@@ -60,7 +62,7 @@ def build(
                 echo(f"  {format_name:<5} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
         except PipelineError as error:
             report.failures.append(str(error))
-            echo(f"  error: {error}")
+            echo_error(str(error))
             if not keep_going:
                 break
     return report

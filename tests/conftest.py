@@ -1,19 +1,67 @@
-"""Shared test helpers: where the repository is and where external schemas live."""
+"""Shared test fixtures: where the repository is, where external schemas live, and one build of
+every test source (the real first title and the second-shape fixture) into a temporary dist/."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from pipeline.build import build
+from pipeline.load import load_article
+from pipeline.model import Article
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
+# The real commentaries in source/ and the fixtures with other shapes.
+SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
 # Official schemas are not copied into the project: they sit beside the checkout (see the README in
 # that folder), or wherever JATS_SCHEMA_DIR points.
 DEFAULT_JATS_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared/schemas/jats-archiving-1.2"
+
+
+@dataclass(frozen=True)
+class Built:
+    """One source's model and the artifacts built from it."""
+
+    article: Article
+    pdf: Path
+    epub: Path
+    jats: Path
 
 
 @pytest.fixture(scope="session")
 def jats_schema_dir() -> Path:
     """The JATS 1.2 Archiving DTD folder; tests check it exists and fail (never skip) when it does not."""
     return Path(os.environ.get("JATS_SCHEMA_DIR", DEFAULT_JATS_SCHEMA_DIR))
+
+
+@pytest.fixture(scope="session")
+def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """Build every test source once (copied into one sources folder), keyed by slug."""
+    sources = tmp_path_factory.mktemp("sources")
+    for source_file in SOURCE_FILES:
+        shutil.copytree(source_file.parent, sources / source_file.parent.name)
+    dist = tmp_path_factory.mktemp("dist")
+    report = build(source_root=sources, dist=dist, echo=lambda _line: None)
+    assert report.ok, report.failures
+    result: dict[str, Built] = {}
+    for source_file in sorted(sources.glob("*/article.md")):
+        article = load_article(source_file)
+        folder = dist / article.slug
+        result[article.slug] = Built(
+            article=article,
+            pdf=folder / f"{article.slug}.pdf",
+            epub=folder / f"{article.slug}.epub",
+            jats=folder / f"{article.slug}.xml",
+        )
+    return result
+
+
+@pytest.fixture(params=[path.parent.name for path in SOURCE_FILES])
+def built(request: pytest.FixtureRequest, built_all: dict[str, Built]) -> Built:
+    """Each test source in turn, built."""
+    return built_all[request.param]
