@@ -15,11 +15,14 @@ from markupsafe import Markup
 
 from pipeline import pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
-from pipeline.model import Article, PandocBlock
+from pipeline.errors import PipelineError
+from pipeline.model import Article
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # The article title is the one <h1>; source level-1 headings become <h2> sections.
 HEADING_SHIFT = 1
+PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
+FOOTNOTES_ID = "footnotes"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class BodyHtml:
 
     introduction: Markup
     sections: tuple[Markup, ...]
+    footnotes: Markup
 
 
 @cache
@@ -47,27 +51,27 @@ def _environment() -> jinja2.Environment:
 
 def render_body(article: Article) -> BodyHtml:
     """Render the introduction and sections through pandoc in a single call, then split them."""
-    blocks: list[PandocBlock] = list(article.introduction.blocks)
-    for section in article.sections:
-        blocks.append({"t": "Header", "c": [1, [section.id, [], []], _title_inlines(section.title)]})
-        blocks.extend(section.blocks)
-    fragment = pandoc.ast_to(
-        blocks, "html5", ["--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}"]
-    )
+    fragment = pandoc.ast_to(pandoc.body_blocks(article), "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode())
+    section_ids = {section.id for section in article.sections}
     introduction: list[str] = []
     sections: list[str] = []
+    footnotes: list[str] = []
     for child in wrapper:
-        markup = etree.tostring(child, encoding="unicode", with_tail=False)
-        is_section = etree.QName(child).localname == "section" and child.get("id") in {s.id for s in article.sections}
-        (sections if is_section else introduction).append(_strip_namespace_declaration(markup))
+        markup = _strip_namespace_declaration(etree.tostring(child, encoding="unicode", with_tail=False))
+        if child.get("id") == FOOTNOTES_ID:
+            footnotes.append(markup)
+        elif etree.QName(child).localname == "section" and child.get("id") in section_ids:
+            sections.append(markup)
+        else:
+            introduction.append(markup)
     if len(sections) != len(article.sections):
-        raise AssertionError(f"pandoc returned {len(sections)} sections for {len(article.sections)}")
-    return BodyHtml(introduction=Markup("\n".join(introduction)), sections=tuple(Markup(s) for s in sections))
-
-
-def _title_inlines(title: str | None) -> list[dict[str, object]]:
-    return [{"t": "Str", "c": title or ""}]
+        raise PipelineError(f"{article.slug}: pandoc rendered {len(sections)} sections of {len(article.sections)}")
+    return BodyHtml(
+        introduction=Markup("\n".join(introduction)),
+        sections=tuple(Markup(section) for section in sections),
+        footnotes=Markup("\n".join(footnotes)),
+    )
 
 
 def _strip_namespace_declaration(markup: str) -> str:

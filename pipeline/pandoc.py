@@ -10,7 +10,7 @@ from typing import Any
 import pypandoc
 
 from pipeline.errors import PipelineError
-from pipeline.model import PandocBlock
+from pipeline.model import Article, PandocBlock
 
 # pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
 PANDOC_VERSION = "3.9"
@@ -87,3 +87,14 @@ def paragraphs(blocks: Iterable[PandocBlock]) -> list[str]:
             for item in content[1]:
                 found.extend(paragraphs(item))
     return found
+
+
+def body_blocks(article: Article) -> list[PandocBlock]:
+    """The whole body as one block list: the introduction, then a level-1 header carrying each
+    section's id and title before its blocks, so one pandoc call renders every section."""
+    blocks = list(article.introduction.blocks)
+    for section in article.sections:
+        title = [{"t": "Str", "c": section.title or ""}]
+        blocks.append({"t": "Header", "c": [1, [section.id, [], []], title]})
+        blocks.extend(section.blocks)
+    return blocks

@@ -17,7 +17,7 @@ from lxml import etree
 from pipeline import pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
-from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
+from pipeline.model import Affiliation, Article, License, Note, Person
 
 SUFFIX = ".xml"
 
@@ -237,22 +237,9 @@ def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
 # --- body ------------------------------------------------------------------------------------
 
 
-def _body_blocks(article: Article) -> list[PandocBlock]:
-    """Introduction blocks, then a level-1 header (with the section's id) before each section's blocks."""
-    blocks = list(article.introduction.blocks)
-    for section in article.sections:
-        blocks.append(_header(section))
-        blocks.extend(section.blocks)
-    return blocks
-
-
-def _header(section: Section) -> PandocBlock:
-    return {"t": "Header", "c": [1, [section.id, [], []], [{"t": "Str", "c": section.title or ""}]]}
-
-
 def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._Element]]:
     """The <body> pandoc renders, and the back-matter children (footnotes) its xrefs point to."""
-    rendered = pandoc.ast_to(_body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS)
+    rendered = pandoc.ast_to(pandoc.body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     standalone = etree.fromstring(rendered.encode("utf-8"), parser)
