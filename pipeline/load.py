@@ -6,6 +6,7 @@ import datetime
 import difflib
 import json
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ import jsonschema
 import yaml
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
 
 SOURCE_FILE = "article.md"
@@ -43,12 +44,16 @@ def front_matter_schema() -> dict[str, Any]:
 
 def discover(source_root: Path, slug: str | None = None) -> list[Path]:
     """The source files under ``source_root``, sorted by slug; one when ``slug`` is given."""
-    if slug is not None:
-        path = source_root / slug / SOURCE_FILE
-        if not SLUG_PATTERN.match(slug) or not path.is_file():
-            raise SourceError(path, 0, "slug", f"no source named {slug!r} in {source_root}")
+    found = sorted(source_root.glob(f"*/{SOURCE_FILE}"))
+    if slug is None:
+        return found
+    path = source_root / slug / SOURCE_FILE
+    if SLUG_PATTERN.match(slug) and path.is_file():
         return [path]
-    return sorted(source_root.glob(f"*/{SOURCE_FILE}"))
+    names = [source.parent.name for source in found]
+    close = difflib.get_close_matches(slug, names, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"sources there: {', '.join(names) or 'none'}"
+    raise PipelineError(f"no source named {slug!r}: {shown(path)} does not exist; {hint}")
 
 
 def load_article(path: Path) -> Article:
@@ -64,12 +69,25 @@ def load_article(path: Path) -> Article:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
     try:
-        return raw.decode("utf-8")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(path, 1, "file", f"cannot be read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise SourceError(path, line, "encoding", f"not valid UTF-8 (byte 0x{raw[error.start]:02x})") from None
+        field = _field_at(raw.decode("utf-8", errors="replace"), line)
+        message = f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        raise SourceError(path, line, field, message) from None
+    return text.removeprefix("\ufeff")
+
+
+def _closing_fence(lines: list[str]) -> int | None:
+    """The index of the line that closes the front matter opened by the first line, if both exist."""
+    if not lines or lines[0].rstrip() != FENCE:
+        return None
+    return next((index for index, line in enumerate(lines[1:], start=1) if line.rstrip() in FENCE_ENDS), None)
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
@@ -77,27 +95,71 @@ def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != FENCE:
         raise SourceError(path, 1, "front matter", f"the file must start with a '{FENCE}' line")
-    for index, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in FENCE_ENDS:
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    raise SourceError(path, 1, "front matter", f"no closing '{FENCE}' line")
+    end = _closing_fence(lines)
+    if end is None:
+        raise SourceError(path, 1, "front matter", f"no closing '{FENCE}' line")
+    return "".join(lines[1:end]), "".join(lines[end + 1 :]), end + 2
 
 
-def _parse_yaml(path: Path, front: str) -> tuple[dict[str, Any], yaml.Node]:
+def _field_at(text: str, line: int) -> str:
+    """What a 1-based file line belongs to: the nearest front-matter field, or the body."""
+    lines = text.splitlines(keepends=True)
+    end = _closing_fence(lines)
+    if end is None or line <= 1:
+        return "front matter"
+    if line > end:
+        return "body"
+    return _key_at("".join(lines[1:end]), line - 1)
+
+
+def _parse_yaml(path: Path, front: str) -> tuple[dict[str, Any], yaml.MappingNode]:
     loader = _FrontMatterLoader(front)
     try:
         root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        if root is None:
+            required = ", ".join(front_matter_schema()["required"])
+            raise SourceError(path, 2, "front matter", f"is empty; it needs at least {required}")
+        if not isinstance(root, yaml.MappingNode):
+            raise SourceError(
+                path, root.start_mark.line + 2, "front matter", "must be a mapping of fields (name: value lines)"
+            )
+        _reject_duplicate_keys(path, root, [])
+        data = loader.construct_document(root)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 2 if mark else 2
-        problem = getattr(error, "problem", None) or str(error)
-        raise SourceError(path, line, _key_at(front, line - 1), f"YAML error: {problem}") from None
+        raise _yaml_error(path, front, error) from None
     finally:
         loader.dispose()
-    if not isinstance(data, dict) or root is None:
-        raise SourceError(path, 2, "front matter", "must be a YAML mapping of fields")
     return data, root
+
+
+def _yaml_error(path: Path, front: str, error: yaml.YAMLError) -> SourceError:
+    """A YAML syntax error as a SourceError on the line where the editor has to look."""
+    problem = str(getattr(error, "problem", None) or error)
+    context = str(getattr(error, "context", None) or "")
+    mark = getattr(error, "problem_mark", None)
+    # An unclosed quote or bracket is noticed only where the text runs out; it is wrong where it opens.
+    opened = getattr(error, "context_mark", None)
+    if opened is not None and ("end of stream" in problem or "flow" in context):
+        mark = opened
+    line = mark.line + 2 if mark is not None else 2
+    return SourceError(path, line, _key_at(front, line - 1), f"YAML error: {_yaml_problem(problem, context)}")
+
+
+def _yaml_problem(problem: str, context: str) -> str:
+    """PyYAML's wording of common mistakes, translated for an editor."""
+    if "'\\t'" in problem:
+        return "a tab character indents this line; indent with spaces"
+    if "quoted scalar" in context and "end of stream" in problem:
+        return "a quoted value is never closed; add the closing quote"
+    if "flow sequence" in context:
+        return "the [ list opened on this line is not closed with ]"
+    if "flow mapping" in context:
+        return "the { mapping opened on this line is not closed with }"
+    if problem == "mapping values are not allowed here":
+        return "unexpected ':'; put a value containing ': ' in quotes, or check this line's indentation"
+    if problem.startswith("expected <block end>"):
+        return "the indentation of this line does not fit the lines above"
+    return f"{problem} ({context})" if context else problem
 
 
 def _key_at(front: str, line: int) -> str:
@@ -110,20 +172,38 @@ def _key_at(front: str, line: int) -> str:
     return "front matter"
 
 
-def _node_at(root: yaml.Node, location: list[str | int]) -> yaml.Node:
-    """The YAML node at a JSON path, or the deepest one that exists on the way."""
-    node = root
+def _reject_duplicate_keys(path: Path, node: yaml.Node, location: list[str | int]) -> None:
+    """PyYAML silently keeps the last of two equal keys; a source must give each field once."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name, line = str(key.value), key.start_mark.line + 2
+            if name in seen:
+                field = _field_name([*location, name])
+                raise SourceError(path, line, field, f"is given twice (also at line {seen[name]}); keep one")
+            seen[name] = line
+            _reject_duplicate_keys(path, value, [*location, name])
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _reject_duplicate_keys(path, item, [*location, index])
+
+
+def _line_of(root: yaml.Node, location: list[str | int]) -> int:
+    """The 1-based file line of the field at a JSON path (its key's line), or of the deepest one that exists."""
+    node, line = root, root.start_mark.line
     for step in location:
         if isinstance(node, yaml.MappingNode):
-            found = [value for key, value in node.value if key.value == step]
+            found = [(key, value) for key, value in node.value if key.value == step]
+            if not found:
+                break
+            key, node = found[0]
+            line = key.start_mark.line
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            found = [node.value[step]]
+            node = node.value[step]
+            line = node.start_mark.line
         else:
-            found = []
-        if not found:
             break
-        node = found[0]
-    return node
+    return line + 2
 
 
 def _field_name(location: list[str | int]) -> str:
@@ -137,49 +217,84 @@ def _validate(path: Path, data: dict[str, Any], root: yaml.Node) -> None:
     schema = front_matter_schema()
     _reject_unknown_keys(path, data, root, schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(
-        validator.iter_errors(data), key=lambda error: _node_at(root, list(error.absolute_path)).start_mark.line
-    )
+    errors = sorted(validator.iter_errors(data), key=lambda error: _line_of(root, list(error.absolute_path)))
     if not errors:
         return
     error = errors[0]
     location = list(error.absolute_path)
-    line = _node_at(root, location).start_mark.line + 2
+    line = _line_of(root, location)
     if error.validator == "required":
-        missing = re.match(r"'([^']+)'", error.message)
-        location.append(missing.group(1) if missing else "?")
-        raise SourceError(path, line, _field_name(location), "is required but missing")
+        missing = next(name for name in error.validator_value if name not in error.instance)
+        raise SourceError(path, line, _field_name([*location, missing]), "is required but missing")
     raise SourceError(path, line, _field_name(location), _explain(error))
 
 
 def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any]) -> None:
-    known = schema["properties"]
-    for key in data:
-        if key not in known:
-            line = _node_at(root, [key]).start_mark.line + 2
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
-            raise SourceError(path, line, str(key), f"unknown field{hint}")
+    """Name the first unknown field, with the known one it was probably meant to be."""
+    unknown = next(_unknown_keys(data, schema, schema, []), None)
+    if unknown is None:
+        return
+    location, known = unknown
+    key = str(location[-1])
+    by_case = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(key.lower(), by_case, n=1)
+    meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
+    hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
+    raise SourceError(path, _line_of(root, location), _field_name(location), f"unknown field; {hint}")
+
+
+def _unknown_keys(
+    value: object, subschema: dict[str, Any], schema: dict[str, Any], location: list[str | int]
+) -> Iterator[tuple[list[str | int], list[str]]]:
+    """The path of each key a closed object schema does not name, in document order, with the names it knows."""
+    while "$ref" in subschema:
+        subschema = schema["$defs"][subschema["$ref"].removeprefix("#/$defs/")]
+    properties: dict[str, Any] = subschema.get("properties", {})
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in properties:
+                yield from _unknown_keys(item, properties[key], schema, [*location, key])
+            elif subschema.get("additionalProperties") is False:
+                yield [*location, str(key)], list(properties)
+    elif isinstance(value, list) and "items" in subschema:
+        for index, item in enumerate(value):
+            yield from _unknown_keys(item, subschema["items"], schema, [*location, index])
+
+
+JSON_TYPE_WORDS = {
+    "array": "a list",
+    "object": "a mapping of fields (name: value lines)",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
     """A short, editor-facing sentence for a schema violation."""
     value = error.instance
+    # The schema words the form of patterned values in ``x-expected`` ("a date in the form YYYY-MM-DD").
+    expected = error.schema.get("x-expected")
     if error.validator == "type":
-        expected = "a list" if error.validator_value == "array" else f"a {error.validator_value}"
-        return f"must be {expected}, got {value!r}"
-    if error.validator == "format" and error.validator_value == "date":
-        return f"{value!r} is not a real date (expected YYYY-MM-DD)"
-    if error.validator == "pattern":
+        if value is None:
+            return "has no value"
+        wanted = expected or JSON_TYPE_WORDS.get(str(error.validator_value), f"a {error.validator_value}")
+        quote = error.validator_value == "string" and not expected and isinstance(value, int | float)
+        return f"must be {wanted}, got {value!r}" + ("; put it in quotes if it is meant as text" if quote else "")
+    if error.validator == "format" and error.validator_value == "date" and DATE_FORM.fullmatch(str(value)):
+        return f"{value!r} is not a real calendar date"
+    if error.validator in ("format", "pattern"):
         if not str(value).strip():
             return "must not be empty"
-        if error.schema.get("format") == "date":
-            return f"{value!r} is not a date in the form YYYY-MM-DD"
+        if expected:
+            return f"must be {expected}, got {value!r}"
         return f"{value!r} does not match the expected form {error.validator_value}"
     if error.validator == "minItems":
         return "must list at least one entry"
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field")
+    if error.validator == "minProperties":
+        return f"must not be empty; give {' or '.join(error.schema.get('properties', {}))}"
     return error.message
 
 
@@ -227,7 +342,7 @@ def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_
 def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[Section, ...]]:
     """Split the body at its level-1 headings: an untitled introduction, then titled sections."""
     if not body.strip():
-        raise SourceError(path, body_line, "body", "is empty: write the article below the front matter")
+        raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
     document = pandoc.markdown_to_ast(body)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
@@ -238,11 +353,14 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
             titled[-1][1].append(block)
         else:
             introduction.append(block)
+    body_lines = body.splitlines()
     sections: list[Section] = []
     seen: dict[str, int] = {}
+    index = -1
     for header, blocks in titled:
         title = pandoc.stringify(header["c"][2]).strip()
-        line = _heading_line(body, title, body_line)
+        index = _heading_index(body_lines, title, index + 1)
+        line = body_line + index
         if not title:
             raise SourceError(path, line, "body", "a section heading has no title")
         if title in seen:
@@ -254,15 +372,16 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
             )
         )
     if not introduction and not any(section.paragraphs for section in sections):
-        raise SourceError(path, body_line, "body", "has no paragraphs")
+        first = next(number for number, text in enumerate(body_lines) if text.strip())
+        raise SourceError(path, body_line + first, "body", "has no paragraphs, only headings or other blocks")
     intro = Section(
         id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
     )
     return intro, tuple(sections)
 
 
-def _heading_line(body: str, title: str, body_line: int) -> int:
-    for number, text in enumerate(body.splitlines()):
-        if text.startswith("# ") and text[2:].strip() == title:
-            return body_line + number
-    return body_line
+def _heading_index(lines: list[str], title: str, start: int) -> int:
+    """The index of the next level-1 heading line from ``start``: the one with ``title``, else any."""
+    headings = [number for number in range(start, len(lines)) if lines[number].startswith("# ")]
+    titled = [number for number in headings if lines[number][2:].strip().rstrip("#").strip() == title]
+    return (titled or headings or [max(start - 1, 0)])[0]
