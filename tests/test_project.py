@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -87,3 +88,23 @@ def test_schema_download_refuses_paths_outside_the_target(tmp_path: Path) -> Non
 def test_schema_download_reports_an_unreachable_url(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match="could not download"):
         download_jats_schema(tmp_path / "target", url=(tmp_path / "missing.zip").as_uri())
+
+
+def test_invoke_validate_passes_on_built_artifacts_and_fails_on_a_broken_one(
+    built_all: dict, tmp_path: Path, jats_schema_dir: Path
+) -> None:
+    dist = next(iter(built_all.values())).pdf.parent.parent
+    command = [sys.executable, "-m", "invoke", "validate", "--dist", str(dist)]
+    environment = {**os.environ, "JATS_SCHEMA_DIR": str(jats_schema_dir)}
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=environment, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{3 * len(built_all)} artifact(s) valid" in result.stdout
+
+    broken = tmp_path / "dist" / "broken"
+    broken.mkdir(parents=True)
+    jats = next(iter(built_all.values())).jats
+    (broken / "broken.xml").write_text(jats.read_text(encoding="utf-8").replace("<body>", "<body><bogus/>", 1))
+    command[-1] = str(tmp_path / "dist")
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=environment, check=False)
+    assert result.returncode == 1
+    assert "bogus" in result.stdout

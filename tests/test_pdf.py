@@ -1,0 +1,212 @@
+"""The PDF, read back with pypdf and pikepdf: metadata, outline, tagging, fonts, title block, page
+furniture. Expected values come from the loaded Article, never from the writer or the templates."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import FIXTURE_SOURCES, Built
+from pypdf import PdfReader
+
+from pipeline import paths
+from pipeline.build import build
+from pipeline.citation import join_names, long_date
+from pipeline.extract import normalise, pdf_date, pdf_outline, pdf_pages
+from pipeline.model import Article
+from pipeline.validate import validate_pdf
+
+SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+# The print stylesheet sets the book in these two families (Debian: fonts-linuxlibertine).
+HOUSE_FONT_FAMILIES = ("libertine", "biolinum")
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+def names(article: Article) -> list[str]:
+    return [person.name for person in article.author]
+
+
+def test_document_info(built: Built) -> None:
+    article = built.article
+    info = PdfReader(built.pdf).metadata
+    assert info is not None, "the PDF has no document info dictionary"
+    assert info.get("/Title") == article.title
+    assert info.get("/Author") == ", ".join(names(article))
+    subject = normalise(str(info.get("/Subject", "")))
+    assert subject, "no /Subject"
+    if article.abstract:
+        assert subject == normalise(article.abstract)
+    else:
+        # Without an abstract the subject says what and where the article is.
+        assert article.container_title in subject
+        assert long_date(article.issued) in subject
+
+
+def test_dates_are_the_publication_date_never_the_build_time(built: Built) -> None:
+    article = built.article
+    reader = PdfReader(built.pdf)
+    info = reader.metadata
+    midnight = datetime.datetime.combine(article.issued, datetime.time())
+    for key in ("/CreationDate", "/ModDate"):
+        assert pdf_date(str(info.get(key))) == article.issued.isoformat(), f"{key} is {info.get(key)!r}"
+    assert info.creation_date.replace(tzinfo=None) == midnight, f"/CreationDate is {info.creation_date_raw!r}"
+    with pikepdf.open(built.pdf) as pdf:
+        xmp = pdf.open_metadata()
+        assert str(xmp.get("xmp:CreateDate", "")).startswith(article.issued.isoformat())
+
+
+def test_xmp_title_creators_and_pdfua_identification(built: Built) -> None:
+    article = built.article
+    xmp = PdfReader(built.pdf).xmp_metadata
+    assert xmp is not None, "no XMP metadata stream"
+    assert xmp.dc_title == {"x-default": article.title}
+    assert list(xmp.dc_creator) == names(article)
+    with pikepdf.open(built.pdf) as pdf:
+        assert pdf.open_metadata().get("pdfuaid:part") == "1", "XMP lacks the PDF/UA identification (pdfuaid:part)"
+
+
+def test_language(built: Built) -> None:
+    assert PdfReader(built.pdf).trailer["/Root"].get("/Lang") == built.article.language
+
+
+def test_bookmarks_are_the_title_and_the_sections_only(built: Built) -> None:
+    article = built.article
+    expected = [(0, article.title)] + [(1, section.title) for section in article.sections]
+    assert pdf_outline(PdfReader(built.pdf)) == expected
+
+
+def test_tagged(built: Built) -> None:
+    with pikepdf.open(built.pdf) as pdf:
+        root = pdf.Root
+        assert bool(root.get("/MarkInfo", {}).get("/Marked", False)), "not marked as tagged"
+        assert "/StructTreeRoot" in root, "no structure tree"
+
+
+def page_fonts(path: Path) -> dict[str, bool]:
+    """Base font name (subset tag removed) -> whether every one of its font programs is embedded."""
+    fonts: dict[str, bool] = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in page.resources.get("/Font", {}).values():
+                descendants = font.get("/DescendantFonts")
+                for each in list(descendants) if descendants is not None else [font]:
+                    descriptor = each.get("/FontDescriptor")
+                    embedded = descriptor is not None and any(key in descriptor for key in FONT_FILES)
+                    name = SUBSET_TAG.sub("", str(each.get("/BaseFont", font.get("/BaseFont"))).lstrip("/"))
+                    fonts[name] = fonts.get(name, True) and embedded
+    return fonts
+
+
+def is_house_font(name: str) -> bool:
+    letters = re.sub(r"[^a-z]", "", name.lower())
+    return any(family in letters for family in HOUSE_FONT_FAMILIES)
+
+
+def test_every_font_embedded_and_from_the_house_families(built: Built) -> None:
+    fonts = page_fonts(built.pdf)
+    assert fonts, "the PDF uses no fonts"
+    assert [name for name, embedded in fonts.items() if not embedded] == [], "fonts not embedded"
+    foreign = sorted(name for name in fonts if not is_house_font(name))
+    assert foreign == [], (
+        f"the PDF uses {foreign}, not Linux Libertine/Biolinum: this machine lacks the house fonts and WeasyPrint "
+        "fell back to others. Install them (Debian/Ubuntu: apt-get install fonts-linuxlibertine; "
+        "`fc-list | grep -i 'Linux Libertine O'` must list them) and rebuild."
+    )
+
+
+def first_missing_in_order(text: str, parts: list[str]) -> str | None:
+    """The first of ``parts`` not found in ``text`` after the previous one (case-insensitive)."""
+    position = 0
+    haystack = text.casefold()
+    for part in parts:
+        found = haystack.find(normalise(part).casefold(), position)
+        if found < 0:
+            return part
+        position = found + len(normalise(part))
+    return None
+
+
+def title_block_parts(article: Article) -> list[str]:
+    parts = [article.genre] if article.genre else []
+    parts += [article.title, join_names(article.author)]
+    for person in article.author:
+        parts += [person.name, *([person.role] if person.role else [])]
+        for affiliation in person.affiliations:
+            parts += [part for part in (affiliation.department, affiliation.institution, affiliation.country) if part]
+    return [*parts, article.container_title, long_date(article.issued)]
+
+
+def test_title_block_on_page_one(built: Built) -> None:
+    article = built.article
+    first_page = normalise(" ".join(pdf_pages(built.pdf)[0].lines))
+    # The title block is what precedes the body (on a short article the citation, which repeats the
+    # journal and the date, is on page 1 too).
+    opening = normalise(article.all_sections[0].paragraphs[0])[:60]
+    assert opening in first_page, "the body does not start on page 1"
+    title_block = first_page[: first_page.index(opening)]
+    # Compared case-insensitively: the stylesheet sets the genre in capitals.
+    missing = first_missing_in_order(title_block, title_block_parts(article))
+    assert missing is None, f"the title block lacks {missing!r} (or has it out of order): {title_block!r}"
+
+
+def test_running_heads_and_page_numbers(built: Built) -> None:
+    article = built.article
+    pages = pdf_pages(built.pdf)
+    assert pages[0].running_head == "", "the first page carries the title block, not a running head"
+    for page in pages[1:]:
+        assert article.container_title in page.running_head, f"page {page.number}: head {page.running_head!r}"
+        assert article.title in page.running_head, f"page {page.number}: head {page.running_head!r}"
+    for page in pages:
+        assert re.search(rf"\b{page.number}\b", page.folio), f"page {page.number}: no page number, {page.folio!r}"
+
+
+def test_validate_pdf_finds_no_problem(built: Built) -> None:
+    assert validate_pdf(built.pdf) == []
+
+
+# --- a WeasyPrint warning fails the build ---------------------------------------------------------
+
+
+Injection = Callable[[Path, pytest.MonkeyPatch, Path], str]
+
+
+def a_source(root: Path) -> Path:
+    """A copy of a fixture source under ``root``; returns its article.md."""
+    original = sorted(FIXTURE_SOURCES.glob("*/article.md"))[0].parent
+    shutil.copytree(original, root / original.name)
+    return root / original.name / "article.md"
+
+
+def missing_image(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    with source.open("a", encoding="utf-8") as markdown:
+        markdown.write("\n\n![A map that was never drawn](no-such-map.png)\n")
+    return "no-such-map.png"
+
+
+def unknown_css_property(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    styles = tmp_path / "styles"
+    shutil.copytree(paths.STYLES, styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.byline { colour: red; }\n")
+    monkeypatch.setattr(paths, "STYLES", styles)
+    return "colour"
+
+
+@pytest.mark.parametrize("inject", [missing_image, unknown_css_property], ids=["missing-image", "bad-stylesheet"])
+def test_a_weasyprint_warning_fails_the_build(
+    inject: Injection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = a_source(tmp_path / "sources")
+    cause = inject(source, monkeypatch, tmp_path)
+    dist = tmp_path / "dist"
+    report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist, echo=lambda _line: None)
+    assert not report.ok, "the build succeeded despite a WeasyPrint warning"
+    assert len(report.failures) == 1
+    assert "WeasyPrint warned" in report.failures[0]
+    assert cause in report.failures[0]
+    assert list(dist.rglob("*.pdf*")) == [], "a failed build left a PDF (or a partial one) behind"
