@@ -13,6 +13,7 @@ import pytest
 import yaml
 from lxml import etree
 
+from pipeline import build, pandoc
 from pipeline.errors import PipelineError
 from pipeline.schemas_download import download_jats_schema, unpack_dtd_package
 from pipeline.validate import JATS_DTD_DRIVER
@@ -108,3 +109,23 @@ def test_invoke_validate_passes_on_built_artifacts_and_fails_on_a_broken_one(
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=environment, check=False)
     assert result.returncode == 1
     assert "bogus" in result.stdout
+
+
+def test_invoke_build_all_writes_three_files_per_source(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    command = [sys.executable, "-m", "invoke", "build-all", "--dist", str(dist)]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    slugs = sorted(path.parent.name for path in (REPO_ROOT / "source").glob("*/article.md"))
+    assert slugs
+    for slug in slugs:
+        built = sorted(path.name for path in (dist / slug).iterdir())
+        assert built == [f"{slug}.epub", f"{slug}.pdf", f"{slug}.xml"]
+        assert all((dist / slug / name).stat().st_size > 0 for name in built)
+
+
+def test_build_refuses_a_pandoc_other_than_the_pinned_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pandoc, "pandoc_version", lambda: "2.19.2")
+    with pytest.raises(PipelineError, match=f"pandoc {pandoc.PANDOC_VERSION} is required, found 2.19.2"):
+        build.build(dist=tmp_path)
+    assert not any(tmp_path.iterdir())
