@@ -13,7 +13,7 @@ from pipeline.atomic import atomic_path
 from pipeline.errors import PipelineError
 from pipeline.load import discover, load_article
 from pipeline.pandoc import check_pandoc
-from pipeline.writers import WRITERS, writer
+from pipeline.writers import WRITERS, artifact_name, writer
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 
@@ -54,7 +54,7 @@ def build(
             article = load_article(source)
             for format_name in formats:
                 module = writer(format_name)
-                target = paths.artifact_path(dist, article, module.SUFFIX)
+                target = dist / article.slug / artifact_name(module, article)
                 started = time.perf_counter()
                 with atomic_path(target) as temporary:
                     module.write(article, temporary)

@@ -79,6 +79,13 @@ def _strip_namespace_declaration(markup: str) -> str:
     return markup.replace(f' xmlns="{XHTML_NAMESPACE}"', "", 1)
 
 
+def description(article: Article) -> str:
+    """One sentence about the article for metadata: its abstract, else what and where it is."""
+    if article.abstract:
+        return article.abstract
+    return f"{article.genre or 'Article'} published in {article.container_title} on {long_date(article.issued)}"
+
+
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
     return (
@@ -88,6 +95,7 @@ def render(article: Article, template: str, body: BodyHtml | None = None, **cont
             article=article,
             body=body,
             citation=suggested_citation(article),
+            description=description(article),
             citation_label=SUGGESTED_CITATION_LABEL,
             **context,
         )

@@ -111,7 +111,7 @@ def test_invoke_validate_passes_on_built_artifacts_and_fails_on_a_broken_one(
     assert "bogus" in result.stdout
 
 
-def test_invoke_build_all_writes_three_files_per_source(tmp_path: Path) -> None:
+def test_invoke_build_all_writes_pdf_epub_and_jats_per_source(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     command = [sys.executable, "-m", "invoke", "build-all", "--dist", str(dist)]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
@@ -120,7 +120,7 @@ def test_invoke_build_all_writes_three_files_per_source(tmp_path: Path) -> None:
     assert slugs
     for slug in slugs:
         built = sorted(path.name for path in (dist / slug).iterdir())
-        assert built == [f"{slug}.epub", f"{slug}.pdf", f"{slug}.xml"]
+        assert {f"{slug}.epub", f"{slug}.pdf", f"{slug}.xml"} <= set(built)
         assert all((dist / slug / name).stat().st_size > 0 for name in built)
 
 

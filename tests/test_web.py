@@ -1,0 +1,111 @@
+"""The web edition (index.html): citation metadata for indexers, the full article, no scripts, and a
+clean render in headless Chromium (its first screen is kept in test-artifacts/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+from browser import shoot
+from conftest import REPO_ROOT, Built
+from PIL import Image
+
+from pipeline.citation import suggested_citation
+from pipeline.extract import normalise
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def page_of(built: Built) -> Path:
+    return built.pdf.parent / "index.html"
+
+
+def meta(document: lxml.html.HtmlElement, name: str, attribute: str = "name") -> list[str]:
+    return [element.get("content") for element in document.xpath(f"//head/meta[@{attribute}=$name]", name=name)]
+
+
+@pytest.fixture
+def document(built: Built) -> lxml.html.HtmlElement:
+    return lxml.html.parse(str(page_of(built))).getroot()
+
+
+def test_highwire_press_tags(built: Built, document: lxml.html.HtmlElement) -> None:
+    article = built.article
+    assert meta(document, "citation_title") == [article.title]
+    assert meta(document, "citation_author") == [person.file_as for person in article.author]
+    assert meta(document, "citation_publication_date") == [article.issued.strftime("%Y/%m/%d")]
+    assert meta(document, "citation_journal_title") == [article.container_title]
+    assert meta(document, "citation_doi") == ([article.DOI] if article.DOI else [])
+    assert meta(document, "citation_issn") == ([article.ISSN] if article.ISSN else [])
+    assert meta(document, "citation_language") == [article.language]
+    assert meta(document, "citation_abstract_html_url") == [article.URL]
+    pdf_url = meta(document, "citation_pdf_url")
+    assert pdf_url == [built.pdf.name] and (page_of(built).parent / pdf_url[0]).is_file()
+
+
+def test_dublin_core_and_open_graph(built: Built, document: lxml.html.HtmlElement) -> None:
+    article = built.article
+    assert meta(document, "DC.title") == [article.title]
+    assert meta(document, "DC.creator") == [person.file_as for person in article.author]
+    assert meta(document, "DC.contributor") == [person.file_as for person in article.editor]
+    assert meta(document, "DC.date") == [article.issued.isoformat()]
+    assert meta(document, "DC.language") == [article.language]
+    assert meta(document, "og:title", "property") == [article.title]
+    assert meta(document, "og:url", "property") == [article.URL]
+    assert meta(document, "og:type", "property") == ["article"]
+    assert document.xpath("//head/link[@rel='canonical']/@href") == [article.URL]
+    assert document.get("lang") == article.language
+
+
+def test_schema_org_json_ld(built: Built, document: lxml.html.HtmlElement) -> None:
+    article = built.article
+    blocks = document.xpath("//script[@type='application/ld+json']")
+    assert len(blocks) == 1
+    data = json.loads(blocks[0].text)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "ScholarlyArticle"
+    assert data["headline"] == article.title
+    assert data["datePublished"] == article.issued.isoformat()
+    assert [(a["givenName"], a["familyName"]) for a in data["author"]] == [(p.given, p.family) for p in article.author]
+    assert data["isPartOf"]["name"] == article.container_title
+    assert data["citation"] == suggested_citation(article)
+    assert data.get("abstract") == article.abstract
+    assert ("sameAs" in data) == bool(article.DOI)
+
+
+def test_no_executable_scripts_or_handlers(document: lxml.html.HtmlElement) -> None:
+    scripts = document.xpath("//script")
+    assert all(script.get("type") == "application/ld+json" and not script.get("src") for script in scripts)
+    handlers = [name for element in document.iter() for name in element.attrib if name.lower().startswith("on")]
+    assert handlers == []
+    assert not document.xpath("//@href[starts-with(normalize-space(.), 'javascript:')]")
+
+
+def test_every_paragraph_section_and_back_matter_item(built: Built, document: lxml.html.HtmlElement) -> None:
+    article = built.article
+    text = normalise(document.xpath("string(//body)"))
+    for section in article.all_sections:
+        assert all(normalise(paragraph) in text for paragraph in section.paragraphs)
+    headings = [normalise(h.text_content()) for h in document.xpath("//div[@class='article-body']/section/h2")]
+    assert headings == [section.title for section in article.sections]
+    for item in (*article.bios, suggested_citation(article), *(note.text for note in article.notes)):
+        assert normalise(item) in text
+
+
+def test_local_links_resolve(built: Built, document: lxml.html.HtmlElement) -> None:
+    """Every relative link (the downloads) points at a file built beside the page."""
+    folder = page_of(built).parent
+    local = [href for href in document.xpath("//@href | //@src") if "://" not in href and not href.startswith("#")]
+    assert local
+    assert [href for href in local if not (folder / href).is_file()] == []
+
+
+def test_renders_in_chromium_without_console_messages(built: Built) -> None:
+    shot = shoot(page_of(built), ARTIFACTS / f"{built.article.slug}-first-screen.png")
+    assert shot.console == []
+    with Image.open(shot.screenshot) as picture:
+        assert picture.size == (1280, 900)
+        # Not a blank page: the rendered text leaves many distinct shades.
+        assert len(picture.convert("L").getcolors(maxcolors=256) or []) > 16
