@@ -18,15 +18,22 @@ BUILD_HELP = {
     "sources": "folder holding one <slug>/article.md per commentary (default: source/)",
     "dist": "output folder (default: dist/)",
 }
+PDF_HELP = {
+    **BUILD_HELP,
+    "variant": "PDF variant: pdf/ua-1 (default, tagged, accessible) or pdf/a-3a (archival and tagged)",
+}
 
 
-def _build(formats: tuple[str, ...], source: str | None, sources: str | None, dist: str | None) -> None:
+def _build(
+    formats: tuple[str, ...], source: str | None, sources: str | None, dist: str | None, variant: str | None = None
+) -> None:
     try:
         report = build(
             formats,
             slug=source,
             source_root=Path(sources) if sources else paths.SOURCE,
             dist=Path(dist) if dist else paths.DIST,
+            options={"pdf": {"variant": variant}} if variant else None,
         )
     except PipelineError as error:
         raise Exit(f"error: {error}", code=2) from None
@@ -35,10 +42,12 @@ def _build(formats: tuple[str, ...], source: str | None, sources: str | None, di
     print(f"built {len(report.built)} artifact(s)")
 
 
-@task(help=BUILD_HELP)
-def build_pdf(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
+@task(help=PDF_HELP)
+def build_pdf(
+    c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None, variant: str = ""
+) -> None:
     """Build the PDF of every commentary (or one)."""
-    _build(("pdf",), source, sources, dist)
+    _build(("pdf",), source, sources, dist, variant or None)
 
 
 @task(help=BUILD_HELP)
@@ -53,10 +62,12 @@ def build_jats(c: Context, source: str | None = None, sources: str | None = None
     _build(("jats",), source, sources, dist)
 
 
-@task(help=BUILD_HELP)
-def build_all(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
-    """Build PDF, EPUB and JATS of every commentary (or one); failing sources do not stop the others."""
-    _build(FORMATS, source, sources, dist)
+@task(help=PDF_HELP)
+def build_all(
+    c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None, variant: str = ""
+) -> None:
+    """Build every format of every commentary (or one); failing sources do not stop the others."""
+    _build(FORMATS, source, sources, dist, variant or None)
 
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})

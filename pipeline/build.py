@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,11 +34,13 @@ def build(
     source_root: Path = paths.SOURCE,
     dist: Path = paths.DIST,
     keep_going: bool = True,
+    options: Mapping[str, Mapping[str, str]] | None = None,
     echo: Callable[[str], None] = print,
     echo_error: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root``; a failing source does not stop the rest
-    unless ``keep_going`` is false. Failures are collected as one-line messages."""
+    unless ``keep_going`` is false. ``options`` holds keyword arguments per format (``{"pdf": {"variant":
+    "pdf/a-3a"}}``). Failures are collected as one-line messages."""
     check_pandoc()
     formats = tuple(formats)
     unknown = [name for name in formats if name not in WRITERS]
@@ -57,7 +59,7 @@ def build(
                 target = dist / article.slug / artifact_name(module, article)
                 started = time.perf_counter()
                 with atomic_path(target) as temporary:
-                    module.write(article, temporary)
+                    module.write(article, temporary, **(options or {}).get(format_name, {}))
                 report.built.append(target)
                 echo(f"  {format_name:<5} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
         except PipelineError as error:

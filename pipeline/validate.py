@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pikepdf
@@ -13,6 +14,10 @@ from pipeline import paths
 
 JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"
+# The JATS 1.4 Journal Publishing XSD: found through $JATS_PUBLISHING_XSD_DIR, else in this folder
+# beside the Archiving DTD's folder (shared/schemas/jats-1.4 next to shared/schemas/jats-archiving-1.2).
+JATS_PUBLISHING_XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
+JATS_PUBLISHING_XSD_FOLDER = "jats-1.4"
 # EPUBCheck levels that count as failures: a clean book has none of them.
 EPUBCHECK_FAILING_LEVELS = ("FATAL", "ERROR", "WARNING")
 
@@ -40,6 +45,69 @@ def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:
     return [f"{path}:{entry.line}: {entry.message}" for entry in dtd.error_log.filter_from_errors()]
 
 
+def jats_publishing_xsd_dir() -> Path | None:
+    """``$JATS_PUBLISHING_XSD_DIR`` when set, else the ``jats-1.4`` folder beside the Archiving DTD's
+    folder when it holds the XSD; None when neither is there."""
+    configured = os.environ.get("JATS_PUBLISHING_XSD_DIR")
+    if configured:
+        return Path(configured)
+    archiving = jats_schema_dir()
+    if archiving is None:
+        return None
+    sibling = archiving.parent / JATS_PUBLISHING_XSD_FOLDER
+    return sibling if (sibling / JATS_PUBLISHING_XSD_DRIVER).is_file() else None
+
+
+@cache
+def _publishing_schema(driver: Path) -> etree.XMLSchema:
+    """The compiled XSD (compiling takes over a second, so once per process)."""
+    return etree.XMLSchema(etree.parse(str(driver)))
+
+
+def _parse_jats(path: Path) -> etree._ElementTree:
+    """Parse without fetching or expanding the DTD the DOCTYPE names."""
+    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+
+
+def validate_jats_publishing(path: Path, xsd_dir: Path) -> list[str]:
+    """Problems of a JATS file against the JATS 1.4 Journal Publishing XSD in ``xsd_dir``.
+
+    The XSD accepts the file's own ``@dtd-version`` ("1.2" is among its listed values), so an
+    Archiving 1.2 file is checked as it is, with no version swapped in.
+    """
+    driver = xsd_dir / JATS_PUBLISHING_XSD_DRIVER
+    if not driver.is_file():
+        return [f"{path}: no JATS 1.4 Publishing XSD at {driver}; set JATS_PUBLISHING_XSD_DIR"]
+    try:
+        document = _parse_jats(path)
+    except etree.XMLSyntaxError as error:
+        return [f"{path}: not well-formed XML: {error}"]
+    schema = _publishing_schema(driver)
+    if schema.validate(document):
+        return []
+    return [f"{path}:{entry.line}: (JATS 1.4 Publishing) {entry.message}" for entry in schema.error_log]
+
+
+def jats_has_issn(path: Path) -> bool:
+    """Whether the JATS file's journal metadata has an ISSN (False when it does not parse)."""
+    try:
+        return _parse_jats(path).find("front/journal-meta/issn") is not None
+    except etree.XMLSyntaxError:
+        return False
+
+
+def validate_jats_publishing_if_applicable(path: Path, xsd_dir: Path | None = None) -> list[str]:
+    """The Publishing XSD check for a JATS file with an ISSN, when the XSD is available.
+
+    Publishing requires an ISSN, so a source without one is only held to the Archiving DTD; a
+    machine without the XSD (no $JATS_PUBLISHING_XSD_DIR, no sibling folder) skips the check.
+    """
+    xsd_dir = xsd_dir or jats_publishing_xsd_dir()
+    if xsd_dir is None or not jats_has_issn(path):
+        return []
+    return validate_jats_publishing(path, xsd_dir)
+
+
 def validate_epub(path: Path) -> list[str]:
     return epubcheck_problems(EpubCheck(str(path)))
 
@@ -50,7 +118,8 @@ def epubcheck_problems(check: EpubCheck) -> list[str]:
 
 
 def validate_pdf(path: Path) -> list[str]:
-    """What a tagged, self-contained PDF must have that can be checked without veraPDF."""
+    """What a tagged, self-contained PDF must have that can be checked without veraPDF, plus what its
+    PDF/UA or PDF/A claim requires (output intent and no transparency for PDF/A)."""
     problems: list[str] = []
     with pikepdf.open(path) as pdf:
         root = pdf.Root
@@ -64,7 +133,62 @@ def validate_pdf(path: Path) -> list[str]:
             for name, font in page.resources.get("/Font", {}).items():
                 if not _font_embedded(font):
                     problems.append(f"{path}: page {number}: font {name} ({font.get('/BaseFont')}) is not embedded")
+        xmp = pdf.open_metadata()
+        problems += [f"{path}: {problem}" for problem in _xmp_disagreements(xmp, pdf.docinfo)]
+        if xmp.get("pdfaid:part"):
+            problems += [f"{path}: PDF/A: {problem}" for problem in _pdfa_problems(pdf)]
+        elif xmp.get("pdfuaid:part") and not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle")):
+            problems.append(f"{path}: PDF/UA: the viewer is not told to show the document title")
     return problems
+
+
+def _xmp_disagreements(xmp: pikepdf.models.PdfMetadata, info: pikepdf.Dictionary) -> list[str]:
+    """Document info and XMP must say the same thing (PDF/A and PDF/UA both require it)."""
+    pairs = (("/Title", "dc:title"), ("/Subject", "dc:description"), ("/Keywords", "pdf:Keywords"))
+    problems = [
+        f"XMP {field} {xmp.get(field)!r} differs from document info {key} {str(info[key])!r}"
+        for key, field in pairs
+        if key in info and str(xmp.get(field, "")) != str(info[key])
+    ]
+    if "/Author" in info and ", ".join(xmp.get("dc:creator", [])) != str(info["/Author"]):
+        problems.append(f"XMP dc:creator {xmp.get('dc:creator')!r} differs from document info /Author")
+    return problems
+
+
+def _pdfa_problems(pdf: pikepdf.Pdf) -> list[str]:
+    problems: list[str] = []
+    intents = [intent for intent in pdf.Root.get("/OutputIntents", []) if intent.get("/S") == "/GTS_PDFA1"]
+    if not intents or "/DestOutputProfile" not in intents[0]:
+        problems.append("no GTS_PDFA1 output intent with an ICC profile")
+    if "/ID" not in pdf.trailer:
+        problems.append("no file identifier (/ID)")
+    for number, page in enumerate(pdf.pages, start=1):
+        problems += [f"page {number}: {problem}" for problem in _transparency(page.resources)]
+    return problems
+
+
+def _transparency(resources: pikepdf.Dictionary, seen: set[tuple[int, int]] | None = None) -> list[str]:
+    """Graphics states that make content transparent, in these resources and the forms they use."""
+    seen = seen if seen is not None else set()
+    found: list[str] = []
+    for name, state in resources.get("/ExtGState", {}).items():
+        if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1:
+            found.append(f"graphics state {name} sets opacity below 1")
+        if state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
+            found.append(f"graphics state {name} uses a soft mask")
+        if str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+            found.append(f"graphics state {name} uses blend mode {state.get('/BM')}")
+    for name, xobject in resources.get("/XObject", {}).items():
+        if xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        if "/SMask" in xobject:
+            found.append(f"image or form {name} has a soft mask")
+        if xobject.get("/Group", {}).get("/S") == "/Transparency":
+            found.append(f"form {name} is a transparency group")
+        if "/Resources" in xobject:
+            found += _transparency(xobject.Resources, seen)
+    return found
 
 
 def _font_embedded(font: pikepdf.Dictionary) -> bool:
@@ -78,10 +202,13 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
 
 
 VALIDATORS = {".xml": validate_jats, ".epub": validate_epub, ".pdf": validate_pdf}
+# Checks that run after the one in VALIDATORS on the same artifact, each deciding whether it applies.
+FURTHER_VALIDATORS = {".xml": validate_jats_publishing_if_applicable}
 
 
 def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
-    """Run the matching validator on every artifact in ``dist``; return what was checked and the problems."""
+    """Run the matching validator on every artifact in ``dist`` (for JATS with an ISSN also the 1.4
+    Publishing XSD, when available); return what was checked and the problems."""
     checked: list[Path] = []
     problems: list[str] = []
     for artifact in sorted(dist.glob("*/*")):
@@ -89,4 +216,7 @@ def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
         if check is not None:
             checked.append(artifact)
             problems.extend(check(artifact))
+        further = FURTHER_VALIDATORS.get(artifact.suffix)
+        if further is not None:
+            problems.extend(further(artifact))
     return checked, problems

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
+import pikepdf
 import weasyprint
 
 from pipeline import html, paths
@@ -35,16 +37,34 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        weasyprint.HTML(string=document, base_url=str(paths.source_dir(article))).write_pdf(
-            path,
+        rendered = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article))).write_pdf(
             stylesheets=[weasyprint.CSS(filename=paths.STYLES / "print.css")],
             pdf_variant=variant,
             pdf_tags=True,
-            # A stable /ID, so the same source gives the same bytes.
-            pdf_identifier=article.identifier.encode(),
             custom_metadata=True,
         )
     finally:
         logger.removeHandler(collector)
     if collector.messages:
         raise PipelineError(f"{article.slug}: WeasyPrint warned: {'; '.join(collector.messages)}")
+    _write_with_full_xmp(rendered, article, path)
+
+
+def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
+    """Add to the XMP what WeasyPrint leaves out (publication date, language, publisher, identifier,
+    rights), then save with a content-derived /ID so the same source gives the same bytes."""
+    with pikepdf.open(io.BytesIO(rendered)) as pdf:
+        # Neither pikepdf as producer nor a metadata date: both would change at every build.
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            xmp["dc:date"] = [article.issued.isoformat()]
+            xmp["dc:language"] = [article.language]
+            xmp["dc:identifier"] = article.identifier
+            xmp["dc:source"] = article.container_title
+            if article.publisher:
+                xmp["dc:publisher"] = [article.publisher]
+            if article.license:
+                xmp["dc:rights"] = article.license.text or article.license.url
+                xmp["xmpRights:Marked"] = "True"
+                if article.license.url:
+                    xmp["xmpRights:WebStatement"] = article.license.url
+        pdf.save(path, deterministic_id=True)
