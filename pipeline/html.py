@@ -23,6 +23,8 @@ XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 HEADING_SHIFT = 1
 PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
 FOOTNOTES_ID = "footnotes"
+# pandoc's output is parsed as XML: never expand entities or reach the network while doing so.
+SAFE_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def _environment() -> jinja2.Environment:
 def render_body(article: Article) -> BodyHtml:
     """Render the introduction and sections through pandoc in a single call, then split them."""
     fragment = pandoc.ast_to(pandoc.body_blocks(article), "html5", PANDOC_HTML_ARGS)
-    wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode())
+    wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
     section_ids = {section.id for section in article.sections}
     introduction: list[str] = []
     sections: list[str] = []

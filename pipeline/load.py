@@ -18,6 +18,7 @@ import yaml
 from pipeline import pandoc
 from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
+from pipeline.sanitize import check_body
 
 SOURCE_FILE = "article.md"
 FENCE = "---"
@@ -344,6 +345,7 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
     document = pandoc.markdown_to_ast(body)
+    check_body(document["blocks"], path, body, body_line)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
     for block in document["blocks"]:

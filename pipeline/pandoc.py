@@ -15,7 +15,9 @@ from pipeline.model import Article, PandocBlock
 # pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
 PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
-MARKDOWN_READER = "markdown-smart"
+# Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
+# reaches an output (pipeline/sanitize.py checks the rest).
+MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex"
 
 
 @cache

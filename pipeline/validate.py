@@ -192,6 +192,8 @@ def _transparency(resources: pikepdf.Dictionary, seen: set[tuple[int, int]] | No
 
 
 def _font_embedded(font: pikepdf.Dictionary) -> bool:
+    if font.get("/Subtype") == "/Type3":
+        return True  # a Type 3 font's glyphs are content streams inside the PDF itself
     descendants = font.get("/DescendantFonts")
     fonts = list(descendants) if descendants is not None else [font]
     for each in fonts:

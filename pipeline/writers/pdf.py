@@ -11,6 +11,7 @@ import weasyprint
 
 from pipeline import html, paths
 from pipeline.errors import PipelineError
+from pipeline.fetch import ConfinedURLFetcher
 from pipeline.model import Article
 
 SUFFIX = ".pdf"
@@ -36,9 +37,11 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     collector = _WarningCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
+    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES])
     try:
-        rendered = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article))).write_pdf(
-            stylesheets=[weasyprint.CSS(filename=paths.STYLES / "print.css")],
+        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
+        rendered = page.write_pdf(
+            stylesheets=[weasyprint.CSS(filename=paths.STYLES / "print.css", url_fetcher=fetcher)],
             pdf_variant=variant,
             pdf_tags=True,
             custom_metadata=True,

@@ -1,0 +1,33 @@
+"""The only way WeasyPrint may load a resource during a build: local files below allowed folders.
+
+No http(s), no redirects, no ``file:`` outside the article's source folder and ``styles/``. A refused
+URL raises before anything is opened; WeasyPrint logs it, and the PDF writer turns that log into a
+failed build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+ALLOWED_SCHEMES = ("file", "data")
+
+
+class ConfinedURLFetcher(URLFetcher):
+    def __init__(self, allowed_roots: Iterable[Path]) -> None:
+        super().__init__(allowed_protocols=ALLOWED_SCHEMES, allow_redirects=False, timeout=1)
+        self.allowed_roots = tuple(root.resolve() for root in allowed_roots)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            raise ValueError(f"refused to fetch {url!r}: only local files of the source and styles/ are used")
+        if scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if parts.netloc not in ("", "localhost") or not any(path.is_relative_to(r) for r in self.allowed_roots):
+                raise ValueError(f"refused to read {path}: outside the source folder and styles/")
+        return super().fetch(url, headers)

@@ -1,0 +1,92 @@
+"""Untrusted body content: what a source may put into the outputs.
+
+Sources come from many hands. Raw HTML, TeX and raw blocks are not parsed as markup at all (the
+reader's raw extensions are off, so such text prints as typed). What remains is checked here on the
+AST: link targets, image paths and element attributes. A violation stops the build with the line of
+the source it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeline.errors import SourceError
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+# Attributes a source may set on a span, div, heading, link or image besides id and classes.
+SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height)$")
+RAW_KINDS = frozenset({"RawBlock", "RawInline"})
+
+
+def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: int) -> None:
+    """Raise SourceError for the first unsafe element of the body's AST."""
+    for element in _elements(blocks):
+        problem, needle = _problem(element)
+        if problem:
+            raise SourceError(path, _line_of(body, needle, body_line), "body", problem)
+
+
+def _elements(node: object) -> Iterator[dict[str, Any]]:
+    """Every AST element (block or inline), depth first, in document order."""
+    if isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            yield from _elements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _elements(item)
+
+
+def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
+    kind, content = element["t"], element.get("c")
+    if kind in RAW_KINDS:
+        return f"raw {content[0]} is not allowed", content[1][:40]
+    attributes = _attributes(kind, content)
+    if attributes is not None:
+        for key, _value in attributes[2]:
+            if not SAFE_ATTRIBUTE.match(key):
+                return f"attribute {key!r} is not allowed (only data-*, lang, dir, title, width and height)", key
+    if kind == "Link":
+        return _link_problem(content[2][0]), content[2][0]
+    if kind == "Image":
+        return _image_problem(content[2][0]), content[2][0]
+    return None, ""
+
+
+def _attributes(kind: str, content: list[Any]) -> list[Any] | None:
+    """The [id, classes, key-values] of elements that carry attributes."""
+    if kind in ("Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"):
+        return content[0]
+    if kind == "Header":
+        return content[1]
+    return None
+
+
+def _link_problem(target: str) -> str | None:
+    if target.startswith("#"):
+        return None
+    scheme = urlsplit(target).scheme.lower()
+    if scheme in LINK_SCHEMES:
+        return None
+    return f"link target {target!r} is not allowed: use an http(s) or mailto address, or #anchor"
+
+
+def _image_problem(target: str) -> str | None:
+    """Images come from the source's own folder, by a relative path that stays inside it."""
+    parts = urlsplit(target)
+    relative = PurePosixPath(parts.path)
+    if parts.scheme or parts.netloc or relative.is_absolute() or ".." in relative.parts or not parts.path:
+        return f"image {target!r} must be a file in the source's folder, given by a relative path"
+    return None
+
+
+def _line_of(body: str, needle: str, body_line: int) -> int:
+    for number, text in enumerate(body.splitlines()):
+        if needle and needle in text:
+            return body_line + number
+    return body_line
