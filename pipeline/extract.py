@@ -286,17 +286,9 @@ def _pdf_authors(reader: PdfReader) -> tuple[str, ...]:
 
 
 def _pdf_identifier(reader: PdfReader) -> str | None:
-    """The first /ID string, which WeasyPrint sets to the identifier it is given, when it is text."""
-    ids = reader.trailer.get("/ID")
-    if not ids:
-        return None
-    first = ids[0]
-    if isinstance(first, bytes):
-        try:
-            return first.decode("ascii")
-        except UnicodeDecodeError:
-            return None
-    return str(first)
+    """The article's identifier as the XMP states it (dc:identifier)."""
+    xmp = reader.xmp_metadata
+    return str(xmp.dc_identifier) if xmp is not None and xmp.dc_identifier else None
 
 
 def _running_journal(pages: tuple[PdfPage, ...], title: str | None) -> str | None:

@@ -7,18 +7,23 @@ agree with itself.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pycountry
 import pypandoc
 import pytest
 from lxml import etree
 
+from pipeline import validate
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.load import load_article
 from pipeline.model import Article, Person
-from pipeline.pandoc import stringify
+from pipeline.pandoc import paragraphs, stringify
 from pipeline.writers import jats
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +32,7 @@ SOURCES = {
     "two-authors": REPO_ROOT / "tests/fixtures/sources/two-authors-open-access/article.md",
 }
 DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
+XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
 PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
 XLINK = "http://www.w3.org/1999/xlink"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
@@ -60,6 +66,22 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return Built(article, path, etree.parse(str(path), parser))
 
 
+@pytest.fixture(scope="module")
+def publishing_xsd_dir(jats_schema_dir: Path) -> Path:
+    """The JATS 1.4 Publishing XSD folder: $JATS_PUBLISHING_XSD_DIR, else beside the Archiving DTD's
+    folder. Tests fail (never skip) when it is missing."""
+    folder = Path(os.environ.get("JATS_PUBLISHING_XSD_DIR", jats_schema_dir.parent / "jats-1.4"))
+    assert (folder / XSD_DRIVER).is_file(), (
+        f"JATS 1.4 Publishing XSD not found in {folder}: set JATS_PUBLISHING_XSD_DIR"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def publishing_schema(publishing_xsd_dir: Path) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(publishing_xsd_dir / XSD_DRIVER)))
+
+
 def text_of(element: etree._Element | None) -> str:
     """Whitespace-normalised text of an element and its descendants."""
     assert element is not None
@@ -70,11 +92,33 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
+def paragraphs_of(text: str | None) -> list[str]:
+    """A plain-text field's blank-line-separated paragraphs, whitespace-normalised."""
+    return [normalised(part) for part in re.split(r"\n\s*\n", text or "") if part.strip()]
+
+
 def test_valid_against_the_official_dtd(built: Built, jats_schema_dir: Path) -> None:
     driver = jats_schema_dir / DTD_DRIVER
     assert driver.is_file(), f"JATS 1.2 Archiving DTD not found at {driver}: set JATS_SCHEMA_DIR"
     dtd = etree.DTD(str(driver))
     assert dtd.validate(built.tree), dtd.error_log.filter_from_errors()
+
+
+def test_the_sources_cover_both_journal_shapes() -> None:
+    """Without a source with and one without an ISSN, the Publishing tests below would be vacuous."""
+    assert sorted(bool(load_article(source).ISSN) for source in SOURCES.values()) == [False, True]
+
+
+def test_valid_against_the_publishing_xsd_when_the_source_has_an_issn(
+    built: Built, publishing_schema: etree.XMLSchema
+) -> None:
+    valid = publishing_schema.validate(built.tree)
+    if built.article.ISSN:
+        assert valid, publishing_schema.error_log
+    else:
+        # Publishing requires <journal-id> and <issn>, which such a source cannot honestly supply:
+        # it is held to the Archiving DTD only (validate_dist skips the XSD for it).
+        assert not valid
 
 
 def test_doctype_version_type_and_language(built: Built) -> None:
@@ -98,6 +142,10 @@ def test_namespaces_declared_only_when_used(built: Built) -> None:
 
 def test_journal_meta(built: Built) -> None:
     journal = built.root.find("front/journal-meta")
+    ids = [(element.get("journal-id-type"), element.text) for element in journal.findall("journal-id")]
+    # The ISSN is the journal's only identifier the source has; nothing is invented without one.
+    assert ids == ([("issn", built.article.ISSN)] if built.article.ISSN else [])
+    assert journal[0].tag == ("journal-id" if built.article.ISSN else "journal-title-group")
     assert journal.findtext("journal-title-group/journal-title") == built.article.container_title
     assert journal.findtext("publisher/publisher-name") == built.article.publisher
     issns = journal.findall("issn")
@@ -195,10 +243,20 @@ def test_permissions(built: Built) -> None:
     if terms_of_use is None:
         assert permissions is None
         return
+    # Only what the source states: no copyright statement, year or holder is made up.
+    assert [child.tag for child in permissions] == ["license"]
     element = permissions.find("license")
     assert element.get(HREF) == terms_of_use.url
     assert element.findtext(f"{{{ALI}}}license_ref") == terms_of_use.url
     assert element.findtext("license-p") == terms_of_use.text
+    expected_children = [f"{{{ALI}}}license_ref"] * bool(terms_of_use.url) + ["license-p"] * bool(terms_of_use.text)
+    assert [child.tag for child in element] == expected_children
+
+
+def test_no_custom_meta(built: Built) -> None:
+    """Every field has a standard JATS element; custom-meta would hide it from ingest."""
+    assert built.root.find(".//custom-meta-group") is None
+    assert built.root.find(".//custom-meta") is None
 
 
 def test_abstract_and_keywords(built: Built) -> None:
@@ -258,10 +316,140 @@ def test_deterministic(built: Built, tmp_path: Path) -> None:
     assert again.read_bytes() == built.path.read_bytes()
 
 
-def test_pandoc_reads_it_back(built: Built) -> None:
-    document = json.loads(pypandoc.convert_file(str(built.path), "json", format="jats"))
-    headings = [
-        stringify(block["c"][2]) for block in document["blocks"] if block["t"] == "Header" and block["c"][0] == 1
+# --- read back by pandoc's JATS reader, an independent route ------------------------------------
+
+
+def read_with_pandoc(path: Path) -> dict[str, Any]:
+    return json.loads(pypandoc.convert_file(str(path), "json", format="jats"))
+
+
+def plain_meta(value: dict[str, Any]) -> Any:
+    """A pandoc metadata value as plain Python: strings, paragraph lists, lists and dicts."""
+    kind, content = value["t"], value["c"]
+    if kind == "MetaInlines":
+        return normalised(stringify(content))
+    if kind == "MetaString":
+        return content
+    if kind == "MetaBlocks":
+        return [normalised(text) for text in paragraphs(content)]
+    if kind == "MetaList":
+        return [plain_meta(item) for item in content]
+    if kind == "MetaMap":
+        return {key: plain_meta(item) for key, item in content.items()}
+    raise AssertionError(f"unexpected pandoc metadata value {kind}")
+
+
+def expected_meta(article: Article) -> dict[str, Any]:
+    """What pandoc 3.9's JATS reader takes from <article-meta>, as the model states it. The reader
+    maps no <kwd-group>, editor, role or bio into metadata; keywords are checked with lxml above."""
+    expected: dict[str, Any] = {
+        "title": normalised(article.title),
+        "author": [normalised(person.name) for person in article.author],
+        "date": article.issued.isoformat(),
+    }
+    if article.abstract:
+        expected["abstract"] = paragraphs_of(article.abstract)
+    if article.license:
+        fields = {"link": article.license.url, "text": article.license.text}
+        expected["license"] = {key: value for key, value in fields.items() if value}
+    return expected
+
+
+def split_at_sections(blocks: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[list[dict[str, Any]]]]:
+    """(id, title) of each level-1 header, and the blocks before the first and under each."""
+    headers: list[tuple[str, str]] = []
+    chunks: list[list[dict[str, Any]]] = [[]]
+    for block in blocks:
+        if block["t"] == "Header" and block["c"][0] == 1:
+            headers.append((block["c"][1][0], stringify(block["c"][2])))
+            chunks.append([])
+        else:
+            chunks[-1].append(block)
+    return headers, chunks
+
+
+def back_matter(article: Article) -> tuple[list[str], list[str]]:
+    """Titles and paragraphs of the back matter, in the order of the file, from the model."""
+    titled = [(jats.IMAGE_CREDIT_LABEL, article.image_credit), (SUGGESTED_CITATION_LABEL, suggested_citation(article))]
+    titles = [title for title, text in titled if text]
+    texts = [note.text for note in article.notes] + [text for _title, text in titled if text]
+    return titles, [paragraph for text in texts for paragraph in paragraphs_of(text)]
+
+
+def test_pandoc_reads_back_the_metadata(built: Built) -> None:
+    meta = read_with_pandoc(built.path)["meta"]
+    assert {key: plain_meta(value) for key, value in meta.items()} == expected_meta(built.article)
+
+
+def test_pandoc_reads_back_the_sections_and_their_paragraphs(built: Built) -> None:
+    headers, chunks = split_at_sections(read_with_pandoc(built.path)["blocks"])
+    assert headers == [(section.id, section.title) for section in built.article.sections]
+    expected = [list(built.article.introduction.paragraphs)] + [list(s.paragraphs) for s in built.article.sections]
+    # pandoc flattens <back> into the blocks after the last section: its notes' titles become
+    # level-2 headers, and its paragraphs follow the last section's.
+    back_titles, back_paragraphs = back_matter(built.article)
+    expected[-1] += back_paragraphs
+    assert [[normalised(text) for text in paragraphs(chunk)] for chunk in chunks] == [
+        [normalised(text) for text in section] for section in expected
     ]
-    assert headings == [section.title for section in built.article.sections]
-    assert stringify(document["meta"]["title"]["c"]) == built.article.title
+    subheaders = [stringify(block["c"][2]) for block in chunks[-1] if block["t"] == "Header"]
+    assert subheaders == back_titles
+
+
+# --- validate.py: the Publishing XSD check -------------------------------------------------------
+
+
+def write_jats(source: str, folder: Path) -> Path:
+    article = load_article(SOURCES[source])
+    path = folder / article.slug / f"{article.slug}{jats.SUFFIX}"
+    path.parent.mkdir(parents=True)
+    jats.write(article, path)
+    return path
+
+
+def without_journal_id(path: Path, folder: Path) -> Path:
+    """A copy that is still DTD-valid (Archiving allows no journal-id) but not Publishing-valid."""
+    broken = folder / "broken" / "broken.xml"
+    broken.parent.mkdir(parents=True)
+    text = path.read_text(encoding="utf-8")
+    broken.write_text(re.sub(r"\s*<journal-id [^>]*>[^<]*</journal-id>", "", text, count=1), encoding="utf-8")
+    return broken
+
+
+def test_validate_jats_publishing(tmp_path: Path, publishing_xsd_dir: Path) -> None:
+    path = write_jats("two-authors", tmp_path)
+    assert validate.validate_jats_publishing(path, publishing_xsd_dir) == []
+    problems = validate.validate_jats_publishing(without_journal_id(path, tmp_path), publishing_xsd_dir)
+    assert len(problems) == 1 and "journal-title-group" in problems[0]
+    assert "no JATS 1.4 Publishing XSD" in validate.validate_jats_publishing(path, tmp_path)[0]
+
+
+def test_validate_dist_applies_the_publishing_xsd_to_jats_with_an_issn(
+    tmp_path: Path, publishing_xsd_dir: Path, jats_schema_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JATS_SCHEMA_DIR", str(jats_schema_dir))
+    monkeypatch.setenv("JATS_PUBLISHING_XSD_DIR", str(publishing_xsd_dir))
+    dist = tmp_path / "dist"
+    with_issn = write_jats("two-authors", dist)
+    without_issn = write_jats("kazakhstan", dist)  # not Publishing-valid (no ISSN), and not held to it
+    broken = without_journal_id(with_issn, dist)
+    checked, problems = validate.validate_dist(dist)
+    assert sorted(checked) == sorted([with_issn, without_issn, broken])
+    assert len(problems) == 1 and problems[0].startswith(f"{broken}:") and "journal-title-group" in problems[0]
+
+    shutil.rmtree(broken.parent)
+    assert validate.validate_dist(dist) == (sorted([with_issn, without_issn]), [])
+
+
+def test_publishing_xsd_dir_defaults_to_the_sibling_of_the_dtd(
+    tmp_path: Path, jats_schema_dir: Path, publishing_xsd_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JATS_PUBLISHING_XSD_DIR", str(tmp_path))
+    assert validate.jats_publishing_xsd_dir() == tmp_path
+    monkeypatch.delenv("JATS_PUBLISHING_XSD_DIR")
+    monkeypatch.setenv("JATS_SCHEMA_DIR", str(jats_schema_dir))
+    assert validate.jats_publishing_xsd_dir() == jats_schema_dir.parent / "jats-1.4"
+    # No XSD beside the DTD: the Publishing check is skipped, not failed.
+    monkeypatch.setenv("JATS_SCHEMA_DIR", str(tmp_path / "jats-archiving-1.2"))
+    assert validate.jats_publishing_xsd_dir() is None
+    assert validate.validate_jats_publishing_if_applicable(write_jats("two-authors", tmp_path)) == []

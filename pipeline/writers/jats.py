@@ -3,6 +3,12 @@
 Front and back matter are built element by element from the model; each builder returns ``None``
 when its data is absent, so the file never holds an empty element. The body is rendered by pandoc's
 ``jats_archiving`` writer in one call and grafted in.
+
+When the source has an ISSN the same file is also valid against the stricter JATS 1.4 Journal
+Publishing schema (the model PMC-style ingest expects): Publishing requires ``<journal-id>`` and
+``<issn>``, and the Archiving DTD admits both. The file stays an Archiving 1.2 document (DOCTYPE
+and ``dtd-version="1.2"``): the 1.4 Publishing XSD lists "1.2" among its accepted ``@dtd-version``
+values, so no second, 1.4-flavoured file or version swap is needed to check it.
 """
 
 from __future__ import annotations
@@ -119,10 +125,25 @@ def _front(article: Article) -> etree._Element:
 def _journal_meta(article: Article) -> etree._Element:
     return _append(
         etree.Element("journal-meta"),
+        _journal_id(article.ISSN),
         _append(etree.Element("journal-title-group"), _element("journal-title", article.container_title)),
         _issn(article.ISSN),
         _publisher(article.publisher),
     )
+
+
+def _journal_id(issn: str | None) -> etree._Element | None:
+    """The journal's identifier, which the Publishing model requires: its ISSN, typed "issn".
+
+    <journal-id> holds an external identifier that uniquely identifies the journal, and "issn" is
+    one of the JATS Tag Library's suggested @journal-id-type values; PMC's minimum data criteria
+    ask for "journal ISSN or other unique journal ID". The other candidates would invent data: the
+    source has no publisher-assigned code ("publisher-id"; the journal title is a name, not an
+    identifier) and "nlm-ta"/"pmc" values are assigned by NLM. Without an ISSN there is nothing
+    honest to put here; Archiving allows no <journal-id>, and such a file could not be Publishing-
+    valid anyway (Publishing also requires <issn>).
+    """
+    return _element("journal-id", issn, journal_id_type="issn") if issn else None
 
 
 def _issn(issn: str | None) -> etree._Element | None:
