@@ -49,7 +49,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     finally:
         logger.removeHandler(collector)
     if collector.messages:
-        raise PipelineError(f"{article.slug}: WeasyPrint warned: {'; '.join(collector.messages)}")
+        warnings = "; ".join(dict.fromkeys(collector.messages))  # each distinct warning once, in order
+        raise PipelineError(f"{article.slug}: WeasyPrint warned: {warnings}")
     _write_with_full_xmp(rendered, article, path)
 
 
