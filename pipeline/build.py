@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import manifest, paths
 from pipeline.atomic import atomic_path
 from pipeline.errors import PipelineError
 from pipeline.load import discover, load_article
@@ -52,8 +52,10 @@ def build(
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
     for number, source in enumerate(sources, start=1):
         echo(f"[{number}/{len(sources)}] {paths.shown(source)}")
+        folder: Path | None = None
         try:
             article = load_article(source)
+            folder = dist / article.slug
             for format_name in formats:
                 module = writer(format_name)
                 target = dist / article.slug / artifact_name(module, article)
@@ -61,10 +63,24 @@ def build(
                 with atomic_path(target) as temporary:
                     module.write(article, temporary, **(options or {}).get(format_name, {}))
                 report.built.append(target)
-                echo(f"  {format_name:<5} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
+                echo(f"  {format_name:<8} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
         except PipelineError as error:
             report.failures.append(str(error))
             echo_error(str(error))
             if not keep_going:
                 break
+        finally:
+            # Also after a failed format: the formats built before it are new, and the manifest must say so.
+            if folder is not None:
+                write_manifest(folder, echo)
     return report
+
+
+def write_manifest(folder: Path, echo: Callable[[str], None]) -> None:
+    """List every artifact now in ``dist/<slug>/``, whichever build wrote it; nothing to list, no manifest."""
+    if not manifest.artifact_files(folder):
+        return
+    target = folder / manifest.MANIFEST_NAME
+    with atomic_path(target) as temporary:
+        manifest.write(folder, temporary)
+    echo(f"  manifest {paths.shown(target)}")

@@ -16,6 +16,9 @@ WRITERS: dict[str, str] = {
     "pdf": "pipeline.writers.pdf",
     "epub": "pipeline.writers.epub",
     "jats": "pipeline.writers.jats",
+    "csl-json": "pipeline.writers.csl_json",
+    "bibtex": "pipeline.writers.bibtex",
+    "ris": "pipeline.writers.ris",
     "html": "pipeline.writers.web",
 }
 

@@ -1,34 +1,81 @@
-"""Article -> EPUB 3 (ebooklib): two XHTML documents from the shared renderer, nav, NCX, a11y metadata."""
+"""Article -> EPUB 3 (ebooklib): two XHTML documents from the shared renderer, nav, NCX, and
+EPUB Accessibility 1.1 metadata computed from what the article contains."""
 
 from __future__ import annotations
 
 import datetime
 import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ebooklib import epub
+from lxml import etree
 
-from pipeline import html, paths
+from pipeline import html, pandoc, paths
 from pipeline.model import Article, Person
 
 SUFFIX = ".epub"
 STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"
 BACK_DOCUMENT = "back.xhtml"
+PACKAGE_DOCUMENT = "content.opf"  # ebooklib's name, in the book's folder
+ZIP_FIRST_TIME, ZIP_LAST_TIME = (1980, 1, 1, 0, 0, 0), (2107, 12, 31, 23, 59, 58)
 
-# What the book really offers: text only, navigable headings, a table of contents, a reading order.
-ACCESSIBILITY = (
-    ("schema:accessMode", "textual"),
-    ("schema:accessModeSufficient", "textual"),
-    ("schema:accessibilityFeature", "structuralNavigation"),
-    ("schema:accessibilityFeature", "tableOfContents"),
-    ("schema:accessibilityFeature", "readingOrder"),
-    ("schema:accessibilityHazard", "none"),
+EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
+EPUB_TYPE = f"{{{EPUB_NAMESPACE}}}type"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Our own output is read back: never fetch or expand anything it points at.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+# pandoc and the shared templates mark structure with DPUB-ARIA roles (valid HTML in every edition);
+# EPUB reading systems look for the matching term of the EPUB Structural Semantics Vocabulary.
+EPUB_TYPE_BY_ROLE = {
+    "doc-abstract": "abstract",
+    "doc-credits": "credits",
+    "doc-credit": "credit",
+    "doc-endnotes": "endnotes",
+    "doc-noteref": "noteref",
+    "doc-backlink": "backlink",
+}
+# Structure with no DPUB-ARIA role of its own (doc-endnote is deprecated), found by its markup.
+EPUB_TYPE_BY_XPATH = {
+    "//x:section[@role='doc-endnotes']/x:ol/x:li": "endnote",
+    "//x:section[@id='about-the-author']": "contributors",
+}
+
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+CERTIFIED_BY = "commentary-pipeline"  # the project (pyproject.toml): the claim is the pipeline's own
+# The conformance claim. EPUB Accessibility 1.1 wants it made only after an evaluation, and the writer
+# cannot run Ace by DAISY. But the whole book is markup this pipeline controls: templates for the title
+# block, back matter and navigation, pandoc for the body. tests/test_accessibility.py runs Ace (0
+# violations) on every source and on a variant article using each pandoc element below. So the claim
+# is made exactly when the body is built only of these elements; anything else (an image, whose text
+# alternative needs a person to judge, a table, maths, raw HTML) drops it. What Ace cannot test (order,
+# headings, language) the templates fix for every book; the words themselves stay the author's.
+ACE_CHECKED_ELEMENTS = frozenset(
+    {
+        *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote"),
+        *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
+    }
 )
-ACCESSIBILITY_SUMMARY = (
-    "Text-only article with no images, audio or video. Headings mark the title and every section, "
-    "a table of contents and landmarks lead to them, and the reading order follows the printed article."
+# pandoc writes some attribute values as {"t": ...} too (list numbering, quote and maths types, table
+# alignment, citation mode): they are not content.
+PANDOC_ATTRIBUTE_VALUES = frozenset(
+    {
+        *("DefaultStyle", "Example", "Decimal", "LowerRoman", "UpperRoman", "LowerAlpha", "UpperAlpha"),
+        *("DefaultDelim", "Period", "OneParen", "TwoParens", "SingleQuote", "DoubleQuote", "InlineMath"),
+        *("DisplayMath", "AlignLeft", "AlignRight", "AlignCenter", "AlignDefault", "ColWidth", "ColWidthDefault"),
+        *("AuthorInText", "SuppressAuthor", "NormalCitation"),
+    }
 )
+# How the summary names elements that withdraw the claim; any other is named by its pandoc kind.
+READABLE_ELEMENTS = {
+    **{"Image": "images", "Figure": "figures", "Table": "tables", "Math": "mathematics", "CodeBlock": "code"},
+    **{"RawBlock": "raw markup", "RawInline": "raw markup", "Cite": "citations", "DefinitionList": "definitions"},
+}
 
 
 def write(article: Article, path: Path) -> None:
@@ -57,7 +104,8 @@ def write(article: Article, path: Path) -> None:
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
     epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
-    _normalise_zip(path, modified)
+    package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
+    _normalise_zip(path, modified, {package_document: lambda opf: _with_package_language(opf, article.language)})
 
 
 def _write_metadata(book: epub.EpubBook, article: Article) -> None:
@@ -80,9 +128,8 @@ def _write_metadata(book: epub.EpubBook, article: Article) -> None:
         book.add_metadata("DC", "rights", article.license.text or article.license.url)
     book.add_metadata(None, "meta", article.container_title, {"property": "belongs-to-collection", "id": "journal"})
     book.add_metadata(None, "meta", "series", {"refines": "#journal", "property": "collection-type"})
-    for name, value in ACCESSIBILITY:
+    for name, value in accessibility_metadata(article):
         book.add_metadata(None, "meta", value, {"property": name})
-    book.add_metadata(None, "meta", ACCESSIBILITY_SUMMARY, {"property": "schema:accessibilitySummary"})
 
 
 def _add_person(book: epub.EpubBook, element: str, person: Person, uid: str, role: str) -> None:
@@ -92,14 +139,187 @@ def _add_person(book: epub.EpubBook, element: str, person: Person, uid: str, rol
     book.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
 
 
+# --- Accessibility metadata --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyInventory:
+    """What the article body is built of: its pandoc elements by kind, its sections and images."""
+
+    elements: Counter[str]
+    sections: int
+    has_introduction: bool
+    images_without_alternative: int
+
+    def count(self, *kinds: str) -> int:
+        return sum(self.elements[kind] for kind in kinds)
+
+    @property
+    def unchecked_elements(self) -> list[str]:
+        return sorted(set(self.elements) - ACE_CHECKED_ELEMENTS)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.unchecked_elements
+
+
+def body_inventory(article: Article) -> BodyInventory:
+    elements = [element for section in article.all_sections for element in _pandoc_elements(list(section.blocks))]
+    images = [element for element in elements if element["t"] == "Image"]
+    return BodyInventory(
+        elements=Counter(element["t"] for element in elements),
+        sections=len(article.sections),
+        has_introduction=bool(article.introduction.blocks),
+        images_without_alternative=sum(1 for image in images if not pandoc.stringify(image["c"][1]).strip()),
+    )
+
+
+def _pandoc_elements(value: object) -> Iterator[dict[str, Any]]:
+    """Every block and inline of pandoc's JSON AST under ``value``, depth first."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _pandoc_elements(item)
+    elif isinstance(value, dict) and value.get("t") not in (None, *PANDOC_ATTRIBUTE_VALUES):
+        yield value
+        yield from _pandoc_elements(value.get("c"))
+
+
+def accessibility_metadata(article: Article) -> list[tuple[str, str]]:
+    """(property, value) pairs for the package: schema.org access modes, features and hazards, a summary
+    of this book, and the conformance claim when it holds (see ACE_CHECKED_ELEMENTS)."""
+    body = body_inventory(article)
+    images = body.count("Image")
+    all_images_described = body.images_without_alternative == 0
+    metadata = [("schema:accessMode", "textual")]
+    if images:
+        metadata.append(("schema:accessMode", "visual"))
+    metadata.append(("schema:accessModeSufficient", "textual" if all_images_described else "textual,visual"))
+    # True of every book: headings for the title and sections, the nav, the spine in the printed order,
+    # and ARIA roles and labels from the templates and pandoc.
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "ARIA"]
+    if images and all_images_described:
+        features.append("alternativeText")
+    metadata += [("schema:accessibilityFeature", feature) for feature in features]
+    # Text cannot flash, move or sound; an image might (an animated GIF), and the writer cannot tell.
+    metadata.append(("schema:accessibilityHazard", "unknown" if images else "none"))
+    metadata.append(("schema:accessibilitySummary", accessibility_summary(article, body)))
+    if body.conforms:
+        metadata += [("dcterms:conformsTo", CONFORMANCE), ("a11y:certifiedBy", CERTIFIED_BY)]
+    return metadata
+
+
+def accessibility_summary(article: Article, body: BodyInventory) -> str:
+    """A few sentences for a reader choosing a book: what it contains and how to move through it."""
+    sentences = [_content_sentence(body), _structure_sentence(body)]
+    features = _body_features(article, body)
+    if features:
+        sentences.append(f"It has {_join(features)}.")
+    sentences += [_back_matter_sentence(article), _conformance_sentence(body)]
+    return " ".join(sentences)
+
+
+def _content_sentence(body: BodyInventory) -> str:
+    images = body.count("Image")
+    if not images:
+        return "Text only, with no images, audio or video."
+    undescribed = body.images_without_alternative
+    described = f"{undescribed} without a text alternative" if undescribed else "each with a text alternative"
+    if images == 1:
+        described = "without a text alternative" if undescribed else "with a text alternative"
+    return f"Text with {_counted(images, 'image')} ({described}) and no audio or video."
+
+
+def _structure_sentence(body: BodyInventory) -> str:
+    sections = body.sections
+    headings = "Headings mark the title"
+    if sections:
+        headings += f" and each of the {sections} sections" if sections > 1 else " and the one section"
+    if body.count("Header"):
+        headings += f", with {_counted(body.count('Header'), 'subsection')}"
+    if body.has_introduction and sections:
+        headings += "; the sections follow" if sections > 1 else "; the section follows"
+        headings += " an untitled introduction"
+    navigation = "A table of contents and landmarks lead to them, and the reading order is that of the printed article."
+    return f"{headings}. {navigation}"
+
+
+def _body_features(article: Article, body: BodyInventory) -> list[str]:
+    features = ["an abstract"] if article.abstract else []
+    counted = (
+        (body.count("BulletList", "OrderedList"), "list"),
+        (body.count("BlockQuote"), "block quotation"),
+        (body.count("Table"), "table"),
+    )
+    features += [_counted(number, noun) for number, noun in counted if number]
+    notes = body.count("Note")
+    if notes:
+        reference = "their references" if notes > 1 else "its reference"
+        features.append(f"{_counted(notes, 'footnote')}, linked to and from {reference}")
+    return features
+
+
+def _back_matter_sentence(article: Article) -> str:
+    parts = [f"a note about the author{'s' if len(article.bios) > 1 else ''}"] if article.bios else []
+    parts.append("a suggested citation")
+    if article.notes:
+        kinds = ", ".join(dict.fromkeys(note.type.replace("-", " ") for note in article.notes))
+        parts.append(f"{_counted(len(article.notes), 'note')} ({kinds})")
+    if article.image_credit or article.license:
+        parts.append("credits")
+    return f"The back matter, a separate document after the article, has {_join(parts)}."
+
+
+def _conformance_sentence(body: BodyInventory) -> str:
+    if body.conforms:
+        return (
+            "Conformance to EPUB Accessibility 1.1 and WCAG 2.1 Level AA is declared by the publishing pipeline, "
+            "whose tests check every kind of content in this book with Ace by DAISY."
+        )
+    unchecked = [READABLE_ELEMENTS.get(kind, kind) for kind in body.unchecked_elements]
+    return f"No accessibility conformance is claimed: it has content not checked automatically ({_join(unchecked)})."
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+# --- Content documents -------------------------------------------------------------------------
+
+
 def _document(
     article: Article, uid: str, file_name: str, template: str, body: html.BodyHtml, page_title: str | None = None
 ) -> epub.EpubItem:
-    """An XHTML content document written as rendered (ebooklib's EpubHtml would re-parse it)."""
+    """An XHTML content document from the shared templates, plus epub:type (ebooklib's EpubHtml would
+    rebuild it around the body)."""
     content = html.render(
         article, template, body=body, stylesheets=[STYLESHEET], page_title=page_title or article.title
     )
-    return epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=content.encode())
+    return epub.EpubItem(
+        uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=_with_epub_types(content)
+    )
+
+
+def _with_epub_types(document: str) -> bytes:
+    """The document with the EPUB vocabulary's term on each element that has one (by role or markup)."""
+    root = etree.fromstring(document.encode(), XML_PARSER)
+    for element in root.xpath("//*[@role]"):
+        for role in element.get("role").split():
+            if role in EPUB_TYPE_BY_ROLE:
+                _add_epub_type(element, EPUB_TYPE_BY_ROLE[role])
+    for path, epub_type in EPUB_TYPE_BY_XPATH.items():
+        for element in root.xpath(path, namespaces={"x": html.XHTML_NAMESPACE}):
+            _add_epub_type(element, epub_type)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+
+
+def _add_epub_type(element: etree._Element, epub_type: str) -> None:
+    types = (element.get(EPUB_TYPE) or "").split()
+    if epub_type not in types:
+        element.set(EPUB_TYPE, " ".join([*types, epub_type]))
 
 
 def _table_of_contents(article: Article) -> list[epub.Link]:
@@ -109,9 +329,22 @@ def _table_of_contents(article: Article) -> list[epub.Link]:
     return entries
 
 
-def _normalise_zip(path: Path, modified: datetime.datetime) -> None:
-    """Give every ZIP entry the publication date, so the same source gives the same bytes."""
-    stamp = modified.timetuple()[:6]
+# --- Package and ZIP ---------------------------------------------------------------------------
+
+
+def _with_package_language(opf: bytes, language: str) -> bytes:
+    """ebooklib writes dc:language but no xml:lang on <package>, the language of the package's own
+    text (title, summary); Ace by DAISY reports that as epub-lang."""
+    package = etree.fromstring(opf, XML_PARSER)
+    package.set(XML_LANG, language)
+    return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _normalise_zip(path: Path, modified: datetime.datetime, rewrites: Mapping[str, Callable[[bytes], bytes]]) -> None:
+    """Apply ``rewrites`` (ZIP entry -> new content) and give every entry the publication date, so the
+    same source gives the same bytes."""
+    # ZIP (MS-DOS) timestamps run from 1980 to 2107: beyond them the date stays in dcterms:modified only.
+    stamp = min(max(modified.timetuple()[:6], ZIP_FIRST_TIME), ZIP_LAST_TIME)
     with zipfile.ZipFile(path) as original:
         entries = [(info, original.read(info)) for info in original.infolist()]
     with zipfile.ZipFile(path, "w") as normalised:
@@ -119,4 +352,5 @@ def _normalise_zip(path: Path, modified: datetime.datetime) -> None:
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = info.compress_type
             entry.external_attr = 0o644 << 16
-            normalised.writestr(entry, data)
+            rewrite = rewrites.get(info.filename)
+            normalised.writestr(entry, rewrite(data) if rewrite else data)
