@@ -6,6 +6,7 @@ import datetime
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -25,6 +26,8 @@ FENCE = "---"
 FENCE_ENDS = ("---", "...")
 # A slug names a folder in dist/, so it may not climb out of it.
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Section ids live beside the templates' own ids (title, abstract, back-matter...): a prefix keeps them apart.
+SECTION_ID_PREFIX = "sec-"
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -368,10 +371,9 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
         if title in seen:
             raise SourceError(path, line, "body", f"section title {title!r} repeats the section at line {seen[title]}")
         seen[title] = line
+        section_id = _section_id(header["c"][1][0] or title, len(sections) + 1, {s.id for s in sections})
         sections.append(
-            Section(
-                id=header["c"][1][0], title=title, blocks=tuple(blocks), paragraphs=tuple(pandoc.paragraphs(blocks))
-            )
+            Section(id=section_id, title=title, blocks=tuple(blocks), paragraphs=tuple(pandoc.paragraphs(blocks)))
         )
     if not introduction and not any(section.paragraphs for section in sections):
         first = next(number for number, text in enumerate(body_lines) if text.strip())
@@ -380,6 +382,17 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
         id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
     )
     return intro, tuple(sections)
+
+
+def _section_id(wanted: str, number: int, taken: set[str]) -> str:
+    """An id every format accepts (an ASCII XML name), never one the templates use: ``sec-<words>``."""
+    ascii_words = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-") or str(number)
+    candidate = base = f"{SECTION_ID_PREFIX}{words}"
+    suffix = 2
+    while candidate in taken:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
 
 
 def _heading_index(lines: list[str], title: str, start: int) -> int:

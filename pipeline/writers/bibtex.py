@@ -13,7 +13,7 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import UnicodeToLatexEncoder
+from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
 
 from pipeline.model import Article, Person
 
@@ -22,9 +22,14 @@ SUFFIX = ".bib"
 ENTRY_TYPE = "article"
 # BibTeX's predefined month macros: written unquoted, every style prints the month in its own language.
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# BibTeX counts braces even after a backslash, so a lone ``\{`` would end the field early: braces are
+# written as commands instead.
+BRACES = UnicodeToLatexConversionRule(RULE_DICT, {ord("{"): r"\textbraceleft", ord("}"): r"\textbraceright"})
 # The source is plain text: unlike bibtexparser's default encoder, no ``$...$`` is taken for math
 # ("$5 and $10" is escaped), and a letter without a LaTeX command is kept as it is, without a warning.
-ENCODER = UnicodeToLatexEncoder(conversion_rules=["defaults"], unknown_char_policy="keep", unknown_char_warning=False)
+ENCODER = UnicodeToLatexEncoder(
+    conversion_rules=[BRACES, "defaults"], unknown_char_policy="keep", unknown_char_warning=False
+)
 # What BibTeX would read as the end of a name part or of a name.
 NAME_SEPARATOR = re.compile(r",|\band\b", re.IGNORECASE)
 
@@ -55,6 +60,7 @@ def fields(article: Article) -> list[Field]:
         "journal": latex(article.container_title),
         "publisher": latex(article.publisher or ""),
         "year": str(article.issued.year),
+        "month": MONTH_MACROS[article.issued.month - 1],
         # biblatex reads the full date; classic BibTeX ignores the field and uses year and month.
         "date": article.issued.isoformat(),
         "issn": article.ISSN,
@@ -63,10 +69,12 @@ def fields(article: Article) -> list[Field]:
         "abstract": latex(article.abstract or ""),
         "keywords": latex(", ".join(article.keywords)),
     }
-    found = [Field(key, value) for key, value in values.items() if value]
-    month = Field("month", MONTH_MACROS[article.issued.month - 1], enclosing="no-enclosing")
-    found.insert([field.key for field in found].index("year") + 1, month)
-    return found
+    # The month is a macro: braced, it would be the literal text "nov".
+    return [
+        Field(key, value, enclosing="no-enclosing" if key == "month" else None)
+        for key, value in values.items()
+        if value
+    ]
 
 
 def bibtex(article: Article) -> str:
