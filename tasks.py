@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from invoke import Collection, Context, Exit, task
+from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
-from pipeline.build import FORMATS, build
+from pipeline.build import FORMATS, build, default_jobs
 from pipeline.errors import PipelineError
+from pipeline.progress import reporter_for
 from pipeline.schemas_download import download_jats_schema
 from pipeline.validate import JATS_DTD_DRIVER, jats_schema_dir, validate_dist
 
@@ -17,57 +18,56 @@ BUILD_HELP = {
     "source": "build only this commentary (its slug, the folder name under the sources folder)",
     "sources": "folder holding one <slug>/article.md per commentary (default: source/)",
     "dist": "output folder (default: dist/)",
-}
-PDF_HELP = {
-    **BUILD_HELP,
+    "jobs": "parallel processes (default: the number of cores)",
+    "force": "rebuild artifacts whose inputs have not changed",
     "variant": "PDF variant: pdf/ua-1 (default, tagged, accessible) or pdf/a-3a (archival and tagged)",
+    "debug": "show the traceback of a failure",
 }
 
 
-def _build(
-    formats: tuple[str, ...], source: str | None, sources: str | None, dist: str | None, variant: str | None = None
-) -> None:
-    try:
-        report = build(
-            formats,
-            slug=source,
-            source_root=Path(sources) if sources else paths.SOURCE,
-            dist=Path(dist) if dist else paths.DIST,
-            options={"pdf": {"variant": variant}} if variant else None,
-        )
-    except PipelineError as error:
-        raise Exit(f"error: {error}", code=2) from None
-    if not report.ok:
-        raise Exit(f"{len(report.failures)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
-    print(f"built {len(report.built)} artifact(s)")
+def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
+    """One build task per format group, all with the same options."""
+
+    def run(
+        c: Context,
+        source: str | None = None,
+        sources: str | None = None,
+        dist: str | None = None,
+        jobs: int = 0,
+        force: bool = False,
+        variant: str = "",
+        debug: bool = False,
+    ) -> None:
+        try:
+            report = build(
+                formats,
+                slug=source,
+                source_root=Path(sources) if sources else paths.SOURCE,
+                dist=Path(dist) if dist else paths.DIST,
+                options={"pdf": {"variant": variant}} if variant else None,
+                jobs=jobs or default_jobs(),
+                force=force,
+                reporter=reporter_for(sys.stdout),
+            )
+        except PipelineError as error:
+            if debug:
+                raise
+            raise Exit(f"error: {error}", code=2) from None
+        if not report.ok:
+            raise Exit(f"{len(report.failures)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
+        print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")
+
+    run.__name__ = name
+    run.__doc__ = summary
+    return task(run, help=BUILD_HELP)
 
 
-@task(help=PDF_HELP)
-def build_pdf(
-    c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None, variant: str = ""
-) -> None:
-    """Build the PDF of every commentary (or one)."""
-    _build(("pdf",), source, sources, dist, variant or None)
-
-
-@task(help=BUILD_HELP)
-def build_epub(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
-    """Build the EPUB 3 of every commentary (or one)."""
-    _build(("epub",), source, sources, dist)
-
-
-@task(help=BUILD_HELP)
-def build_jats(c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None) -> None:
-    """Build the JATS XML of every commentary (or one)."""
-    _build(("jats",), source, sources, dist)
-
-
-@task(help=PDF_HELP)
-def build_all(
-    c: Context, source: str | None = None, sources: str | None = None, dist: str | None = None, variant: str = ""
-) -> None:
-    """Build every format of every commentary (or one); failing sources do not stop the others."""
-    _build(FORMATS, source, sources, dist, variant or None)
+build_pdf = _build_task("build_pdf", ("pdf",), "Build the PDF of every commentary (or one).")
+build_epub = _build_task("build_epub", ("epub",), "Build the EPUB 3 of every commentary (or one).")
+build_jats = _build_task("build_jats", ("jats",), "Build the JATS XML of every commentary (or one).")
+build_all = _build_task(
+    "build_all", FORMATS, "Build every format of every commentary (or one); failing sources do not stop the others."
+)
 
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})

@@ -8,6 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+UNFINISHED_PATTERN = ".*.part"
+
+
+def remove_unfinished(folder: Path) -> None:
+    """Delete temporary files a killed build left behind (a crash cannot run the clean-up below)."""
+    if folder.is_dir():
+        for leftover in folder.glob(UNFINISHED_PATTERN):
+            leftover.unlink(missing_ok=True)
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:

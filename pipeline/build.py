@@ -1,31 +1,79 @@
-"""Build every source (or one) into dist/: load each once, then run each format's writer atomically."""
+"""Build every source (or one) into dist/.
+
+Each source is parsed once. Artifacts whose inputs are unchanged are skipped (pipeline/fingerprint.py);
+the rest are built in parallel processes, by source when there are enough sources to keep every worker
+busy, else by format. Each artifact is written atomically, and what is reported comes out in source
+order, whichever worker finishes first.
+"""
 
 from __future__ import annotations
 
-import sys
+import os
+import signal
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
-from pipeline import manifest, paths
-from pipeline.atomic import atomic_path
+from pipeline import fingerprint, manifest, paths
+from pipeline.atomic import atomic_path, remove_unfinished
 from pipeline.errors import PipelineError
 from pipeline.load import discover, load_article
+from pipeline.model import Article
 from pipeline.pandoc import check_pandoc
+from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.writers import WRITERS, artifact_name, writer
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
+Options = Mapping[str, Mapping[str, str]]
 
 
 @dataclass
 class BuildReport:
     built: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One source and the formats of it that need building, with the inputs hash of each."""
+
+    source: Path
+    folder: Path
+    stale: dict[str, str]
+    fresh: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Work for one process: formats of one source (loaded there, or already loaded here)."""
+
+    plan_index: int
+    source: Path
+    formats: tuple[str, ...]
+    dist: Path
+    options: Options
+    article: Article | None = None
+
+
+@dataclass
+class UnitResult:
+    plan_index: int
+    built: list[tuple[str, Path, float, str]] = field(default_factory=list)  # format, path, seconds, sha256
+    failures: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
 
 
 def build(
@@ -34,53 +82,182 @@ def build(
     source_root: Path = paths.SOURCE,
     dist: Path = paths.DIST,
     keep_going: bool = True,
-    options: Mapping[str, Mapping[str, str]] | None = None,
-    echo: Callable[[str], None] = print,
-    echo_error: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    options: Options | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    reporter: PlainReporter | None = None,
 ) -> BuildReport:
-    """Build ``formats`` for every source under ``source_root``; a failing source does not stop the rest
-    unless ``keep_going`` is false. ``options`` holds keyword arguments per format (``{"pdf": {"variant":
-    "pdf/a-3a"}}``). Failures are collected as one-line messages."""
+    """Build ``formats`` for every source under ``source_root`` (or the one named ``slug``).
+
+    A failing source does not stop the others unless ``keep_going`` is false. ``options`` holds keyword
+    arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
+    Failures come back as one-line messages in the report."""
     check_pandoc()
     formats = tuple(formats)
     unknown = [name for name in formats if name not in WRITERS]
     if unknown:
         raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
-    report = BuildReport()
+    reporter = reporter or QuietReporter()
+    options = options or {}
     sources = discover(source_root, slug)
     if not sources:
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
-    for number, source in enumerate(sources, start=1):
-        echo(f"[{number}/{len(sources)}] {paths.shown(source)}")
-        folder: Path | None = None
-        try:
-            article = load_article(source)
-            folder = dist / article.slug
-            for format_name in formats:
-                module = writer(format_name)
-                target = dist / article.slug / artifact_name(module, article)
-                started = time.perf_counter()
-                with atomic_path(target) as temporary:
-                    module.write(article, temporary, **(options or {}).get(format_name, {}))
-                report.built.append(target)
-                echo(f"  {format_name:<8} {paths.shown(target)}  {time.perf_counter() - started:.2f} s")
-        except PipelineError as error:
-            report.failures.append(str(error))
-            echo_error(str(error))
-            if not keep_going:
-                break
-        finally:
-            # Also after a failed format: the formats built before it are new, and the manifest must say so.
-            if folder is not None:
-                write_manifest(folder, echo)
+    plans = [_plan(source, formats, dist, options, force) for source in sources]
+    report = BuildReport()
+    with reporter, _terminate_as_interrupt():
+        reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
+        units = _units(plans, dist, options, jobs)
+        _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
     return report
 
 
-def write_manifest(folder: Path, echo: Callable[[str], None]) -> None:
+def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool) -> Plan:
+    folder = dist / source.parent.name
+    remove_unfinished(folder)
+    state = fingerprint.read_state(folder)
+    stale: dict[str, str] = {}
+    fresh: list[str] = []
+    for format_name in formats:
+        wanted = fingerprint.inputs(format_name, source.parent, options.get(format_name, {}))
+        artifact = folder / artifact_name(format_name, source.parent.name)
+        if not force and fingerprint.is_fresh(artifact, state.get(format_name), wanted):
+            fresh.append(format_name)
+        else:
+            stale[format_name] = wanted
+    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh))
+
+
+def _units(plans: list[Plan], dist: Path, options: Options, jobs: int) -> list[Unit]:
+    """By source when the sources alone keep every worker busy; else parse here and split by format."""
+    busy = [(index, plan) for index, plan in enumerate(plans) if plan.stale]
+    if jobs <= 1 or len(busy) >= jobs:
+        return [Unit(index, plan.source, tuple(plan.stale), dist, options) for index, plan in busy]
+    units: list[Unit] = []
+    for index, plan in busy:
+        try:
+            article = load_article(plan.source)
+        except PipelineError:
+            # The unit loads it again in its process and reports the error in source order.
+            units.append(Unit(index, plan.source, tuple(plan.stale), dist, options))
+            continue
+        units += [Unit(index, plan.source, (name,), dist, options, article) for name in plan.stale]
+    return units
+
+
+def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
+    if jobs <= 1 or len(units) <= 1:
+        yield from map(run_unit, units)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        try:
+            yield from pool.map(run_unit, units)
+        except KeyboardInterrupt:
+            # Units already running finish their (atomic) writes; the rest never start.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def run_unit(unit: Unit) -> UnitResult:
+    """Load (unless loaded) and write the unit's formats; user-caused failures become messages."""
+    result = UnitResult(unit.plan_index)
+    if not unit.formats:
+        return result
+    try:
+        article = unit.article or load_article(unit.source)
+    except PipelineError as error:
+        result.failures.append(str(error))
+        return result
+    for format_name in unit.formats:
+        target = unit.dist / article.slug / artifact_name(format_name, article.slug)
+        started = time.perf_counter()
+        try:
+            with atomic_path(target) as temporary:
+                writer(format_name).write(article, temporary, **unit.options.get(format_name, {}))
+        except PipelineError as error:
+            result.failures.append(str(error))
+            continue
+        result.built.append((format_name, target, time.perf_counter() - started, fingerprint.file_sha256(target)))
+    return result
+
+
+def _collect(
+    plans: list[Plan],
+    units_per_plan: Counter[int],
+    results: Iterator[UnitResult],
+    report: BuildReport,
+    reporter: PlainReporter,
+    keep_going: bool,
+) -> None:
+    """Report and record each source once all of its units are in, in source order."""
+    received: dict[int, list[UnitResult]] = {index: [] for index in range(len(plans))}
+    next_index = 0
+
+    def finish_ready() -> bool:
+        nonlocal next_index
+        while next_index < len(plans) and len(received[next_index]) == units_per_plan[next_index]:
+            failed = _finish(plans[next_index], received.pop(next_index), report, reporter)
+            next_index += 1
+            if failed and not keep_going:
+                return False
+        return True
+
+    if not finish_ready():
+        return
+    for result in results:
+        received[result.plan_index].append(result)
+        if not finish_ready():
+            return
+
+
+def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter: PlainReporter) -> bool:
+    """Print one source's lines, store what was built, refresh its manifest; True if it failed."""
+    reporter.line(paths.shown(plan.source))
+    state = fingerprint.read_state(plan.folder)
+    for format_name in plan.fresh:
+        path = plan.folder / artifact_name(format_name, plan.folder.name)
+        report.skipped.append(path)
+        reporter.line(f"  {format_name:<8} {paths.shown(path)}  unchanged")
+    failures = [failure for result in results for failure in result.failures]
+    for format_name, path, seconds, sha256 in sorted(
+        (built for result in results for built in result.built), key=lambda built: list(plan.stale).index(built[0])
+    ):
+        state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
+        report.built.append(path)
+        reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+    for failure in dict.fromkeys(failures):
+        if failure not in report.failures:
+            report.failures.append(failure)
+        reporter.error(failure)
+    if any(result.built for result in results):
+        fingerprint.write_state(plan.folder, state)
+        write_manifest(plan.folder, reporter)
+    reporter.advance()
+    return bool(failures)
+
+
+def write_manifest(folder: Path, reporter: PlainReporter) -> None:
     """List every artifact now in ``dist/<slug>/``, whichever build wrote it; nothing to list, no manifest."""
     if not manifest.artifact_files(folder):
         return
     target = folder / manifest.MANIFEST_NAME
     with atomic_path(target) as temporary:
         manifest.write(folder, temporary)
-    echo(f"  manifest {paths.shown(target)}")
+    reporter.line(f"  manifest {paths.shown(target)}")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a build like Ctrl-C does: through the clean-up of every unfinished write."""
+
+    def interrupt(_signal: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

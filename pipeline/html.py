@@ -51,7 +51,19 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+# The last body rendered: the PDF, EPUB and web writers of one article share it (one pandoc call).
+_last_rendered: tuple[Article, BodyHtml] | None = None
+
+
 def render_body(article: Article) -> BodyHtml:
+    """The article's body as HTML, rendered once per article and process."""
+    global _last_rendered
+    if _last_rendered is None or _last_rendered[0] is not article:
+        _last_rendered = (article, _render_body(article))
+    return _last_rendered[1]
+
+
+def _render_body(article: Article) -> BodyHtml:
     """Render the introduction and sections through pandoc in a single call, then split them."""
     fragment = pandoc.ast_to(pandoc.body_blocks(article), "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)

@@ -46,7 +46,7 @@ def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     for source_file in SOURCE_FILES:
         shutil.copytree(source_file.parent, sources / source_file.parent.name)
     dist = tmp_path_factory.mktemp("dist")
-    report = build(source_root=sources, dist=dist, echo=lambda _line: None)
+    report = build(source_root=sources, dist=dist)
     assert report.ok, report.failures
     result: dict[str, Built] = {}
     for source_file in sorted(sources.glob("*/article.md")):

@@ -24,7 +24,7 @@ from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.load import load_article
 from pipeline.model import Article, Person
 from pipeline.pandoc import paragraphs, stringify
-from pipeline.writers import jats
+from pipeline.writers import artifact_name, jats
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {
@@ -59,7 +59,7 @@ class Built:
 @pytest.fixture(scope="module", params=sorted(SOURCES), ids=sorted(SOURCES))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
     article = load_article(SOURCES[request.param])
-    path = tmp_path_factory.mktemp(request.param) / f"{article.slug}{jats.SUFFIX}"
+    path = tmp_path_factory.mktemp(request.param) / artifact_name("jats", article.slug)
     jats.write(article, path)
     # Read back as an archive would, but without fetching or expanding anything.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -401,7 +401,7 @@ def test_pandoc_reads_back_the_sections_and_their_paragraphs(built: Built) -> No
 
 def write_jats(source: str, folder: Path) -> Path:
     article = load_article(SOURCES[source])
-    path = folder / article.slug / f"{article.slug}{jats.SUFFIX}"
+    path = folder / article.slug / artifact_name("jats", article.slug)
     path.parent.mkdir(parents=True)
     jats.write(article, path)
     return path

@@ -17,6 +17,7 @@ from pipeline import build as build_module
 from pipeline.build import build
 from pipeline.errors import PipelineError
 from pipeline.pandoc import pandoc_version
+from pipeline.progress import QuietReporter
 
 MANIFEST = "manifest.json"
 
@@ -88,7 +89,7 @@ def test_bytes_are_deterministic(built: Built) -> None:
     assert before.decode("utf-8") == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     names = [artifact["name"] for artifact in data["artifacts"]]
     assert names == sorted(names)
-    build_module.write_manifest(folder, echo=lambda _line: None)
+    build_module.write_manifest(folder, QuietReporter())
     assert (folder / MANIFEST).read_bytes() == before
 
 
@@ -106,8 +107,7 @@ def rebuild(built: Built, dist: Path, formats: tuple[str, ...]) -> build_module.
         slug=built.article.slug,
         source_root=built.article.source_path.parent.parent,
         dist=dist,
-        echo=lambda _line: None,
-        echo_error=lambda _line: None,
+        reporter=QuietReporter(),
     )
 
 

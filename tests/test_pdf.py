@@ -204,7 +204,7 @@ def test_a_weasyprint_warning_fails_the_build(
     source = a_source(tmp_path / "sources")
     cause = inject(source, monkeypatch, tmp_path)
     dist = tmp_path / "dist"
-    report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist, echo=lambda _line: None)
+    report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist)
     assert not report.ok, "the build succeeded despite a WeasyPrint warning"
     assert len(report.failures) == 1
     assert "WeasyPrint warned" in report.failures[0]

@@ -14,6 +14,7 @@ import pytest
 from conftest import SOURCE_FILES, Built
 
 from pipeline.build import build
+from pipeline.progress import PlainReporter
 from pipeline.validate import validate_pdf
 
 VARIANT_FILES = {"pdf/ua-1": "pdfuaid", "pdf/a-3a": "pdfaid"}
@@ -26,7 +27,9 @@ def archival_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for source_file in SOURCE_FILES:
         shutil.copytree(source_file.parent, sources / source_file.parent.name)
     dist = tmp_path_factory.mktemp("archival-dist")
-    report = build(("pdf",), source_root=sources, dist=dist, options={"pdf": {"variant": "pdf/a-3a"}}, echo=print)
+    report = build(
+        ("pdf",), source_root=sources, dist=dist, options={"pdf": {"variant": "pdf/a-3a"}}, reporter=PlainReporter()
+    )
     assert report.ok, report.failures
     return {path.parent.name: path for path in report.built}
 

@@ -89,7 +89,7 @@ def test_random_articles_build_valid_complete_outputs(jats_schema_dir: Path, dra
         expected += [normalise(paragraph) for _, paragraphs in sections for paragraph in paragraphs]
         assert [p for section in article.all_sections for p in section.paragraphs] == expected
 
-        report = build(source_root=root / "sources", dist=root / "dist", echo=lambda _line: None)
+        report = build(source_root=root / "sources", dist=root / "dist")
         assert report.ok, report.failures
         folder = root / "dist" / "random"
         assert validate_jats(folder / "random.xml", jats_schema_dir) == []

@@ -31,7 +31,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sources = tmp_path_factory.mktemp("unicode-sources")
     shutil.copytree(SOURCE.parent, sources / SOURCE.parent.name)
     target = tmp_path_factory.mktemp("unicode-dist")
-    report = build(source_root=sources, dist=target, echo=lambda _line: None)
+    report = build(source_root=sources, dist=target)
     assert report.ok, report.failures
     return target / SOURCE.parent.name
 

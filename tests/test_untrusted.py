@@ -102,7 +102,7 @@ def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[_Wat
     )
     write_source(tmp_path / "sources", "raw-markup", body)
     dist = tmp_path / "dist"
-    report = build(source_root=tmp_path / "sources", dist=dist, echo=lambda _line: None)
+    report = build(source_root=tmp_path / "sources", dist=dist)
     assert report.ok, report.failures
     folder = dist / "raw-markup"
     with zipfile.ZipFile(folder / "raw-markup.epub") as book:

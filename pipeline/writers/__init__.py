@@ -1,33 +1,42 @@
 """One small writer module per output format, behind a registry.
 
-Each writer module exposes ``SUFFIX`` and ``write(article, path) -> None`` (and ``FILE_NAME`` when its
-artifact has a fixed name rather than ``<slug><SUFFIX>``). Modules are imported
-only when their format is built, so a JATS-only build never loads WeasyPrint.
+Each writer module exposes ``write(article, path, **options) -> None``. The registry says what each
+format's file is called and which styles and templates it reads (for incremental builds), without
+importing the module: a JATS-only build never loads WeasyPrint.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from types import ModuleType
 
-from pipeline.model import Article
 
-WRITERS: dict[str, str] = {
-    "pdf": "pipeline.writers.pdf",
-    "epub": "pipeline.writers.epub",
-    "jats": "pipeline.writers.jats",
-    "csl-json": "pipeline.writers.csl_json",
-    "bibtex": "pipeline.writers.bibtex",
-    "ris": "pipeline.writers.ris",
-    "html": "pipeline.writers.web",
+@dataclass(frozen=True)
+class Format:
+    module: str
+    file_name: str  # "{slug}" stands for the article's slug
+    styles: tuple[str, ...] = ()  # files in styles/ that shape the output
+    templates: bool = False  # renders through pipeline/templates
+
+    def artifact_name(self, slug: str) -> str:
+        return self.file_name.format(slug=slug)
+
+
+WRITERS: dict[str, Format] = {
+    "pdf": Format("pipeline.writers.pdf", "{slug}.pdf", styles=("print.css",), templates=True),
+    "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css",), templates=True),
+    "jats": Format("pipeline.writers.jats", "{slug}.xml"),
+    "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),
+    "bibtex": Format("pipeline.writers.bibtex", "{slug}.bib"),
+    "ris": Format("pipeline.writers.ris", "{slug}.ris"),
+    "html": Format("pipeline.writers.web", "index.html", styles=("web.css",), templates=True),
 }
 
 
 def writer(format_name: str) -> ModuleType:
-    return importlib.import_module(WRITERS[format_name])
+    return importlib.import_module(WRITERS[format_name].module)
 
 
-def artifact_name(module: ModuleType, article: Article) -> str:
-    """``<slug><SUFFIX>``, unless the writer names its file itself (the web page is ``index.html``)."""
-    fixed: str | None = getattr(module, "FILE_NAME", None)
-    return fixed or f"{article.slug}{module.SUFFIX}"
+def artifact_name(format_name: str, slug: str) -> str:
+    return WRITERS[format_name].artifact_name(slug)

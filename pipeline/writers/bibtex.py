@@ -17,7 +17,6 @@ from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, Unic
 
 from pipeline.model import Article, Person
 
-SUFFIX = ".bib"
 # Every article this pipeline publishes appears in a periodical (see pipeline.cite.csl_type).
 ENTRY_TYPE = "article"
 # BibTeX's predefined month macros: written unquoted, every style prints the month in its own language.

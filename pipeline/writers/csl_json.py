@@ -8,8 +8,6 @@ from pathlib import Path
 from pipeline.cite import csl_item
 from pipeline.model import Article
 
-SUFFIX = ".csl.json"
-
 
 def write(article: Article, path: Path) -> None:
     text = json.dumps([csl_item(article)], ensure_ascii=False, indent=2)

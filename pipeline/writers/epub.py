@@ -17,7 +17,6 @@ from lxml import etree
 from pipeline import html, pandoc, paths
 from pipeline.model import Article, Person
 
-SUFFIX = ".epub"
 STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"
 BACK_DOCUMENT = "back.xhtml"

@@ -25,8 +25,6 @@ from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, License, Note, Person
 
-SUFFIX = ".xml"
-
 DTD_VERSION = "1.2"
 DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
 DTD_SYSTEM_ID = "JATS-archivearticle1-mathml3.dtd"

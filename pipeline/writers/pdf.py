@@ -14,7 +14,6 @@ from pipeline.errors import PipelineError
 from pipeline.fetch import ConfinedURLFetcher
 from pipeline.model import Article
 
-SUFFIX = ".pdf"
 DEFAULT_VARIANT = "pdf/ua-1"
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
 

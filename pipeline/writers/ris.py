@@ -13,7 +13,6 @@ import rispy
 
 from pipeline.model import Article, Person
 
-SUFFIX = ".ris"
 # Every article this pipeline publishes appears in a periodical (see pipeline.cite.csl_type).
 REFERENCE_TYPE = "JOUR"
 

@@ -12,15 +12,14 @@ from markupsafe import Markup
 from pipeline import html, paths
 from pipeline.citation import suggested_citation
 from pipeline.model import Article, Person
+from pipeline.writers import artifact_name
 
-SUFFIX = ".html"
-FILE_NAME = "index.html"
-# The other editions sit beside the page in dist/<slug>/.
-DOWNLOAD_SUFFIXES = {"pdf": ".pdf", "epub": ".epub", "jats": ".xml"}
+# The other editions the page offers; they sit beside it in dist/<slug>/.
+DOWNLOADS = ("pdf", "epub", "jats")
 
 
 def write(article: Article, path: Path) -> None:
-    downloads = {name: f"{article.slug}{suffix}" for name, suffix in DOWNLOAD_SUFFIXES.items()}
+    downloads = {name: artifact_name(name, article.slug) for name in DOWNLOADS}
     page = html.render(
         article,
         "web/index.html.j2",

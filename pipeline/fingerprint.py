@@ -1,0 +1,116 @@
+"""What each artifact depends on, as one hash: an artifact whose inputs and bytes are unchanged since
+its last build is not built again.
+
+Inputs of every format: the source folder (every file in it), the pipeline's own code and version,
+the pandoc version and the format's options. Formats that render through templates add the templates,
+and each format adds only the style files it reads, so a change to print.css rebuilds PDFs alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.atomic import atomic_path
+from pipeline.pandoc import pandoc_version
+from pipeline.writers import WRITERS
+
+# Beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
+STATE_FOLDER = ".build-state"
+PACKAGE = Path(__file__).resolve().parent
+DISTRIBUTION = "commentary-pipeline"
+
+
+def pipeline_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _digest(parts: Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _files(folder: Path, pattern: str = "*") -> list[Path]:
+    return sorted(path for path in folder.rglob(pattern) if path.is_file() and "__pycache__" not in path.parts)
+
+
+def _tree(folder: Path, pattern: str = "*") -> str:
+    """Names and bytes of every file below ``folder``."""
+    return _digest(
+        part
+        for path in _files(folder, pattern)
+        for part in (path.relative_to(folder).as_posix().encode(), path.read_bytes())
+    )
+
+
+@cache
+def code_fingerprint() -> str:
+    """The pipeline's code, its schema and version, and pandoc's version."""
+    return _digest(
+        [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(),
+         pipeline_version().encode(), pandoc_version().encode()]
+    )  # fmt: skip
+
+
+@cache
+def templates_fingerprint() -> str:
+    return _tree(PACKAGE / "templates")
+
+
+@cache
+def style_fingerprint(name: str) -> str:
+    return _digest([(paths.STYLES / name).read_bytes()])
+
+
+def inputs(format_name: str, source_folder: Path, options: Mapping[str, str]) -> str:
+    """The hash of everything the artifact of ``format_name`` is made from."""
+    spec = WRITERS[format_name]
+    parts = [format_name, code_fingerprint(), _tree(source_folder), json.dumps(dict(options), sort_keys=True)]
+    if spec.templates:
+        parts.append(templates_fingerprint())
+    parts += [style_fingerprint(name) for name in spec.styles]
+    return _digest(part.encode() for part in parts)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def state_path(folder: Path) -> Path:
+    """``dist/.build-state/<slug>.json`` for the artifact folder ``dist/<slug>``."""
+    return folder.parent / STATE_FOLDER / f"{folder.name}.json"
+
+
+def read_state(folder: Path) -> dict[str, dict[str, str]]:
+    """Per format: the inputs hash it was built from and the SHA-256 of what was written."""
+    try:
+        state = json.loads(state_path(folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(folder: Path, state: Mapping[str, Mapping[str, str]]) -> None:
+    with atomic_path(state_path(folder)) as temporary:
+        temporary.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def is_fresh(artifact: Path, recorded: Mapping[str, str] | None, wanted_inputs: str) -> bool:
+    """Built from the same inputs, and still the bytes that build wrote."""
+    return (
+        recorded is not None
+        and recorded.get("inputs") == wanted_inputs
+        and artifact.is_file()
+        and recorded.get("sha256") == file_sha256(artifact)
+    )
