@@ -22,6 +22,8 @@ from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Per
 from pipeline.sanitize import check_body
 
 SOURCE_FILE = "article.md"
+# A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
 # A slug names a folder in dist/, so it may not climb out of it.
@@ -74,6 +76,10 @@ def load_article(path: Path) -> Article:
 
 def _read_text(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            limit = MAX_SOURCE_BYTES // (1024 * 1024)
+            raise SourceError(path, 1, "file", f"is {size / 1024 / 1024:.1f} MiB; a source may be at most {limit} MiB")
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(path, 1, "file", f"cannot be read ({error.strerror})") from None

@@ -1,0 +1,147 @@
+"""Incremental and parallel builds: nothing is rebuilt when nothing changed; a change to the source,
+a style, the templates, the pipeline or a format's options rebuilds exactly what depends on it; and a
+parallel build writes the same bytes, and reports in the same order, as a serial one."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SOURCE_FILES
+
+from pipeline import fingerprint, paths
+from pipeline.build import FORMATS, BuildReport, build
+from pipeline.progress import PlainReporter, QuietReporter
+from pipeline.writers import WRITERS
+
+STYLED = {name for name, spec in WRITERS.items() if spec.templates}
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    root = tmp_path / "sources"
+    for source_file in SOURCE_FILES:
+        shutil.copytree(source_file.parent, root / source_file.parent.name)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def fresh_fingerprints() -> None:
+    """Fingerprints of code, templates and styles are cached per process; tests change them."""
+    for cached in (fingerprint.code_fingerprint, fingerprint.templates_fingerprint, fingerprint.style_fingerprint):
+        cached.cache_clear()
+
+
+def run(sources: Path, dist: Path, **options: object) -> BuildReport:
+    report = build(source_root=sources, dist=dist, reporter=QuietReporter(), **options)
+    assert report.ok, report.failures
+    return report
+
+
+def rebuilt_formats(report: BuildReport) -> set[tuple[str, str]]:
+    """(slug, format) of every artifact the build wrote."""
+    by_file = {}
+    for path in report.built:
+        slug = path.parent.name
+        by_file[(slug, path.name)] = next(
+            name for name, spec in WRITERS.items() if spec.artifact_name(slug) == path.name
+        )
+    return {(slug, name) for (slug, _file), name in by_file.items()}
+
+
+def every(sources: Path, formats: set[str] | tuple[str, ...] = FORMATS) -> set[tuple[str, str]]:
+    return {(folder.name, name) for folder in sources.iterdir() for name in formats}
+
+
+def test_nothing_is_rebuilt_when_nothing_changed(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    first = run(sources, dist)
+    before = {path: path.stat().st_mtime_ns for path in first.built}
+    second = run(sources, dist)
+    assert second.built == []
+    assert sorted(second.skipped) == sorted(first.built)
+    assert {path: path.stat().st_mtime_ns for path in first.built} == before
+
+
+def test_force_rebuilds_everything(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    assert rebuilt_formats(run(sources, dist, force=True)) == every(sources)
+
+
+def test_a_changed_source_rebuilds_all_of_its_artifacts_only(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    changed = sorted(sources.iterdir())[0]
+    article = changed / "article.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    assert rebuilt_formats(run(sources, dist)) == {(changed.name, name) for name in FORMATS}
+
+
+def test_a_changed_style_rebuilds_only_the_formats_that_read_it(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    styles = tmp_path / "styles"
+    shutil.copytree(paths.STYLES, styles)
+    monkeypatch.setattr(paths, "STYLES", styles)
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    for style, formats in (("print.css", {"pdf"}), ("epub.css", {"epub"}), ("web.css", {"html"})):
+        (styles / style).write_text((styles / style).read_text() + "\n/* changed */\n")
+        fingerprint.style_fingerprint.cache_clear()
+        assert rebuilt_formats(run(sources, dist)) == every(sources, formats), style
+
+
+def test_a_changed_template_rebuilds_the_rendered_formats(sources: Path, tmp_path: Path, monkeypatch) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    monkeypatch.setattr(fingerprint, "templates_fingerprint", lambda: "another set of templates")
+    assert rebuilt_formats(run(sources, dist)) == every(sources, STYLED)
+
+
+def test_a_new_pipeline_version_rebuilds_everything(sources: Path, tmp_path: Path, monkeypatch) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    monkeypatch.setattr(fingerprint, "pipeline_version", lambda: "99.0.0")
+    fingerprint.code_fingerprint.cache_clear()
+    assert rebuilt_formats(run(sources, dist)) == every(sources)
+
+
+def test_changed_options_rebuild_only_their_format(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    archival = run(sources, dist, options={"pdf": {"variant": "pdf/a-3a"}})
+    assert rebuilt_formats(archival) == every(sources, {"pdf"})
+
+
+def test_a_tampered_or_missing_artifact_is_rebuilt(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    first = run(sources, dist)
+    tampered, removed = first.built[0], first.built[1]
+    tampered.write_bytes(tampered.read_bytes() + b"\n")
+    removed.unlink()
+    assert sorted(run(sources, dist).built) == sorted([tampered, removed])
+
+
+def _log(sources: Path, dist: Path, jobs: int) -> list[str]:
+    """What the build printed, without timings and the dist folder's own path."""
+    out = io.StringIO()
+    report = build(source_root=sources, dist=dist, jobs=jobs, reporter=PlainReporter(out, io.StringIO()))
+    assert report.ok, report.failures
+    text = out.getvalue().replace(str(dist), "DIST")
+    return [re.sub(r"\d+\.\d+ s$", "TIME", line) for line in text.splitlines()[1:]]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parallel_builds_write_the_same_bytes_in_the_same_order(sources: Path, tmp_path: Path, jobs: int) -> None:
+    serial_dist, parallel_dist = tmp_path / "serial", tmp_path / "parallel"
+    serial_log = _log(sources, serial_dist, jobs=1)
+    parallel_log = _log(sources, parallel_dist, jobs=jobs)
+    assert parallel_log == serial_log
+    serial = {p.relative_to(serial_dist): p.read_bytes() for p in serial_dist.rglob("*") if p.is_file()}
+    parallel = {p.relative_to(parallel_dist): p.read_bytes() for p in parallel_dist.rglob("*") if p.is_file()}
+    assert parallel.keys() == serial.keys()
+    assert [name for name in serial if serial[name] != parallel[name]] == []
