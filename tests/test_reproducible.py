@@ -1,0 +1,57 @@
+"""Reproducible builds: the same source gives the same bytes in every format, built on different days
+(SOURCE_DATE_EPOCH, time zone), from different directories, and no output names a local path."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import REPO_ROOT, SOURCE_FILES
+
+
+def build_in(place: Path, epoch: int, zone: str) -> dict[str, str]:
+    """Copy the sources into ``place``, build there from the command line, return SHA-256 by file."""
+    sources = place / "sources"
+    for source_file in SOURCE_FILES:
+        shutil.copytree(source_file.parent, sources / source_file.parent.name)
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "TZ": zone}
+    command = [sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT), "build-all"]
+    command += ["--sources", "sources", "--dist", "dist", "--force"]
+    result = subprocess.run(command, cwd=place, env=environment, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {
+        path.relative_to(place / "dist").as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((place / "dist").glob("*/*"))
+    }
+
+
+def contents(path: Path) -> list[bytes]:
+    """The bytes a reader of the file gets: for a ZIP, every entry unpacked."""
+    if path.suffix == ".epub":
+        with zipfile.ZipFile(path) as book:
+            return [book.read(name) for name in book.namelist()]
+    return [path.read_bytes()]
+
+
+def test_same_bytes_on_other_days_in_other_directories(tmp_path: Path) -> None:
+    first = build_in(tmp_path / "monday", epoch=1_600_000_000, zone="UTC")
+    second = build_in(tmp_path / "a much later day", epoch=1_900_000_000, zone="Asia/Almaty")
+    assert first.keys() == second.keys()
+    assert {name for name in first if name.endswith((".pdf", ".epub", ".xml", "index.html"))} >= {
+        f"{f.parent.name}/{f.parent.name}.pdf" for f in SOURCE_FILES
+    }
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_no_output_names_a_local_path(tmp_path: Path) -> None:
+    build_in(tmp_path / "place", epoch=1_700_000_000, zone="UTC")
+    # Each folder as the start of a path below it ("/root/", not the "/root" of "</rootfiles>").
+    local = [f"{folder}/".encode() for folder in (tmp_path, REPO_ROOT, Path.home())]
+    for path in (tmp_path / "place" / "dist").glob("*/*"):
+        for data in contents(path):
+            assert not [needle for needle in local if needle in data], path
