@@ -17,14 +17,13 @@ from pipeline import pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
+from pipeline.safexml import SAFE_XML_PARSER
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # The article title is the one <h1>; source level-1 headings become <h2> sections.
 HEADING_SHIFT = 1
 PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
 FOOTNOTES_ID = "footnotes"
-# pandoc's output is parsed as XML: never expand entities or reach the network while doing so.
-SAFE_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 @dataclass(frozen=True)

