@@ -8,7 +8,7 @@ from pathlib import Path
 from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
-from pipeline.build import FORMATS, build, default_jobs
+from pipeline.build import FORMATS, Shard, build, default_jobs
 from pipeline.errors import PipelineError
 from pipeline.progress import reporter_for
 from pipeline.schemas_download import download_jats_schema
@@ -22,6 +22,8 @@ BUILD_HELP = {
     "force": "rebuild artifacts whose inputs have not changed",
     "variant": "PDF variant: pdf/ua-1 (default, tagged, accessible) or pdf/a-3a (archival and tagged)",
     "debug": "show the traceback of a failure",
+    "keep-going": "build the other sources when one fails (default; --no-keep-going stops at the first)",
+    "shard": "build only shard INDEX/COUNT of the sources (by slug hash), e.g. 0/4, for parallel CI jobs",
 }
 
 
@@ -37,6 +39,8 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         force: bool = False,
         variant: str = "",
         debug: bool = False,
+        keep_going: bool = True,
+        shard: str = "",
     ) -> None:
         try:
             report = build(
@@ -47,6 +51,8 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
                 options={"pdf": {"variant": variant}} if variant else None,
                 jobs=jobs or default_jobs(),
                 force=force,
+                keep_going=keep_going,
+                shard=Shard.parse(shard) if shard else None,
                 reporter=reporter_for(sys.stdout),
             )
         except PipelineError as error:
@@ -59,7 +65,7 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
 
     run.__name__ = name
     run.__doc__ = summary
-    return task(run, help=BUILD_HELP)
+    return task(run, help=BUILD_HELP, auto_shortflags=False)
 
 
 build_pdf = _build_task("build_pdf", ("pdf",), "Build the PDF of every commentary (or one).")

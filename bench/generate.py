@@ -17,26 +17,165 @@ import random
 import sys
 from pathlib import Path
 
-WORDS = (
-    "treaty court state sanctions trade border law policy council rights market energy pipeline "
-    "ministry region union tribunal regulation investment currency parliament election judiciary "
-    "constitution minority citizen protest convention arbitration customs tariff export import "
-    "neutrality security alliance sovereignty jurisdiction precedent statute remedy obligation "
-    "commitment reform oversight budget transparency accountability negotiation mediation settlement "
-    "agreement dispute mandate resolution assembly delegation commission inquiry evidence testimony "
-    "compliance enforcement doctrine principle customary humanitarian refugee asylum migration labour "
-    "pension taxation banking insolvency competition merger monopoly privacy data platform speech "
-    "press broadcast archive water river basin climate emission carbon forest mining land property"
-).split()
-ADJECTIVES = (
-    "regional national international economic political social legal judicial careful ambivalent "
-    "binding voluntary contested unprecedented gradual sudden modest severe durable fragile"
-).split()
-GIVEN = "Amina José Mei Roza Raghu Lena Tomás Aigerim Kwame Ingrid Farid Chloé Dmitri Nadia Olu Sven Yuki Zara".split()
-FAMILY = (
-    "Okonkwo-Larsen Núñez Tanaka Nurgozhayeva Gagneja Petrova Haddad Müller Abenova Mensah Lindqvist "
-    "Rahimi Dubois Ivanov O’Brien Kowalski Sato Achebe"
-).split()
+WORDS = [
+    "treaty",
+    "court",
+    "state",
+    "sanctions",
+    "trade",
+    "border",
+    "law",
+    "policy",
+    "council",
+    "rights",
+    "market",
+    "energy",
+    "pipeline",
+    "ministry",
+    "region",
+    "union",
+    "tribunal",
+    "regulation",
+    "investment",
+    "currency",
+    "parliament",
+    "election",
+    "judiciary",
+    "constitution",
+    "minority",
+    "citizen",
+    "protest",
+    "convention",
+    "arbitration",
+    "customs",
+    "tariff",
+    "export",
+    "import",
+    "neutrality",
+    "security",
+    "alliance",
+    "sovereignty",
+    "jurisdiction",
+    "precedent",
+    "statute",
+    "remedy",
+    "obligation",
+    "commitment",
+    "reform",
+    "oversight",
+    "budget",
+    "transparency",
+    "accountability",
+    "negotiation",
+    "mediation",
+    "settlement",
+    "agreement",
+    "dispute",
+    "mandate",
+    "resolution",
+    "assembly",
+    "delegation",
+    "commission",
+    "inquiry",
+    "evidence",
+    "testimony",
+    "compliance",
+    "enforcement",
+    "doctrine",
+    "principle",
+    "customary",
+    "humanitarian",
+    "refugee",
+    "asylum",
+    "migration",
+    "labour",
+    "pension",
+    "taxation",
+    "banking",
+    "insolvency",
+    "competition",
+    "merger",
+    "monopoly",
+    "privacy",
+    "data",
+    "platform",
+    "speech",
+    "press",
+    "broadcast",
+    "archive",
+    "water",
+    "river",
+    "basin",
+    "climate",
+    "emission",
+    "carbon",
+    "forest",
+    "mining",
+    "land",
+    "property",
+]
+ADJECTIVES = [
+    "regional",
+    "national",
+    "international",
+    "economic",
+    "political",
+    "social",
+    "legal",
+    "judicial",
+    "careful",
+    "ambivalent",
+    "binding",
+    "voluntary",
+    "contested",
+    "unprecedented",
+    "gradual",
+    "sudden",
+    "modest",
+    "severe",
+    "durable",
+    "fragile",
+]
+GIVEN = [
+    "Amina",
+    "José",
+    "Mei",
+    "Roza",
+    "Raghu",
+    "Lena",
+    "Tomás",
+    "Aigerim",
+    "Kwame",
+    "Ingrid",
+    "Farid",
+    "Chloé",
+    "Dmitri",
+    "Nadia",
+    "Olu",
+    "Sven",
+    "Yuki",
+    "Zara",
+]
+FAMILY = [
+    "Okonkwo-Larsen",
+    "Núñez",
+    "Tanaka",
+    "Nurgozhayeva",
+    "Gagneja",
+    "Petrova",
+    "Haddad",
+    "Müller",
+    "Abenova",
+    "Mensah",
+    "Lindqvist",
+    "Rahimi",
+    "Dubois",
+    "Ivanov",
+    "O’Brien",
+    "Kowalski",
+    "Sato",
+    "Achebe",
+]
 INSTITUTIONS = (
     ("University of Copenhagen", "Denmark"),
     ("Universidad de Chile", "Chile"),
@@ -114,7 +253,9 @@ def _person(rng: random.Random, bio: bool) -> list[str]:
             lines.append(f"      - institution: {_yaml(institution)}")
         lines.append(f"        country: {_yaml(country)}")
     if bio and rng.random() < 0.7:
-        lines.append(f"    bio: {_yaml(f'{given} {family} writes on {rng.choice(WORDS)} and {rng.choice(WORDS)} law.')}")
+        lines.append(
+            f"    bio: {_yaml(f'{given} {family} writes on {rng.choice(WORDS)} and {rng.choice(WORDS)} law.')}"
+        )
     return lines
 
 

@@ -8,6 +8,7 @@ order, whichever worker finishes first.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
@@ -72,6 +73,29 @@ class UnitResult:
     failures: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Job ``index`` of ``count`` (0-based): a source belongs to one job, chosen by its slug's hash,
+    so the split stays put as sources are added and each job's incremental cache stays valid."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/4"`` is the third of four jobs."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise PipelineError(f"shard {text!r} must look like INDEX/COUNT, e.g. 0/4") from None
+        if not 0 <= index < count:
+            raise PipelineError(f"shard {text!r}: INDEX must be at least 0 and below COUNT")
+        return cls(index, count)
+
+    def owns(self, slug: str) -> bool:
+        return int(hashlib.sha256(slug.encode()).hexdigest(), 16) % self.count == self.index
+
+
 def default_jobs() -> int:
     return os.cpu_count() or 1
 
@@ -85,12 +109,14 @@ def build(
     options: Options | None = None,
     jobs: int = 1,
     force: bool = False,
+    shard: Shard | None = None,
     reporter: PlainReporter | None = None,
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root`` (or the one named ``slug``).
 
     A failing source does not stop the others unless ``keep_going`` is false. ``options`` holds keyword
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
+    ``shard`` builds only the sources that fall to one of several CI jobs.
     Failures come back as one-line messages in the report."""
     check_pandoc()
     formats = tuple(formats)
@@ -100,7 +126,9 @@ def build(
     reporter = reporter or QuietReporter()
     options = options or {}
     sources = discover(source_root, slug)
-    if not sources:
+    if shard is not None:
+        sources = [source for source in sources if shard.owns(source.parent.name)]
+    if not sources and shard is None:
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
     plans = [_plan(source, formats, dist, options, force) for source in sources]
     report = BuildReport()

@@ -13,7 +13,8 @@ import pytest
 from conftest import SOURCE_FILES
 
 from pipeline import fingerprint, paths
-from pipeline.build import FORMATS, BuildReport, build
+from pipeline.build import FORMATS, BuildReport, Shard, build
+from pipeline.errors import PipelineError
 from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.writers import WRITERS
 
@@ -145,3 +146,25 @@ def test_parallel_builds_write_the_same_bytes_in_the_same_order(sources: Path, t
     parallel = {p.relative_to(parallel_dist): p.read_bytes() for p in parallel_dist.rglob("*") if p.is_file()}
     assert parallel.keys() == serial.keys()
     assert [name for name in serial if serial[name] != parallel[name]] == []
+
+
+def test_shards_split_the_sources_exactly(tmp_path: Path) -> None:
+    slugs = [f"commentary-{number}" for number in range(40)]
+    for count in (1, 2, 3, 4):
+        owners = [[index for index in range(count) if Shard(index, count).owns(slug)] for slug in slugs]
+        assert all(len(owner) == 1 for owner in owners)
+        if count > 1:
+            assert len({owner[0] for owner in owners}) == count  # every job gets work
+
+
+def test_sharded_builds_together_equal_one_build(sources: Path, tmp_path: Path) -> None:
+    whole = run(sources, tmp_path / "whole")
+    parts = [run(sources, tmp_path / "sharded", shard=Shard(index, 2)) for index in range(2)]
+    names = sorted(path.relative_to(tmp_path / "sharded") for part in parts for path in part.built)
+    assert names == sorted(path.relative_to(tmp_path / "whole") for path in whole.built)
+
+
+@pytest.mark.parametrize("text", ["2/2", "-1/3", "a/b", "1", "1/0"])
+def test_bad_shard_specs_are_refused(text: str) -> None:
+    with pytest.raises(PipelineError, match="shard"):
+        Shard.parse(text)

@@ -18,6 +18,8 @@ from pipeline.build import build
 from pipeline.errors import PipelineError, SourceError
 from pipeline.fetch import ConfinedURLFetcher
 from pipeline.load import discover, load_article
+from pipeline.safexml import SAFE_XML_PARSER
+from pipeline.validate import validate_jats
 
 FRONT_MATTER = """---
 title: "Safe <script>alert('title')</script> & sound"
@@ -154,3 +156,22 @@ def test_no_slug_can_leave_the_sources_or_dist(tmp_path: Path, slug: str) -> Non
     write_source(tmp_path, "fine", "Text.\n")
     with pytest.raises(PipelineError):
         discover(tmp_path, slug)
+
+
+def test_xml_the_pipeline_reads_expands_no_entities(tmp_path: Path, watch: type[_Watch], jats_schema_dir: Path) -> None:
+    """An XML file with an external entity and an entity bomb: validated without reading or expanding."""
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text(
+        '<?xml version="1.0"?>\n'
+        '<!DOCTYPE article [<!ENTITY secret SYSTEM "file:///etc/passwd">'
+        '<!ENTITY remote SYSTEM "http://169.254.169.254/latest/meta-data/">'
+        '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+        "<article><front>&secret;&remote;&c;</front></article>\n"
+    )
+    problems = validate_jats(hostile, jats_schema_dir)
+    assert problems  # not a valid JATS article, and said so
+    parsed = etree.parse(str(hostile), SAFE_XML_PARSER)
+    assert "aaaaaaaaaa" not in "".join(parsed.getroot().itertext())
+    assert not [path for path in watch.opened if "passwd" in path]
+    assert watch.connections == []
