@@ -23,6 +23,13 @@ SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXT
 DEFAULT_JATS_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared/schemas/jats-archiving-1.2"
 
 
+def copy_test_sources(root: Path) -> Path:
+    """Every test source in one fresh sources folder ``root``; returns it."""
+    for source_file in SOURCE_FILES:
+        shutil.copytree(source_file.parent, root / source_file.parent.name)
+    return root
+
+
 @dataclass(frozen=True)
 class Built:
     """One source's model and the artifacts built from it."""
@@ -42,9 +49,7 @@ def jats_schema_dir() -> Path:
 @pytest.fixture(scope="session")
 def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     """Build every test source once (copied into one sources folder), keyed by slug."""
-    sources = tmp_path_factory.mktemp("sources")
-    for source_file in SOURCE_FILES:
-        shutil.copytree(source_file.parent, sources / source_file.parent.name)
+    sources = copy_test_sources(tmp_path_factory.mktemp("sources"))
     dist = tmp_path_factory.mktemp("dist")
     report = build(source_root=sources, dist=dist)
     assert report.ok, report.failures

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SOURCE_FILES
+from conftest import copy_test_sources
 
 from pipeline import fingerprint, paths
 from pipeline.build import FORMATS, BuildReport, Shard, build
@@ -23,10 +23,7 @@ STYLED = {name for name, spec in WRITERS.items() if spec.templates}
 
 @pytest.fixture
 def sources(tmp_path: Path) -> Path:
-    root = tmp_path / "sources"
-    for source_file in SOURCE_FILES:
-        shutil.copytree(source_file.parent, root / source_file.parent.name)
-    return root
+    return copy_test_sources(tmp_path / "sources")
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,11 @@ the document info, PDF/A output intent, no transparency) has a check here that a
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import SOURCE_FILES, Built
+from conftest import Built, copy_test_sources
 
 from pipeline.build import build
 from pipeline.progress import PlainReporter
@@ -23,9 +22,7 @@ VARIANT_FILES = {"pdf/ua-1": "pdfuaid", "pdf/a-3a": "pdfaid"}
 @pytest.fixture(scope="session")
 def archival_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every test source built as PDF/A-3a, keyed by slug."""
-    sources = tmp_path_factory.mktemp("archival-sources")
-    for source_file in SOURCE_FILES:
-        shutil.copytree(source_file.parent, sources / source_file.parent.name)
+    sources = copy_test_sources(tmp_path_factory.mktemp("archival-sources"))
     dist = tmp_path_factory.mktemp("archival-dist")
     report = build(
         ("pdf",), source_root=sources, dist=dist, options={"pdf": {"variant": "pdf/a-3a"}}, reporter=PlainReporter()

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from conftest import REPO_ROOT, SOURCE_FILES
+from conftest import REPO_ROOT, SOURCE_FILES, copy_test_sources
 
 
 def build_in(place: Path, epoch: int, zone: str) -> dict[str, str]:
     """Copy the sources into ``place``, build there from the command line, return SHA-256 by file."""
-    sources = place / "sources"
-    for source_file in SOURCE_FILES:
-        shutil.copytree(source_file.parent, sources / source_file.parent.name)
+    copy_test_sources(place / "sources")
     environment = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "TZ": zone}
     command = [sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT), "build-all"]
     command += ["--sources", "sources", "--dist", "dist", "--force"]
