@@ -118,4 +118,21 @@ def fetch_jats_schema(c: Context, target: str | None = None) -> None:
     print(f"JATS DTD in {folder}; tests and `invoke validate` find it there (or set JATS_SCHEMA_DIR)")
 
 
-ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_jats_schema)
+@task(
+    help={
+        "count": "generated commentaries built with --jobs 1 and --jobs 2 (default 200)",
+        "repeats": "runs of each first-title command; the median is reported (default 3)",
+        "budget": "seconds the two generated builds may take together; fewer sources, said so, if over (default 240)",
+        "seed": "seed of the generated commentaries (default 2022)",
+    }
+)
+def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, seed: int = 2022) -> None:
+    """Time build-all against the bare tools, a no-op rebuild and --jobs 1 vs 2 (bench/run.py; needs '.[bench]')."""
+    from bench.run import main
+
+    code = main(["--count", str(count), "--repeats", str(repeats), "--budget", str(budget), "--seed", str(seed)])
+    if code:
+        raise Exit(code=code)
+
+
+ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_jats_schema, bench)

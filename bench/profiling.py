@@ -58,6 +58,7 @@ class Profile:
     import_by_package: dict[str, float] = field(default_factory=dict)
     top_cumulative: list[tuple[str, float]] = field(default_factory=list)
     top_self: list[tuple[str, float]] = field(default_factory=list)
+    own_cumulative: dict[str, float] = field(default_factory=dict)  # functions of pipeline/ and tasks.py
 
     def share(self, seconds: float) -> str:
         return f"{100 * seconds / self.total_s:.0f}%" if self.total_s else "n/a"
@@ -110,6 +111,7 @@ def summarise(session: Session, command: list[str], counts: dict[str, int], top:
     imports: Counter[str] = Counter()
     cumulative: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
+    own: set[str] = set()
 
     def walk(frame: Frame, library: str, importing: str | None, waiting: bool, open_labels: frozenset[str]) -> None:
         path = frame.file_path or ""
@@ -121,12 +123,15 @@ def summarise(session: Session, command: list[str], counts: dict[str, int], top:
         if not frame.is_synthetic:
             if label not in open_labels:  # recursion counts once
                 cumulative[label] += frame.time
+            if _own(path):
+                own.add(label)
             self_time[label] += frame.total_self_time
         spent = frame.total_self_time if not frame.is_synthetic else 0.0
         if spent:
-            category = WAITING if waiting else IMPORTS if importing else library
+            # Processes an import starts (ctypes.util.find_library runs ldconfig, gcc, ld) count as import time.
+            category = IMPORTS if importing else WAITING if waiting else library
             categories[category] += spent
-            if importing and not waiting:
+            if importing:
                 imports[importing] += spent
         for child in frame.children:
             if not child.is_synthetic:
@@ -144,6 +149,7 @@ def summarise(session: Session, command: list[str], counts: dict[str, int], top:
         import_by_package=dict(imports.most_common(top)),
         top_cumulative=[(label, s) for label, s in cumulative.most_common() if label not in drivers | generic][:top],
         top_self=self_time.most_common(top),
+        own_cumulative={label: seconds for label, seconds in cumulative.items() if label in own},
     )
 
 
@@ -155,9 +161,9 @@ def _child(argv: list[str]) -> int:
 
     class CountingPopen(subprocess.Popen):  # type: ignore[type-arg]
         def __init__(self, command: Any, *rest: Any, **options: Any) -> None:  # noqa: ANN401
-            first = command[0] if isinstance(command, list | tuple) else str(command).split()[0]
-            started[Path(str(first)).name] += 1
             super().__init__(command, *rest, **options)
+            first = command[0] if isinstance(command, list | tuple) else str(command).split()[0]
+            started[Path(str(first)).name] += 1  # counted once it has started
 
     subprocess.Popen = CountingPopen  # type: ignore[misc]
     from pyinstrument import Profiler
