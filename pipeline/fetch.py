@@ -11,17 +11,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from pipeline.weasy import weasyprint
 
 ALLOWED_SCHEMES = ("file", "data")
 
 
-class ConfinedURLFetcher(URLFetcher):
+class ConfinedURLFetcher(weasyprint.urls.URLFetcher):
     def __init__(self, allowed_roots: Iterable[Path]) -> None:
         super().__init__(allowed_protocols=ALLOWED_SCHEMES, allow_redirects=False, timeout=1)
         self.allowed_roots = tuple(root.resolve() for root in allowed_roots)
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> weasyprint.urls.URLFetcherResponse:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 from pipeline import pandoc
 from pipeline.errors import PipelineError, SourceError, shown
@@ -224,6 +226,9 @@ def _field_name(location: list[str | int]) -> str:
 
 
 def _validate(path: Path, data: dict[str, Any], root: yaml.Node) -> None:
+    # Imported here: a build with nothing to rebuild never loads a source and skips its 60 ms import.
+    import jsonschema
+
     schema = front_matter_schema()
     _reject_unknown_keys(path, data, root, schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
@@ -282,7 +287,7 @@ JSON_TYPE_WORDS = {
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _explain(error: jsonschema.ValidationError) -> str:
+def _explain(error: ValidationError) -> str:
     """A short, editor-facing sentence for a schema violation."""
     value = error.instance
     # The schema words the form of patterned values in ``x-expected`` ("a date in the form YYYY-MM-DD").

@@ -10,9 +10,6 @@ import sys
 from types import TracebackType
 from typing import TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 
 class PlainReporter:
     """Lines only: no control characters, so CI logs stay readable."""
@@ -51,8 +48,13 @@ class LiveReporter(PlainReporter):
     """A progress bar over the sources, with the artifact lines printed above it."""
 
     def __init__(self) -> None:
+        # rich is loaded only for a terminal: logs and quick no-op rebuilds do without it.
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         super().__init__()
         self.console = Console(stderr=False)
+        self.error_console = Console(stderr=True)
         self.bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -79,7 +81,7 @@ class LiveReporter(PlainReporter):
         self.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
     def error(self, text: str) -> None:
-        Console(stderr=True).print(text, highlight=False, markup=False, soft_wrap=True)
+        self.error_console.print(text, highlight=False, markup=False, soft_wrap=True)
 
     def advance(self) -> None:
         if self.task is not None:

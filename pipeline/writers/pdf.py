@@ -7,12 +7,12 @@ import logging
 from pathlib import Path
 
 import pikepdf
-import weasyprint
 
 from pipeline import html, paths
 from pipeline.errors import PipelineError
 from pipeline.fetch import ConfinedURLFetcher
 from pipeline.model import Article
+from pipeline.weasy import weasyprint
 
 DEFAULT_VARIANT = "pdf/ua-1"
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
