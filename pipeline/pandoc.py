@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -50,6 +50,28 @@ def ast_to(blocks: Iterable[PandocBlock], to: str, extra_args: Iterable[str] = (
     """Render AST blocks as a fragment of another format (``html5``, ``jats_archiving``...)."""
     document = {"pandoc-api-version": api_version(), "meta": {}, "blocks": list(blocks)}
     return pypandoc.convert_text(json.dumps(document), to, format="json", extra_args=list(extra_args))
+
+
+# pandoc writes some attribute values as {"t": ...} too (list numbering, quote and maths types, table
+# alignment, citation mode): they are not content.
+PANDOC_ATTRIBUTE_VALUES = frozenset(
+    {
+        *("DefaultStyle", "Example", "Decimal", "LowerRoman", "UpperRoman", "LowerAlpha", "UpperAlpha"),
+        *("DefaultDelim", "Period", "OneParen", "TwoParens", "SingleQuote", "DoubleQuote", "InlineMath"),
+        *("DisplayMath", "AlignLeft", "AlignRight", "AlignCenter", "AlignDefault", "ColWidth", "ColWidthDefault"),
+        *("AuthorInText", "SuppressAuthor", "NormalCitation"),
+    }
+)
+
+
+def elements(value: object) -> Iterator[dict[str, Any]]:
+    """Every block and inline of pandoc's JSON AST under ``value``, depth first, in document order."""
+    if isinstance(value, list):
+        for item in value:
+            yield from elements(item)
+    elif isinstance(value, dict) and value.get("t") not in (None, *PANDOC_ATTRIBUTE_VALUES):
+        yield value
+        yield from elements(value.get("c"))
 
 
 def stringify(inlines: Iterable[dict[str, Any]]) -> str:

@@ -9,11 +9,11 @@ the source it comes from.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline import pandoc
 from pipeline.errors import SourceError
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -24,22 +24,10 @@ RAW_KINDS = frozenset({"RawBlock", "RawInline"})
 
 def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: int) -> None:
     """Raise SourceError for the first unsafe element of the body's AST."""
-    for element in _elements(blocks):
+    for element in pandoc.elements(blocks):
         problem, needle = _problem(element)
         if problem:
             raise SourceError(path, _line_of(body, needle, body_line), "body", problem)
-
-
-def _elements(node: object) -> Iterator[dict[str, Any]]:
-    """Every AST element (block or inline), depth first, in document order."""
-    if isinstance(node, dict):
-        if "t" in node:
-            yield node
-        for value in node.values():
-            yield from _elements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _elements(item)
 
 
 def _problem(element: dict[str, Any]) -> tuple[str | None, str]:

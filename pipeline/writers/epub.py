@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ebooklib import epub
 from lxml import etree
@@ -27,7 +26,6 @@ ZIP_FIRST_TIME, ZIP_LAST_TIME = (1980, 1, 1, 0, 0, 0), (2107, 12, 31, 23, 59, 58
 EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
 EPUB_TYPE = f"{{{EPUB_NAMESPACE}}}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Our own output is read back: never fetch or expand anything it points at.
 
 # pandoc and the shared templates mark structure with DPUB-ARIA roles (valid HTML in every edition);
 # EPUB reading systems look for the matching term of the EPUB Structural Semantics Vocabulary.
@@ -58,16 +56,6 @@ ACE_CHECKED_ELEMENTS = frozenset(
     {
         *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
-    }
-)
-# pandoc writes some attribute values as {"t": ...} too (list numbering, quote and maths types, table
-# alignment, citation mode): they are not content.
-PANDOC_ATTRIBUTE_VALUES = frozenset(
-    {
-        *("DefaultStyle", "Example", "Decimal", "LowerRoman", "UpperRoman", "LowerAlpha", "UpperAlpha"),
-        *("DefaultDelim", "Period", "OneParen", "TwoParens", "SingleQuote", "DoubleQuote", "InlineMath"),
-        *("DisplayMath", "AlignLeft", "AlignRight", "AlignCenter", "AlignDefault", "ColWidth", "ColWidthDefault"),
-        *("AuthorInText", "SuppressAuthor", "NormalCitation"),
     }
 )
 # How the summary names elements that withdraw the claim; any other is named by its pandoc kind.
@@ -163,7 +151,7 @@ class BodyInventory:
 
 
 def body_inventory(article: Article) -> BodyInventory:
-    elements = [element for section in article.all_sections for element in _pandoc_elements(list(section.blocks))]
+    elements = [element for section in article.all_sections for element in pandoc.elements(list(section.blocks))]
     images = [element for element in elements if element["t"] == "Image"]
     return BodyInventory(
         elements=Counter(element["t"] for element in elements),
@@ -171,16 +159,6 @@ def body_inventory(article: Article) -> BodyInventory:
         has_introduction=bool(article.introduction.blocks),
         images_without_alternative=sum(1 for image in images if not pandoc.stringify(image["c"][1]).strip()),
     )
-
-
-def _pandoc_elements(value: object) -> Iterator[dict[str, Any]]:
-    """Every block and inline of pandoc's JSON AST under ``value``, depth first."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _pandoc_elements(item)
-    elif isinstance(value, dict) and value.get("t") not in (None, *PANDOC_ATTRIBUTE_VALUES):
-        yield value
-        yield from _pandoc_elements(value.get("c"))
 
 
 def accessibility_metadata(article: Article) -> list[tuple[str, str]]:
