@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def test(c: Context, args: str = "") -> None:
 @task
 def clean(c: Context) -> None:
     """Remove dist/."""
-    c.run(f"rm -rf {paths.DIST}")
+    shutil.rmtree(paths.DIST, ignore_errors=True)
 
 
 @task(help={"target": "folder to unpack into (default: .cache/schemas/jats-archiving-1.2)"})

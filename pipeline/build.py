@@ -52,6 +52,7 @@ class Plan:
     folder: Path
     stale: dict[str, str]
     fresh: tuple[str, ...]
+    state: dict[str, dict[str, str]]  # what the last build recorded for this source
 
 
 @dataclass(frozen=True)
@@ -143,20 +144,22 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
     folder = dist / source.parent.name
     remove_unfinished(folder)
     state = fingerprint.read_state(folder)
+    source_digest = fingerprint.source_fingerprint(source.parent)
     stale: dict[str, str] = {}
     fresh: list[str] = []
     for format_name in formats:
-        wanted = fingerprint.inputs(format_name, source.parent, options.get(format_name, {}))
+        wanted = fingerprint.inputs(format_name, source_digest, options.get(format_name, {}))
         artifact = folder / artifact_name(format_name, source.parent.name)
         if not force and fingerprint.is_fresh(artifact, state.get(format_name), wanted):
             fresh.append(format_name)
         else:
             stale[format_name] = wanted
-    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh))
+    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state)
 
 
 def _units(plans: list[Plan], dist: Path, options: Options, jobs: int) -> list[Unit]:
-    """By source when the sources alone keep every worker busy; else parse here and split by format."""
+    """By source when the sources alone keep every worker busy; else parse here and split the formats
+    of each source into one group per worker."""
     busy = [(index, plan) for index, plan in enumerate(plans) if plan.stale]
     if jobs <= 1 or len(busy) >= jobs:
         return [Unit(index, plan.source, tuple(plan.stale), dist, options) for index, plan in busy]
@@ -168,8 +171,18 @@ def _units(plans: list[Plan], dist: Path, options: Options, jobs: int) -> list[U
             # The unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), dist, options))
             continue
-        units += [Unit(index, plan.source, (name,), dist, options, article) for name in plan.stale]
+        units += [Unit(index, plan.source, group, dist, options, article) for group in _groups(tuple(plan.stale), jobs)]
     return units
+
+
+def _groups(formats: tuple[str, ...], jobs: int) -> list[tuple[str, ...]]:
+    """The first format (the PDF, the slowest) alone, the rest shared round-robin by the other workers:
+    formats in one group also share one rendering of the HTML body."""
+    if len(formats) <= 1 or jobs <= 1:
+        return [formats] if formats else []
+    others = max(jobs - 1, 1)
+    rest = [formats[1 + start :: others] for start in range(others)]
+    return [formats[:1], *(group for group in rest if group)]
 
 
 def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
@@ -240,7 +253,7 @@ def _collect(
 def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter: PlainReporter) -> bool:
     """Print one source's lines, store what was built, refresh its manifest; True if it failed."""
     reporter.line(paths.shown(plan.source))
-    state = fingerprint.read_state(plan.folder)
+    state = dict(plan.state)
     for format_name in plan.fresh:
         path = plan.folder / artifact_name(format_name, plan.folder.name)
         report.skipped.append(path)

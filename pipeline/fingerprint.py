@@ -24,6 +24,7 @@ from pipeline.writers import WRITERS
 STATE_FOLDER = ".build-state"
 PACKAGE = Path(__file__).resolve().parent
 DISTRIBUTION = "commentary-pipeline"
+CHUNK_BYTES = 1 << 20
 
 
 def pipeline_version() -> str:
@@ -73,10 +74,15 @@ def style_fingerprint(name: str) -> str:
     return _digest([(paths.STYLES / name).read_bytes()])
 
 
-def inputs(format_name: str, source_folder: Path, options: Mapping[str, str]) -> str:
-    """The hash of everything the artifact of ``format_name`` is made from."""
+def source_fingerprint(source_folder: Path) -> str:
+    """Every file of one source's folder (the article and anything it uses)."""
+    return _tree(source_folder)
+
+
+def inputs(format_name: str, source_digest: str, options: Mapping[str, str]) -> str:
+    """The hash of everything the artifact of ``format_name`` is made from, given the source's fingerprint."""
     spec = WRITERS[format_name]
-    parts = [format_name, code_fingerprint(), _tree(source_folder), json.dumps(dict(options), sort_keys=True)]
+    parts = [format_name, code_fingerprint(), source_digest, json.dumps(dict(options), sort_keys=True)]
     if spec.templates:
         parts.append(templates_fingerprint())
     parts += [style_fingerprint(name) for name in spec.styles]
@@ -84,7 +90,11 @@ def inputs(format_name: str, source_folder: Path, options: Mapping[str, str]) ->
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def state_path(folder: Path) -> Path:

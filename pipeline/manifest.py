@@ -6,17 +6,15 @@ the versions that made it. The bytes depend only on the files listed: sorted key
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from pipeline.fingerprint import DISTRIBUTION, file_sha256, pipeline_version
 from pipeline.pandoc import pandoc_version
 
 MANIFEST_NAME = "manifest.json"
-DISTRIBUTION = "commentary-pipeline"
 # By file-name ending; the longest ending wins (``.csl.json`` before ``.json``).
 MEDIA_TYPES: dict[str, str] = {
     ".pdf": "application/pdf",
@@ -31,7 +29,6 @@ MEDIA_TYPES: dict[str, str] = {
     ".ris": "application/x-research-info-systems",
 }
 FALLBACK_MEDIA_TYPE = "application/octet-stream"
-CHUNK_BYTES = 1 << 20
 
 
 def media_type(name: str) -> str:
@@ -39,14 +36,6 @@ def media_type(name: str) -> str:
         if name.endswith(ending):
             return MEDIA_TYPES[ending]
     return mimetypes.guess_type(name)[0] or FALLBACK_MEDIA_TYPE
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def artifact_files(folder: Path) -> list[Path]:
@@ -64,7 +53,7 @@ def artifact_files(folder: Path) -> list[Path]:
 
 def entry(folder: Path, path: Path) -> dict[str, Any]:
     name = path.relative_to(folder).as_posix()
-    return {"name": name, "media_type": media_type(name), "size": path.stat().st_size, "sha256": sha256(path)}
+    return {"name": name, "media_type": media_type(name), "size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def contents(folder: Path) -> dict[str, Any]:
@@ -72,7 +61,7 @@ def contents(folder: Path) -> dict[str, Any]:
     return {
         "slug": folder.name,
         "artifacts": [entry(folder, path) for path in artifact_files(folder)],
-        "generator": {DISTRIBUTION: version(DISTRIBUTION), "pandoc": pandoc_version()},
+        "generator": {DISTRIBUTION: pipeline_version(), "pandoc": pandoc_version()},
     }
 
 

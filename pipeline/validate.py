@@ -32,17 +32,25 @@ def jats_schema_dir() -> Path | None:
 
 
 def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:
+    """Problems of a JATS file against the Archiving 1.2 DTD."""
+    document, problems = _parse_jats(path)
+    return problems if document is None else _dtd_problems(path, document, schema_dir)
+
+
+def _dtd_problems(path: Path, document: etree._ElementTree, schema_dir: Path | None = None) -> list[str]:
     schema_dir = schema_dir or jats_schema_dir()
     if schema_dir is None or not (schema_dir / JATS_DTD_DRIVER).is_file():
         return [f"{path}: no JATS DTD found; set JATS_SCHEMA_DIR or run `invoke fetch-jats-schema`"]
-    try:
-        document = etree.parse(str(path), SAFE_XML_PARSER)
-    except etree.XMLSyntaxError as error:
-        return [f"{path}: not well-formed XML: {error}"]
-    dtd = etree.DTD(str(schema_dir / JATS_DTD_DRIVER))
+    dtd = _archiving_dtd(schema_dir / JATS_DTD_DRIVER)
     if dtd.validate(document):
         return []
     return [f"{path}:{entry.line}: {entry.message}" for entry in dtd.error_log.filter_from_errors()]
+
+
+@cache
+def _archiving_dtd(driver: Path) -> etree.DTD:
+    """The compiled DTD, once per process rather than once per file."""
+    return etree.DTD(str(driver))
 
 
 def jats_publishing_xsd_dir() -> Path | None:
@@ -64,9 +72,12 @@ def _publishing_schema(driver: Path) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(driver), SCHEMA_PARSER))
 
 
-def _parse_jats(path: Path) -> etree._ElementTree:
-    """Parse without fetching or expanding the DTD the DOCTYPE names."""
-    return etree.parse(str(path), SAFE_XML_PARSER)
+def _parse_jats(path: Path) -> tuple[etree._ElementTree | None, list[str]]:
+    """The parsed file (never fetching or expanding the DTD its DOCTYPE names), or why it does not parse."""
+    try:
+        return etree.parse(str(path), SAFE_XML_PARSER), []
+    except etree.XMLSyntaxError as error:
+        return None, [f"{path}: not well-formed XML: {error}"]
 
 
 def validate_jats_publishing(path: Path, xsd_dir: Path) -> list[str]:
@@ -75,37 +86,43 @@ def validate_jats_publishing(path: Path, xsd_dir: Path) -> list[str]:
     The XSD accepts the file's own ``@dtd-version`` ("1.2" is among its listed values), so an
     Archiving 1.2 file is checked as it is, with no version swapped in.
     """
+    document, problems = _parse_jats(path)
+    return problems if document is None else _xsd_problems(path, document, xsd_dir)
+
+
+def _xsd_problems(path: Path, document: etree._ElementTree, xsd_dir: Path) -> list[str]:
     driver = xsd_dir / JATS_PUBLISHING_XSD_DRIVER
     if not driver.is_file():
         return [f"{path}: no JATS 1.4 Publishing XSD at {driver}; set JATS_PUBLISHING_XSD_DIR"]
-    try:
-        document = _parse_jats(path)
-    except etree.XMLSyntaxError as error:
-        return [f"{path}: not well-formed XML: {error}"]
     schema = _publishing_schema(driver)
     if schema.validate(document):
         return []
     return [f"{path}:{entry.line}: (JATS 1.4 Publishing) {entry.message}" for entry in schema.error_log]
 
 
-def jats_has_issn(path: Path) -> bool:
-    """Whether the JATS file's journal metadata has an ISSN (False when it does not parse)."""
-    try:
-        return _parse_jats(path).find("front/journal-meta/issn") is not None
-    except etree.XMLSyntaxError:
-        return False
-
-
 def validate_jats_publishing_if_applicable(path: Path, xsd_dir: Path | None = None) -> list[str]:
-    """The Publishing XSD check for a JATS file with an ISSN, when the XSD is available.
+    """The Publishing XSD check for a JATS file with an ISSN, when the XSD is available."""
+    document, problems = _parse_jats(path)
+    return problems if document is None else _publishing_problems_if_applicable(path, document, xsd_dir)
 
-    Publishing requires an ISSN, so a source without one is only held to the Archiving DTD; a
-    machine without the XSD (no $JATS_PUBLISHING_XSD_DIR, no sibling folder) skips the check.
-    """
+
+def _publishing_problems_if_applicable(
+    path: Path, document: etree._ElementTree, xsd_dir: Path | None = None
+) -> list[str]:
+    """Publishing requires an ISSN, so a source without one is only held to the Archiving DTD; a
+    machine without the XSD (no $JATS_PUBLISHING_XSD_DIR, no sibling folder) skips the check."""
     xsd_dir = xsd_dir or jats_publishing_xsd_dir()
-    if xsd_dir is None or not jats_has_issn(path):
+    if xsd_dir is None or document.find("front/journal-meta/issn") is None:
         return []
-    return validate_jats_publishing(path, xsd_dir)
+    return _xsd_problems(path, document, xsd_dir)
+
+
+def validate_jats_artifact(path: Path) -> list[str]:
+    """A built JATS file, parsed once: the Archiving DTD, and the 1.4 Publishing XSD when it applies."""
+    document, problems = _parse_jats(path)
+    if document is None:
+        return problems
+    return _dtd_problems(path, document) + _publishing_problems_if_applicable(path, document)
 
 
 def validate_epub(path: Path) -> list[str]:
@@ -203,9 +220,7 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
     return True
 
 
-VALIDATORS = {".xml": validate_jats, ".epub": validate_epub, ".pdf": validate_pdf}
-# Checks that run after the one in VALIDATORS on the same artifact, each deciding whether it applies.
-FURTHER_VALIDATORS = {".xml": validate_jats_publishing_if_applicable}
+VALIDATORS = {".xml": validate_jats_artifact, ".epub": validate_epub, ".pdf": validate_pdf}
 
 
 def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
@@ -218,7 +233,4 @@ def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
         if check is not None:
             checked.append(artifact)
             problems.extend(check(artifact))
-        further = FURTHER_VALIDATORS.get(artifact.suffix)
-        if further is not None:
-            problems.extend(further(artifact))
     return checked, problems
