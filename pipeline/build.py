@@ -27,6 +27,7 @@ from pipeline.load import discover, load_article
 from pipeline.model import Article
 from pipeline.pandoc import check_pandoc
 from pipeline.progress import PlainReporter, QuietReporter
+from pipeline.weasy_messages import notices_to
 from pipeline.writers import WRITERS, artifact_name, writer
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
@@ -38,6 +39,7 @@ class BuildReport:
     built: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # each once per build, e.g. about WeasyPrint itself
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,7 @@ class UnitResult:
     plan_index: int
     built: list[tuple[str, Path, float, str]] = field(default_factory=list)  # format, path, seconds, sha256
     failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def run_unit(unit: Unit) -> UnitResult:
         target = unit.dist / article.slug / artifact_name(format_name, article.slug)
         started = time.perf_counter()
         try:
-            with atomic_path(target) as temporary:
+            with atomic_path(target) as temporary, notices_to(result.notices.append):
                 writer(format_name).write(article, temporary, **unit.options.get(format_name, {}))
         except PipelineError as error:
             result.failures.append(str(error))
@@ -265,6 +268,10 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
         report.built.append(path)
         reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+    for notice in (notice for result in results for notice in result.notices):
+        if notice not in report.notices:
+            report.notices.append(notice)
+            reporter.error(f"notice: {notice}")
     for failure in dict.fromkeys(failures):
         if failure not in report.failures:
             report.failures.append(failure)

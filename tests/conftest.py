@@ -13,14 +13,16 @@ import pytest
 from pipeline.build import build
 from pipeline.load import load_article
 from pipeline.model import Article
+from pipeline.validate import SCHEMA_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
 # The real commentaries in source/ and the fixtures with other shapes.
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
 # Official schemas are not copied into the project: they sit beside the checkout (see the README in
-# that folder), or wherever JATS_SCHEMA_DIR points.
-DEFAULT_JATS_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared/schemas/jats-archiving-1.2"
+# that folder), or wherever JATS_SCHEMA_DIR points, or where `invoke fetch-jats-schema` put them.
+SHARED_JATS_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared/schemas/jats-archiving-1.2"
+DEFAULT_JATS_SCHEMA_DIR = SHARED_JATS_SCHEMA_DIR if SHARED_JATS_SCHEMA_DIR.is_dir() else SCHEMA_CACHE
 
 
 def copy_test_sources(root: Path) -> Path:

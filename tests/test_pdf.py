@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
-import pytest
-from conftest import FIXTURE_SOURCES, Built
+from conftest import Built
 from pypdf import PdfReader
 
-from pipeline import paths
-from pipeline.build import build
 from pipeline.citation import join_names, long_date
 from pipeline.extract import normalise, pdf_date, pdf_outline, pdf_pages
 from pipeline.model import Article
@@ -167,46 +162,3 @@ def test_running_heads_and_page_numbers(built: Built) -> None:
 
 def test_validate_pdf_finds_no_problem(built: Built) -> None:
     assert validate_pdf(built.pdf) == []
-
-
-# --- a WeasyPrint warning fails the build ---------------------------------------------------------
-
-
-Injection = Callable[[Path, pytest.MonkeyPatch, Path], str]
-
-
-def a_source(root: Path) -> Path:
-    """A copy of a fixture source under ``root``; returns its article.md."""
-    original = sorted(FIXTURE_SOURCES.glob("*/article.md"))[0].parent
-    shutil.copytree(original, root / original.name)
-    return root / original.name / "article.md"
-
-
-def missing_image(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    with source.open("a", encoding="utf-8") as markdown:
-        markdown.write("\n\n![A map that was never drawn](no-such-map.png)\n")
-    return "no-such-map.png"
-
-
-def unknown_css_property(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    styles = tmp_path / "styles"
-    shutil.copytree(paths.STYLES, styles)
-    with (styles / "print.css").open("a", encoding="utf-8") as css:
-        css.write("\n.byline { colour: red; }\n")
-    monkeypatch.setattr(paths, "STYLES", styles)
-    return "colour"
-
-
-@pytest.mark.parametrize("inject", [missing_image, unknown_css_property], ids=["missing-image", "bad-stylesheet"])
-def test_a_weasyprint_warning_fails_the_build(
-    inject: Injection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    source = a_source(tmp_path / "sources")
-    cause = inject(source, monkeypatch, tmp_path)
-    dist = tmp_path / "dist"
-    report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist)
-    assert not report.ok, "the build succeeded despite a WeasyPrint warning"
-    assert len(report.failures) == 1
-    assert "WeasyPrint warned" in report.failures[0]
-    assert cause in report.failures[0]
-    assert list(dist.rglob("*.pdf*")) == [], "a failed build left a PDF (or a partial one) behind"

@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -130,3 +131,111 @@ def test_build_refuses_a_pandoc_other_than_the_pinned_one(monkeypatch: pytest.Mo
     with pytest.raises(PipelineError, match=f"pandoc {pandoc.PANDOC_VERSION} is required, found 2.19.2"):
         build.build(dist=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+# --- one set-up script for the README, .ci/run and the workflow ---------------------------------------
+
+SETUP = REPO_ROOT / "scripts" / "setup"
+
+
+def readme_commands() -> dict[str, str]:
+    """The README's marked commands: ``<!-- command: NAME -->`` then a fenced block of one line."""
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    commands: dict[str, str] = {}
+    for number, line in enumerate(lines):
+        if line.startswith("<!-- command: "):
+            name = line.removeprefix("<!-- command: ").removesuffix(" -->")
+            assert lines[number + 1].startswith("```") and lines[number + 3] == "```", f"{name}: not one fenced line"
+            commands[name] = lines[number + 2]
+    return commands
+
+
+def test_the_readme_has_one_build_and_one_test_command_both_through_the_setup_script() -> None:
+    commands = readme_commands()
+    assert set(commands) == {"build", "test"}
+    assert commands["build"].startswith("bash scripts/setup build && ")
+    assert commands["build"].endswith("invoke build-all")
+    assert commands["test"].startswith("bash scripts/setup test && ")
+    assert commands["test"].endswith("invoke test")
+    # Copy-pasteable as root and as a user: the script decides about sudo, the commands never call it.
+    assert not any("sudo" in command or "apt-get" in command for command in commands.values())
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    printed = subprocess.run(["bash", ".ci/run", "--print"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert printed.stdout.strip() == readme_commands()["test"]
+
+
+def test_the_workflow_sets_up_only_through_the_setup_script_or_ci() -> None:
+    runs = [
+        step.get("run", "")
+        for workflow in WORKFLOWS
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values()
+        for step in job["steps"]
+    ]
+    assert not any("apt-get" in run or "pip install" in run or "npm " in run for run in runs), runs
+    assert any("scripts/setup build" in run for run in runs)
+
+
+def system_packages() -> dict[str, str]:
+    """system-packages.txt as package -> mode."""
+    packages: dict[str, str] = {}
+    for line in (REPO_ROOT / "system-packages.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, mode = line.split()
+            packages[name] = mode
+    return packages
+
+
+def test_each_system_package_names_its_mode_and_building_needs_no_browser_java_or_node() -> None:
+    packages = system_packages()
+    assert set(packages.values()) == {"build", "test"}
+    build_only = {name for name, mode in packages.items() if mode == "build"}
+    assert {"libpango-1.0-0", "libharfbuzz-subset0"} <= build_only
+    assert not any(word in name for name in build_only for word in ("chromium", "jre", "jdk", "node", "npm"))
+    assert {"chromium", "default-jre-headless"} <= set(packages)
+
+
+def run_setup(mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SETUP), mode], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+def test_setup_is_idempotent_and_says_what_each_mode_installs() -> None:
+    """The test command ran the set-up before the tests, so running it again must find everything done,
+    change nothing and be quick; the build mode lists no browser and no Java."""
+    stamps = {path: path.stat().st_mtime_ns for path in REPO_ROOT.glob(".venv/.setup-stamp-*")}
+    started = time.monotonic()
+    again = run_setup("test")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert time.monotonic() - started < 30
+    assert "all installed already" in again.stdout
+    assert "Ace by DAISY already installed" in again.stdout
+    assert "Python packages already installed" in again.stdout
+    assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
+
+    building = run_setup("build")
+    assert building.returncode == 0, building.stdout + building.stderr
+    listed = next(line for line in building.stdout.splitlines() if "system packages:" in line).split(":", 2)[2].split()
+    expected = {name for name, mode in system_packages().items() if mode == "build"}
+    assert expected <= set(listed)
+    assert not any(word in name for name in listed for word in ("chromium", "jre", "npm"))
+    assert "Ace by DAISY" not in building.stdout
+
+
+def test_setup_refuses_an_unknown_mode() -> None:
+    result = run_setup("everything")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "usage: scripts/setup build|test"
+
+
+def test_no_file_in_the_repository_names_a_machine_specific_folder() -> None:
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True).stdout
+    offenders = []
+    for name in tracked.decode().split("\0"):
+        path = REPO_ROOT / name
+        if not name or not path.is_file() or path.suffix in {".png", ".jpg", ".pdf"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        # Spelled in parts, so that this file does not name them itself.
+        offenders += [f"{name}: {folder}" for folder in ("/" + "work/", "/" + "home/") if folder in text]
+    assert offenders == []
