@@ -15,6 +15,8 @@ from pipeline.safexml import SAFE_XML_PARSER, SCHEMA_PARSER
 
 JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"
+# Official schemas kept beside the checkout (shared/schemas/), never copied into it.
+SHARED_SCHEMAS = paths.PROJECT_ROOT.parent / "shared" / "schemas"
 # The JATS 1.4 Journal Publishing XSD: found through $JATS_PUBLISHING_XSD_DIR, else in this folder
 # beside the Archiving DTD's folder (shared/schemas/jats-1.4 next to shared/schemas/jats-archiving-1.2).
 JATS_PUBLISHING_XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
@@ -24,11 +26,13 @@ EPUBCHECK_FAILING_LEVELS = ("FATAL", "ERROR", "WARNING")
 
 
 def jats_schema_dir() -> Path | None:
-    """``$JATS_SCHEMA_DIR`` when set, else the package downloaded by ``invoke fetch-jats-schema``."""
+    """``$JATS_SCHEMA_DIR`` when set, else the shared schemas beside the checkout, else the package
+    downloaded by ``invoke fetch-jats-schema``; None when there is none of them."""
     configured = os.environ.get("JATS_SCHEMA_DIR")
     if configured:
         return Path(configured)
-    return SCHEMA_CACHE if (SCHEMA_CACHE / JATS_DTD_DRIVER).is_file() else None
+    candidates = (SHARED_SCHEMAS / "jats-archiving-1.2", SCHEMA_CACHE)
+    return next((folder for folder in candidates if (folder / JATS_DTD_DRIVER).is_file()), None)
 
 
 def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:

@@ -3,26 +3,21 @@ every test source (the real first title and the second-shape fixture) into a tem
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from pipeline import validate
 from pipeline.build import build
 from pipeline.load import load_article
 from pipeline.model import Article
-from pipeline.validate import SCHEMA_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
 # The real commentaries in source/ and the fixtures with other shapes.
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
-# Official schemas are not copied into the project: they sit beside the checkout (see the README in
-# that folder), or wherever JATS_SCHEMA_DIR points, or where `invoke fetch-jats-schema` put them.
-SHARED_JATS_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared/schemas/jats-archiving-1.2"
-DEFAULT_JATS_SCHEMA_DIR = SHARED_JATS_SCHEMA_DIR if SHARED_JATS_SCHEMA_DIR.is_dir() else SCHEMA_CACHE
 
 
 def copy_test_sources(root: Path) -> Path:
@@ -45,7 +40,9 @@ class Built:
 @pytest.fixture(scope="session")
 def jats_schema_dir() -> Path:
     """The JATS 1.2 Archiving DTD folder; tests check it exists and fail (never skip) when it does not."""
-    return Path(os.environ.get("JATS_SCHEMA_DIR", DEFAULT_JATS_SCHEMA_DIR))
+    # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else shared/schemas beside the
+    # checkout, else where `invoke fetch-jats-schema` put them (pipeline.validate decides, for tests too).
+    return validate.jats_schema_dir() or validate.SCHEMA_CACHE
 
 
 @pytest.fixture(scope="session")
