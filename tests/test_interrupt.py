@@ -64,7 +64,15 @@ def previous(tmp_path: Path) -> tuple[Path, Path, dict[Path, bytes]]:
 
 def stop_mid_build(sources: Path, dist: Path, old: dict[Path, bytes], how: signal.Signals) -> int:
     command = [sys.executable, "-m", "invoke", "build-all", "--sources", str(sources), "--dist", str(dist), "--jobs=2"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A shell without job control starts background commands with SIGINT ignored, and children inherit
+    # that; a Ctrl-C from a terminal reaches a build whose SIGINT is not ignored, so start it that way.
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     # Wait until the build has replaced some artifacts but not all of them.
     while time.monotonic() < deadline and process.poll() is None:
