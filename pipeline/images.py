@@ -94,7 +94,8 @@ def check_svg(data: bytes) -> None:
         raise ImageProblem("it is not an SVG image (its root element is not <svg> in the SVG namespace)")
     if root.getroottree().docinfo.internalDTD is not None:
         raise ImageProblem("it declares its own DTD; an SVG may not define entities")
-    for node in root.getroottree().iter():
+    outside_root = [*root.itersiblings(preceding=True), *root.itersiblings()]  # processing instructions, comments
+    for node in [*outside_root, *root.iter()]:
         problem = _svg_node_problem(node)
         if problem:
             raise ImageProblem(f"{problem} (line {node.sourceline} of the SVG)")

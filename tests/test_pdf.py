@@ -183,8 +183,13 @@ def a_source(root: Path) -> Path:
 
 
 def missing_image(source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    with source.open("a", encoding="utf-8") as markdown:
-        markdown.write("\n\n![A map that was never drawn](no-such-map.png)\n")
+    """A missing figure stops the source at load time (tests/fixtures/bad/image-missing); an image only
+    the style sheet names is WeasyPrint's to miss."""
+    styles = tmp_path / "styles"
+    shutil.copytree(paths.STYLES, styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.byline { background-image: url(no-such-map.png); }\n")
+    monkeypatch.setattr(paths, "STYLES", styles)
     return "no-such-map.png"
 
 
