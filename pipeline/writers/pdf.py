@@ -10,7 +10,7 @@ import pikepdf
 
 from pipeline import html, paths
 from pipeline.errors import PipelineError
-from pipeline.fetch import ConfinedURLFetcher
+from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
 from pipeline.weasy import weasyprint
 
@@ -36,9 +36,9 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     collector = _WarningCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
-    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES])
+    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES], source_folder=paths.source_dir(article))
     try:
-        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
+        page = weasyprint.HTML(string=document, base_url=SOURCE_URL, url_fetcher=fetcher)
         rendered = page.write_pdf(
             stylesheets=[weasyprint.CSS(filename=paths.STYLES / "print.css", url_fetcher=fetcher)],
             pdf_variant=variant,
