@@ -33,6 +33,8 @@ from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.writers import WRITERS, artifact_name, writer
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
+# The build state's record of the image files published beside the artifacts (name -> SHA-256).
+IMAGES_STATE = "images"
 Options = Mapping[str, Mapping[str, str]]
 
 
@@ -159,6 +161,8 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
     remove_unfinished(folder)
     state = fingerprint.read_state(folder)
     source_digest = fingerprint.source_fingerprint(source.parent)
+    # A published image that went missing or changed in dist/ is put back by publishing the article anew.
+    force = force or not _images_intact(folder, state.get(IMAGES_STATE, {}))
     stale: dict[str, str] = {}
     fresh: list[str] = []
     for format_name in formats:
@@ -170,6 +174,22 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
             stale[format_name] = wanted
     staging = _stage(folder, stale) if stale else None
     return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state, staging=staging)
+
+
+def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
+    return all(
+        (folder / name).is_file() and fingerprint.file_sha256(folder / name) == sha for name, sha in images.items()
+    )
+
+
+def _published_images(staging: Path, slug: str) -> dict[str, str]:
+    """The files of a staged folder that are neither an artifact nor the manifest: the article's images."""
+    artifacts = {artifact_name(format_name, slug) for format_name in WRITERS}
+    return {
+        path.relative_to(staging).as_posix(): fingerprint.file_sha256(path)
+        for path in manifest.artifact_files(staging)
+        if path.relative_to(staging).as_posix() not in artifacts
+    }
 
 
 def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
@@ -313,6 +333,7 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
             state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
             report.built.append(path)
             reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+        state[IMAGES_STATE] = _published_images(plan.staging, plan.folder.name)
         write_manifest(plan.staging, reporter, shown_as=plan.folder)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)

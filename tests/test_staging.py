@@ -198,3 +198,18 @@ def test_hard_links_keep_the_published_bytes_apart(published: tuple[Path, Path])
     assert published_pdf.read_bytes() == original
     assert os.stat(published_pdf).st_nlink == 1
     shutil.rmtree(staging)
+
+
+def test_a_published_image_lost_from_dist_is_put_back(published: tuple[Path, Path]) -> None:
+    """dist/.build-state records the images published with the article; one deleted or altered in dist/
+    makes the next build publish the article again, images included."""
+    sources, dist = published
+    state = json.loads(fingerprint.state_path(dist / SLUG).read_text(encoding="utf-8"))
+    images = {path.name for path in (sources / SLUG).iterdir() if path.suffix in (".png", ".svg", ".jpg")}
+    assert set(state["images"]) == images
+    (dist / SLUG / "hearing-room.jpg").unlink()
+    (dist / SLUG / "fines-by-year.png").write_bytes(b"not the chart")
+    assert run(sources, dist).ok
+    for name in images:
+        assert (dist / SLUG / name).read_bytes() == (sources / SLUG / name).read_bytes()
+    assert run(sources, dist).built == []
