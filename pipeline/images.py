@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml import etree
-from PIL import Image, UnidentifiedImageError
-
-from pipeline.safexml import SAFE_XML_PARSER
+if TYPE_CHECKING:
+    from lxml import etree
 
 # The image types every output format can carry (EPUB core media types, JATS, browsers, WeasyPrint).
 MEDIA_TYPES: dict[str, str] = {
@@ -40,6 +39,10 @@ CSS_URL = re.compile(r"url\(\s*(['\"]?)(?P<target>[^)'\"]*)\1\s*\)", re.IGNORECA
 CSS_IMPORT = re.compile(r"@import", re.IGNORECASE)
 
 
+# Pillow and lxml are imported where an image is checked: a build with nothing to rebuild loads no
+# source and skips their import (about 20 ms).
+
+
 class ImageProblem(Exception):
     """What is wrong with an image file, worded for the editor; the loader adds file and line."""
 
@@ -61,6 +64,8 @@ def check_image(path: Path, media: str) -> None:
 
 def check_raster(path: Path, expected_format: str) -> None:
     """The header says ``expected_format`` and a sane size; the chunks are whole (verified, not decoded)."""
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         # Pillow warns, then raises, above its own bomb limits; ours (below) are lower and apply first.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -86,6 +91,10 @@ def _limits() -> str:
 
 
 def check_svg(data: bytes) -> None:
+    from lxml import etree
+
+    from pipeline.safexml import SAFE_XML_PARSER
+
     try:
         root = etree.fromstring(data, SAFE_XML_PARSER)
     except etree.XMLSyntaxError as error:
@@ -102,6 +111,8 @@ def check_svg(data: bytes) -> None:
 
 
 def _svg_node_problem(node: etree._Element) -> str | None:
+    from lxml import etree
+
     if isinstance(node, etree._Entity):
         return f"it uses the entity &{node.name};"
     if isinstance(node, etree._ProcessingInstruction):
