@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from pipeline.errors import SourceError
 from pipeline.images import MAX_PIXELS, MAX_SIDE, ImageProblem, check_image, check_svg
+from pipeline.load import load_article
 
 SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -139,3 +141,43 @@ def test_a_damaged_png_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(ImageProblem, match="damaged"):
         check_image(path, "image/png")
+
+
+# --- Through the loader ---------------------------------------------------------------------------
+
+FRONT_MATTER = (FIXTURES / "bad" / "minimal-valid" / "article.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+
+
+def source_with(folder: Path, body: str) -> Path:
+    source = folder / "with-images" / "article.md"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(f"{FRONT_MATTER}\n---\n\nSome text.\n\n{body}\n", encoding="utf-8")
+    return source
+
+
+def test_an_image_may_sit_in_a_subfolder(tmp_path: Path) -> None:
+    source = source_with(tmp_path, "![A chart.](images/chart.png)")
+    (source.parent / "images").mkdir()
+    Image.new("RGB", (20, 10), "white").save(source.parent / "images" / "chart.png", format="PNG")
+    figures = load_article(source).figures
+    assert [(figure.path, figure.media_type, figure.id, figure.number) for figure in figures] == [
+        ("images/chart.png", "image/png", "fig-1", 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("![A chart.](link.png)", "leads outside the source's folder"),
+        ("![A chart.](chart.gif)", "is not of a supported type"),
+        ("![A chart.](my%20chart.png)", "may hold only letters"),
+        ("Inline ![a chart](chart.png) in text.", "must stand alone in its own paragraph"),
+    ],
+)
+def test_the_loader_refuses_with_the_line(tmp_path: Path, body: str, message: str) -> None:
+    source = source_with(tmp_path, body)
+    (source.parent / "link.png").symlink_to("/etc/passwd")
+    with pytest.raises(SourceError) as caught:
+        load_article(source)
+    assert message in caught.value.message
+    assert (caught.value.line, caught.value.field) == (FRONT_MATTER.count("\n") + 6, "body")
