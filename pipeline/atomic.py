@@ -1,8 +1,11 @@
-"""Write artifacts atomically: a failed or interrupted build leaves the previous file as it was."""
+"""Write artifacts atomically: a failed or interrupted build leaves the previous file, and the previous
+folder, as they were."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,3 +34,66 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+# --- Whole folders: dist/<slug>/ is staged beside itself and swapped in when every file is ready --------
+
+STAGING_SUFFIX = ".staging"
+RETIRED_SUFFIX = ".retired"
+# renameat2(2) with RENAME_EXCHANGE swaps two paths in one step (Linux 3.15+, most local file systems).
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+def staging_folder(folder: Path) -> Path:
+    """A new, empty, hidden sibling of ``folder`` to build its next contents in."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=STAGING_SUFFIX, dir=folder.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would make the published folder private
+    return staging
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Put ``staging`` in the place of ``folder``: a reader sees the old folder or the new one, whole."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    if _exchange(staging, folder):
+        shutil.rmtree(staging)  # now the old folder
+        return
+    # Elsewhere, two renames; a crash between them is repaired by recover_folder at the next build.
+    retired = staging.with_name(staging.name.removesuffix(STAGING_SUFFIX) + RETIRED_SUFFIX)
+    os.rename(folder, retired)
+    os.rename(staging, folder)
+    shutil.rmtree(retired)
+
+
+def recover_folder(folder: Path) -> None:
+    """Clean up after a killed build: drop unfinished staging folders, and put back an old folder a
+    crash left retired but not yet replaced."""
+    for leftover in folder.parent.glob(f".{folder.name}.*{STAGING_SUFFIX}"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for retired in sorted(folder.parent.glob(f".{folder.name}.*{RETIRED_SUFFIX}")):
+        if folder.exists():
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(retired, folder)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    done = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+    return done == 0
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """``target`` with the bytes of ``source``: a hard link where the file system allows (no copying)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

@@ -2,14 +2,17 @@
 
 Each source is parsed once. Artifacts whose inputs are unchanged are skipped (pipeline/fingerprint.py);
 the rest are built in parallel processes, by source when there are enough sources to keep every worker
-busy, else by format. Each artifact is written atomically, and what is reported comes out in source
-order, whichever worker finishes first.
+busy, else by format. An article is one publication: its new ``dist/<slug>/`` (every format, its image
+files, its manifest) is staged in a hidden sibling folder and swapped in only when every format of it
+built; when one fails, the old folder stays as it was. What is reported comes out in source order,
+whichever worker finishes first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import time
 from collections import Counter
@@ -21,8 +24,8 @@ from pathlib import Path
 from types import FrameType
 
 from pipeline import fingerprint, manifest, paths
-from pipeline.atomic import atomic_path, remove_unfinished
-from pipeline.errors import PipelineError
+from pipeline.atomic import atomic_path, link_or_copy, recover_folder, remove_unfinished, replace_folder, staging_folder
+from pipeline.errors import LocatedError, PipelineError
 from pipeline.load import discover, load_article
 from pipeline.model import Article
 from pipeline.pandoc import check_pandoc
@@ -31,6 +34,8 @@ from pipeline.weasy_messages import notices_to
 from pipeline.writers import WRITERS, artifact_name, writer
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
+# The build state's record of the image files published beside the artifacts (name -> SHA-256).
+IMAGES_STATE = "images"
 Options = Mapping[str, Mapping[str, str]]
 
 
@@ -48,25 +53,29 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Plan:
-    """One source and the formats of it that need building, with the inputs hash of each."""
+    """One source and the formats of it that need building, with the inputs hash of each, and the
+    folder its new ``dist/<slug>/`` is staged in (when anything is stale)."""
 
     source: Path
     folder: Path
     stale: dict[str, str]
     fresh: tuple[str, ...]
     state: dict[str, dict[str, str]]  # what the last build recorded for this source
+    staging: Path | None = None
 
 
 @dataclass(frozen=True)
 class Unit:
-    """Work for one process: formats of one source (loaded there, or already loaded here)."""
+    """Work for one process: formats of one source (loaded there, or already loaded here), written into
+    the source's staging folder; one unit per source also copies the article's image files there."""
 
     plan_index: int
     source: Path
     formats: tuple[str, ...]
-    dist: Path
+    staging: Path
     options: Options
     article: Article | None = None
+    copies_images: bool = True
 
 
 @dataclass
@@ -136,18 +145,27 @@ def build(
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
     plans = [_plan(source, formats, dist, options, force) for source in sources]
     report = BuildReport()
-    with reporter, _terminate_as_interrupt():
-        reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
-        units = _units(plans, dist, options, jobs)
-        _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
+    try:
+        with reporter, _terminate_as_interrupt():
+            reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
+            units = _units(plans, options, jobs)
+            _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
+    finally:
+        # Stopped, failed or not reached: a staging folder never outlives the build.
+        for plan in plans:
+            if plan.staging is not None:
+                shutil.rmtree(plan.staging, ignore_errors=True)
     return report
 
 
 def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool) -> Plan:
     folder = dist / source.parent.name
+    recover_folder(folder)
     remove_unfinished(folder)
     state = fingerprint.read_state(folder)
     source_digest = fingerprint.source_fingerprint(source.parent)
+    # A published image that went missing or changed in dist/ is put back by publishing the article anew.
+    force = force or not _images_intact(folder, state.get(IMAGES_STATE, {}))
     stale: dict[str, str] = {}
     fresh: list[str] = []
     for format_name in formats:
@@ -157,24 +175,56 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
             fresh.append(format_name)
         else:
             stale[format_name] = wanted
-    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state)
+    staging = _stage(folder, stale) if stale else None
+    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state, staging=staging)
 
 
-def _units(plans: list[Plan], dist: Path, options: Options, jobs: int) -> list[Unit]:
+def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
+    return all(
+        (folder / name).is_file() and fingerprint.file_sha256(folder / name) == sha for name, sha in images.items()
+    )
+
+
+def _published_images(staging: Path, slug: str) -> dict[str, str]:
+    """The files of a staged folder that are neither an artifact nor the manifest: the article's images."""
+    artifacts = {artifact_name(format_name, slug) for format_name in WRITERS}
+    return {
+        path.relative_to(staging).as_posix(): fingerprint.file_sha256(path)
+        for path in manifest.artifact_files(staging)
+        if path.relative_to(staging).as_posix() not in artifacts
+    }
+
+
+def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
+    """A staging folder holding what of ``folder`` this build keeps: the artifacts of the formats not
+    rebuilt (hard links: same bytes, same times). Image files and the manifest are written afresh."""
+    staging = staging_folder(folder)
+    for format_name in WRITERS:
+        artifact = folder / artifact_name(format_name, folder.name)
+        if format_name not in stale and artifact.is_file():
+            link_or_copy(artifact, staging / artifact.name)
+    return staging
+
+
+def _units(plans: list[Plan], options: Options, jobs: int) -> list[Unit]:
     """By source when the sources alone keep every worker busy; else parse here and split the formats
     of each source into one group per worker."""
-    busy = [(index, plan) for index, plan in enumerate(plans) if plan.stale]
+    busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
     if jobs <= 1 or len(busy) >= jobs:
-        return [Unit(index, plan.source, tuple(plan.stale), dist, options) for index, plan in busy]
+        return [Unit(index, plan.source, tuple(plan.stale), staging, options) for index, plan, staging in busy]
     units: list[Unit] = []
-    for index, plan in busy:
+    for index, plan, staging in busy:
         try:
             article = load_article(plan.source)
         except PipelineError:
             # The unit loads it again in its process and reports the error in source order.
-            units.append(Unit(index, plan.source, tuple(plan.stale), dist, options))
+            units.append(Unit(index, plan.source, tuple(plan.stale), staging, options))
             continue
-        units += [Unit(index, plan.source, group, dist, options, article) for group in _groups(tuple(plan.stale), jobs)]
+        groups = _groups(tuple(plan.stale), jobs)
+        units += [
+            Unit(index, plan.source, group, staging, options, article, copies_images=number == 0)
+            for number, group in enumerate(groups)
+        ]
     return units
 
 
@@ -211,17 +261,31 @@ def run_unit(unit: Unit) -> UnitResult:
     except PipelineError as error:
         result.failures.append(str(error))
         return result
+    if unit.copies_images:
+        copy_images(article, unit.staging)
     for format_name in unit.formats:
-        target = unit.dist / article.slug / artifact_name(format_name, article.slug)
+        target = unit.staging / artifact_name(format_name, article.slug)
         started = time.perf_counter()
         try:
             with atomic_path(target) as temporary, notices_to(result.notices.append):
                 writer(format_name).write(article, temporary, **unit.options.get(format_name, {}))
-        except PipelineError as error:
+        except LocatedError as error:
             result.failures.append(str(error))
+            continue
+        except PipelineError as error:
+            result.failures.append(f"{paths.shown(unit.source)}: {format_name} failed: {error}")
             continue
         result.built.append((format_name, target, time.perf_counter() - started, fingerprint.file_sha256(target)))
     return result
+
+
+def copy_images(article: Article, folder: Path) -> None:
+    """The article's image files, byte for byte, beside the web page and the JATS that show them."""
+    for name in article.image_files:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as temporary:
+            shutil.copyfile(paths.source_dir(article) / name, temporary)
 
 
 def _collect(
@@ -254,43 +318,52 @@ def _collect(
 
 
 def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter: PlainReporter) -> bool:
-    """Print one source's lines, store what was built, refresh its manifest; True if it failed."""
+    """Print one source's lines; when every format built, swap its staged folder in, store what was
+    built and list it in the manifest; when one failed, keep the old folder whole. True if it failed."""
     reporter.line(paths.shown(plan.source))
     state = dict(plan.state)
     for format_name in plan.fresh:
         path = plan.folder / artifact_name(format_name, plan.folder.name)
         report.skipped.append(path)
         reporter.line(f"  {format_name:<8} {paths.shown(path)}  unchanged")
-    failures = [failure for result in results for failure in result.failures]
-    for format_name, path, seconds, sha256 in sorted(
+    failures = list(dict.fromkeys(failure for result in results for failure in result.failures))
+    built = sorted(
         (built for result in results for built in result.built), key=lambda built: list(plan.stale).index(built[0])
-    ):
-        state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
-        report.built.append(path)
-        reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+    )
+    if plan.staging is not None and not failures:
+        for format_name, staged, seconds, sha256 in built:
+            path = plan.folder / staged.name
+            state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
+            report.built.append(path)
+            reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+        state[IMAGES_STATE] = _published_images(plan.staging, plan.folder.name)
+        write_manifest(plan.staging, reporter, shown_as=plan.folder)
+        replace_folder(plan.staging, plan.folder)
+        fingerprint.write_state(plan.folder, state)
     for notice in (notice for result in results for notice in result.notices):
         if notice not in report.notices:
             report.notices.append(notice)
             reporter.error(f"notice: {notice}")
-    for failure in dict.fromkeys(failures):
+    for failure in failures:
         if failure not in report.failures:
             report.failures.append(failure)
         reporter.error(failure)
-    if any(result.built for result in results):
-        fingerprint.write_state(plan.folder, state)
-        write_manifest(plan.folder, reporter)
+    if failures and plan.staging is not None:
+        shutil.rmtree(plan.staging, ignore_errors=True)
+        kept = "left as it was" if plan.folder.exists() else "not written"
+        reporter.line(f"  {paths.shown(plan.folder)}/ {kept}: no format of this source is published")
     reporter.advance()
     return bool(failures)
 
 
-def write_manifest(folder: Path, reporter: PlainReporter) -> None:
-    """List every artifact now in ``dist/<slug>/``, whichever build wrote it; nothing to list, no manifest."""
+def write_manifest(folder: Path, reporter: PlainReporter, shown_as: Path | None = None) -> None:
+    """List every artifact in ``folder`` (a staged ``dist/<slug>/``); nothing to list, no manifest."""
     if not manifest.artifact_files(folder):
         return
     target = folder / manifest.MANIFEST_NAME
     with atomic_path(target) as temporary:
-        manifest.write(folder, temporary)
-    reporter.line(f"  manifest {paths.shown(target)}")
+        manifest.write(folder, temporary, slug=(shown_as or folder).name)
+    reporter.line(f"  manifest {paths.shown((shown_as or folder) / manifest.MANIFEST_NAME)}")
 
 
 @contextmanager

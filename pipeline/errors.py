@@ -17,7 +17,11 @@ class PipelineError(Exception):
     """A failure the user can act on; the CLI prints it without a traceback."""
 
 
-class SourceError(PipelineError):
+class LocatedError(PipelineError):
+    """A failure whose message already says where to look (``file:line: …``), one line per problem."""
+
+
+class SourceError(LocatedError):
     """A problem in a source file, located by line and front-matter field."""
 
     def __init__(self, path: Path | str, line: int, field: str, message: str) -> None:

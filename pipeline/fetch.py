@@ -11,17 +11,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pipeline.paths import SOURCE_URL
 from pipeline.weasy import weasyprint
 
 ALLOWED_SCHEMES = ("file", "data")
 
 
 class ConfinedURLFetcher(weasyprint.urls.URLFetcher):
-    def __init__(self, allowed_roots: Iterable[Path]) -> None:
+    def __init__(self, allowed_roots: Iterable[Path], source_folder: Path | None = None) -> None:
         super().__init__(allowed_protocols=ALLOWED_SCHEMES, allow_redirects=False, timeout=1)
         self.allowed_roots = tuple(root.resolve() for root in allowed_roots)
+        self.source_folder = source_folder.resolve() if source_folder is not None else None
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> weasyprint.urls.URLFetcherResponse:
+        if self.source_folder is not None and url.startswith(SOURCE_URL):
+            # Still checked below: a path that climbs out of the folder resolves outside every root.
+            url = (self.source_folder / unquote(url.removeprefix(SOURCE_URL))).as_uri()
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:

@@ -13,7 +13,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import pandoc
+from pipeline import assets, pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
@@ -24,6 +24,8 @@ XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 HEADING_SHIFT = 1
 PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
 FOOTNOTES_ID = "footnotes"
+# The label kind (pipeline/templates/labels.json) that opens a figure's caption: "Figure 1."
+FIGURE_CAPTION_LABEL = "figure-caption"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def render_body(article: Article) -> BodyHtml:
 
 def _render_body(article: Article) -> BodyHtml:
     """Render the introduction and sections through pandoc in a single call, then split them."""
-    fragment = pandoc.ast_to(pandoc.body_blocks(article), "html5", PANDOC_HTML_ARGS)
+    blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL)
+    fragment = pandoc.ast_to(blocks, "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
     section_ids = {section.id for section in article.sections}
     introduction: list[str] = []

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
+from pipeline.assets import collect_figures
 from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
 from pipeline.sanitize import check_body
@@ -328,6 +329,8 @@ def _person(entry: dict[str, Any]) -> Person:
 
 def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_line: int) -> Article:
     introduction, sections = _parse_body(path, body, body_line)
+    every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
+    figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
     return Article(
         slug=slug,
@@ -351,6 +354,7 @@ def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_
         notes=tuple(Note(type=note["type"], text=note["text"]) for note in data.get("notes", ())),
         introduction=introduction,
         sections=sections,
+        figures=figures,
     )
 
 

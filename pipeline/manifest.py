@@ -27,6 +27,11 @@ MEDIA_TYPES: dict[str, str] = {
     # BibTeX and RIS have no registered types; these are the ones reference managers send and accept.
     ".bib": "application/x-bibtex",
     ".ris": "application/x-research-info-systems",
+    # The image types a figure may have (pipeline/images.py), fixed rather than left to the system's tables.
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
 }
 FALLBACK_MEDIA_TYPE = "application/octet-stream"
 
@@ -56,16 +61,17 @@ def entry(folder: Path, path: Path) -> dict[str, Any]:
     return {"name": name, "media_type": media_type(name), "size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
-def contents(folder: Path) -> dict[str, Any]:
-    """The manifest of ``dist/<slug>/`` as data: the slug is the folder's name."""
+def contents(folder: Path, slug: str | None = None) -> dict[str, Any]:
+    """The manifest of ``dist/<slug>/`` as data: the slug is the folder's name unless given (a staged
+    folder's name is not the slug)."""
     return {
-        "slug": folder.name,
+        "slug": slug or folder.name,
         "artifacts": [entry(folder, path) for path in artifact_files(folder)],
         "generator": {DISTRIBUTION: pipeline_version(), "pandoc": pandoc_version()},
     }
 
 
-def write(folder: Path, path: Path) -> None:
+def write(folder: Path, path: Path, slug: str | None = None) -> None:
     """Write the manifest of ``folder`` to ``path`` (a temporary file beside it, when written atomically)."""
-    text = json.dumps(contents(folder), ensure_ascii=False, indent=2, sort_keys=True)
+    text = json.dumps(contents(folder, slug), ensure_ascii=False, indent=2, sort_keys=True)
     path.write_text(text + "\n", encoding="utf-8")

@@ -64,6 +64,20 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A numbered figure of the body: one image file of the source folder, its caption and its text
+    alternative. ``caption`` is the caption's plain text (the rich one stays in the body's AST)."""
+
+    id: str
+    number: int
+    path: str  # the image file, relative to the source folder, as the body names it ("chart.png")
+    media_type: str  # "image/png", "image/jpeg" or "image/svg+xml"
+    caption: str
+    alt: str  # the source's fig-alt, else the caption
+    line: int  # where the body shows it, for messages
+
+
+@dataclass(frozen=True)
 class Article:
     slug: str
     source_path: Path
@@ -86,6 +100,7 @@ class Article:
     license: License | None = None
     image_credit: str | None = None
     notes: tuple[Note, ...] = field(default=())
+    figures: tuple[Figure, ...] = ()
 
     @property
     def identifier(self) -> str:
@@ -97,6 +112,11 @@ class Article:
         """The introduction (when it has text) followed by the titled sections."""
         intro = (self.introduction,) if self.introduction.blocks else ()
         return intro + self.sections
+
+    @property
+    def image_files(self) -> dict[str, str]:
+        """Each image file the article shows (relative path -> media type), once, in order of first use."""
+        return {figure.path: figure.media_type for figure in self.figures}
 
     @property
     def bios(self) -> tuple[str, ...]:

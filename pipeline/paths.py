@@ -7,12 +7,16 @@ from pathlib import Path
 from pipeline.errors import shown
 from pipeline.model import Article
 
-__all__ = ["DIST", "PROJECT_ROOT", "SOURCE", "STYLES", "shown", "source_dir"]
+__all__ = ["DIST", "PROJECT_ROOT", "SOURCE", "SOURCE_URL", "STYLES", "shown", "source_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"
 SOURCE = PROJECT_ROOT / "source"
 DIST = PROJECT_ROOT / "dist"
+# The base URL the article's document is rendered at, standing for its source folder. WeasyPrint names
+# an image's PDF object after its URL (an MD5 of it): with the real folder in the URL, the PDF's bytes
+# would depend on where the source lies.
+SOURCE_URL = "file:///source/"
 
 
 def source_dir(article: Article) -> Path:

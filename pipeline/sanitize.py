@@ -17,8 +17,9 @@ from pipeline import pandoc
 from pipeline.errors import SourceError
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-# Attributes a source may set on a span, div, heading, link or image besides id and classes.
-SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height)$")
+# Attributes a source may set on a span, div, heading, link or image besides id and classes
+# (fig-alt: a figure's text alternative, Quarto's name for it; pipeline/assets.py reads it).
+SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height|fig-alt)$")
 RAW_KINDS = frozenset({"RawBlock", "RawInline"})
 
 
@@ -38,7 +39,10 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
     if attributes is not None:
         for key, _value in attributes[2]:
             if not SAFE_ATTRIBUTE.match(key):
-                return f"attribute {key!r} is not allowed (only data-*, lang, dir, title, width and height)", key
+                return (
+                    f"attribute {key!r} is not allowed (only data-*, lang, dir, title, width, height and fig-alt)",
+                    key,
+                )
     if kind == "Link":
         return _link_problem(content[2][0]), content[2][0]
     if kind == "Image":

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import shown
+from pipeline.paths import SOURCE_URL
 
 WEASYPRINT_LOGGER = "weasyprint"
 # Notices travel through this logger: a build collects them from every worker and prints each once.
@@ -133,7 +134,10 @@ def classify(message: str, document: Path, stylesheet: Path | None = None) -> Pr
 
 
 def _relative_target(url: str, folder: Path) -> str:
-    """An image URL as the source wrote it: relative to its folder when it lies there."""
+    """An image URL as the source wrote it: relative to the source folder (or the fixed URL the PDF is
+    rendered at, pipeline/fetch.py) when it lies there."""
+    if url.startswith(SOURCE_URL):
+        return unquote(url.removeprefix(SOURCE_URL))
     parts = urlsplit(url)
     if parts.scheme != "file":
         return url

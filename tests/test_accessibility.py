@@ -69,12 +69,14 @@ Enforcement remains *weak*.
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def write_variant(folder: Path, slug: str, body: str) -> Article:
-    """A source with the base fixture's front matter and ``body``, loaded like any other."""
+def write_variant(folder: Path, slug: str, body: str, files: dict[str, bytes] | None = None) -> Article:
+    """A source with the base fixture's front matter, ``body`` and ``files`` beside it, loaded like any other."""
     front_matter = (VARIANT_BASE / "article.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
     source = folder / slug / "article.md"
     source.parent.mkdir(parents=True)
     source.write_text(f"{front_matter}\n---\n{body}", encoding="utf-8")
+    for name, data in (files or {}).items():
+        (source.parent / name).write_bytes(data)
     return load_article(source)
 
 
@@ -215,7 +217,10 @@ def test_package_declares_its_language(built: Built) -> None:
 
 
 def test_text_only_books_claim_conformance(built: Built) -> None:
-    # Every test source is text with headings, lists, quotations and links only.
+    if built.article.figures:
+        assert_image_book_metadata(built.epub, described=True)
+        return
+    # Every other test source is text with headings, lists, quotations and links only.
     assert meta(built.epub, "dcterms:conformsTo") == (CONFORMANCE,)
     assert meta(built.epub, "a11y:certifiedBy") == (CERTIFIER,)
     assert meta(built.epub, "schema:accessMode") == ("textual",)
@@ -225,25 +230,29 @@ def test_text_only_books_claim_conformance(built: Built) -> None:
     assert features == {"structuralNavigation", "tableOfContents", "readingOrder", "ARIA"}
 
 
-@pytest.mark.parametrize(
-    ("markup", "described"),
-    [("![A river delta seen from above](delta.png)", True), ("![](delta.png)", False)],
-    ids=["image-with-alt", "image-without-alt"],
-)
-def test_an_image_withdraws_the_claim(tmp_path: Path, markup: str, described: bool) -> None:
+def assert_image_book_metadata(book: Path, described: bool) -> None:
     """An image's text alternative needs a person to judge: no claim, and the access modes say visual."""
-    article = write_variant(tmp_path, "with-an-image", f"The delta, {markup}, spreads wide.\n")
-    book = tmp_path / "with-an-image.epub"
-    epub.write(article, book)
     assert meta(book, "dcterms:conformsTo") == ()
     assert meta(book, "a11y:certifiedBy") == ()
     assert set(meta(book, "schema:accessMode")) == {"textual", "visual"}
     assert meta(book, "schema:accessModeSufficient") == (("textual",) if described else ("textual,visual",))
     assert ("alternativeText" in meta(book, "schema:accessibilityFeature")) is described
     assert meta(book, "schema:accessibilityHazard") == ("unknown",)
-    summary = summary_of(book)
-    assert counted(summary, "image") == 1
-    assert "No accessibility conformance is claimed" in summary
+    assert "No accessibility conformance is claimed" in summary_of(book)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["![A river delta seen from above.](delta.png)", '![The delta.](delta.png){fig-alt="A river delta from above."}'],
+    ids=["caption-as-alt", "fig-alt"],
+)
+def test_an_image_withdraws_the_claim(tmp_path: Path, markup: str) -> None:
+    png = (FIXTURE_SOURCES / "figures-policy-piece" / "fines-by-year.png").read_bytes()
+    article = write_variant(tmp_path, "with-an-image", f"The delta spreads wide.\n\n{markup}\n", {"delta.png": png})
+    book = tmp_path / "with-an-image.epub"
+    epub.write(article, book)
+    assert_image_book_metadata(book, described=True)
+    assert counted(summary_of(book), "image") == 1
 
 
 # --- The summary -----------------------------------------------------------------------------

@@ -32,7 +32,10 @@ SUFFIXES = (".pdf", ".epub", ".xml")
 # One reported error, with or without the CLI's "error: " prefix.
 ERROR_LINE = re.compile(r"^(?:error: )?(?P<path>\S+/article\.md):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$")
 # A few cases of different kinds, each also run through the CLI on its own.
-SINGLE_RUNS = ("missing-title", "date-unparseable", "yaml-unclosed-quote", "yaml-duplicate-key", "invalid-utf8")
+SINGLE_RUNS = (
+    *("missing-title", "date-unparseable", "yaml-unclosed-quote", "yaml-duplicate-key", "invalid-utf8"),
+    *("image-missing", "image-svg-script", "image-bomb"),
+)
 
 
 def source_file(case: str) -> Path:

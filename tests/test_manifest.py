@@ -120,20 +120,24 @@ def test_a_single_format_build_still_lists_the_other_artifacts(copied: tuple[Bui
     assert set(expected_media_types(built)) <= set(listed(folder))
 
 
-def test_a_failed_format_still_refreshes_the_manifest(
+def test_a_failed_format_leaves_the_folder_and_its_manifest_as_they_were(
     copied: tuple[Built, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The formats built before the failure are new files: the manifest must describe them."""
+    """An article is published whole: when one format fails, the formats built beside it are not
+    published either, and the manifest still describes the files that are there."""
     built, dist = copied
     folder = dist / built.article.slug
     csl = folder / f"{built.article.slug}.csl.json"
-    csl.write_text("[]\n", encoding="utf-8")  # stale content the rebuild replaces
+    csl.write_text("[]\n", encoding="utf-8")  # stale content a successful rebuild would replace
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
 
     def fail(*_args: object, **_kwargs: object) -> None:
         raise PipelineError("ris failed on purpose")
 
     monkeypatch.setattr("pipeline.writers.ris.write", fail)
     report = rebuild(built, dist, ("csl-json", "ris"))
-    assert report.failures == ["ris failed on purpose"]
-    assert listed(folder)[csl.name]["sha256"] == hashlib.sha256(csl.read_bytes()).hexdigest()
-    assert not [path for path in folder.iterdir() if path.name.startswith(".")]
+    assert len(report.failures) == 1
+    assert report.failures[0].endswith(": ris failed: ris failed on purpose")
+    assert report.built == []
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    assert not [path for path in dist.iterdir() if path.name.startswith(f".{built.article.slug}.")]

@@ -26,7 +26,7 @@ class Format:
 WRITERS: dict[str, Format] = {
     "pdf": Format("pipeline.writers.pdf", "{slug}.pdf", styles=("print.css",), templates=True),
     "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css",), templates=True),
-    "jats": Format("pipeline.writers.jats", "{slug}.xml"),
+    "jats": Format("pipeline.writers.jats", "{slug}.xml", templates=True),  # labels.json
     "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),
     "bibtex": Format("pipeline.writers.bibtex", "{slug}.bib"),
     "ris": Format("pipeline.writers.ris", "{slug}.ris"),

@@ -72,6 +72,7 @@ def write(article: Article, path: Path) -> None:
         uid="style", file_name=STYLESHEET, media_type="text/css", content=(paths.STYLES / "epub.css").read_bytes()
     )
     book.add_item(stylesheet)
+    _add_images(book, article)
     body = html.render_body(article)
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
     back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title="Back matter")
@@ -93,6 +94,13 @@ def write(article: Article, path: Path) -> None:
     epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     _normalise_zip(path, modified, {package_document: lambda opf: _with_package_language(opf, article.language)})
+
+
+def _add_images(book: epub.EpubBook, article: Article) -> None:
+    """Each image file, byte for byte, at the path the article document (beside it) names it by."""
+    for index, (name, media_type) in enumerate(article.image_files.items(), start=1):
+        content = (paths.source_dir(article) / name).read_bytes()
+        book.add_item(epub.EpubItem(uid=f"image-{index}", file_name=name, media_type=media_type, content=content))
 
 
 def _write_metadata(book: epub.EpubBook, article: Article) -> None:
@@ -152,12 +160,12 @@ class BodyInventory:
 
 def body_inventory(article: Article) -> BodyInventory:
     elements = [element for section in article.all_sections for element in pandoc.elements(list(section.blocks))]
-    images = [element for element in elements if element["t"] == "Image"]
     return BodyInventory(
         elements=Counter(element["t"] for element in elements),
         sections=len(article.sections),
         has_introduction=bool(article.introduction.blocks),
-        images_without_alternative=sum(1 for image in images if not pandoc.stringify(image["c"][1]).strip()),
+        # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
+        images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
     )
 
 

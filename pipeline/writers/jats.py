@@ -20,10 +20,10 @@ from pathlib import Path
 import pycountry
 from lxml import etree
 
-from pipeline import pandoc
+from pipeline import assets, pandoc
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
-from pipeline.model import Affiliation, Article, License, Note, Person
+from pipeline.model import Affiliation, Article, Figure, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
 DTD_VERSION = "1.2"
@@ -49,7 +49,7 @@ PANDOC_ARGS = ("--standalone", "--wrap=none")
 # fmt: off
 ELEMENT_ONLY = frozenset({
     "body", "back", "sec", "fn-group", "fn", "list", "list-item", "def-list", "def-item", "def",
-    "disp-quote", "boxed-text", "fig", "table-wrap", "table", "thead", "tbody", "tfoot", "tr",
+    "disp-quote", "boxed-text", "fig", "graphic", "table-wrap", "table", "thead", "tbody", "tfoot", "tr",
     "colgroup", "alternatives", "ref-list", "ref",
 })
 # fmt: on
@@ -259,7 +259,8 @@ def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
 
 def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._Element]]:
     """The <body> pandoc renders, and the back-matter children (footnotes) its xrefs point to."""
-    rendered = pandoc.ast_to(pandoc.body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS)
+    blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, caption_label=None)
+    rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
     body = standalone.find("body")
@@ -270,11 +271,30 @@ def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._E
     expected_ids = [section.id for section in article.sections]
     if section_ids != expected_ids:
         raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
+    _complete_figures(body, article.figures)
     pandoc_back = standalone.find("back")
     footnotes = list(pandoc_back) if pandoc_back is not None else []
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     return body, footnotes
+
+
+def _complete_figures(body: etree._Element, figures: tuple[Figure, ...]) -> None:
+    """What pandoc leaves out of each <fig>: its <label>, the graphic's <alt-text> and exact media type."""
+    found = body.findall(".//fig")
+    if [fig.get("id") for fig in found] != [figure.id for figure in figures]:
+        raise PipelineError(f"JATS figures are {[fig.get('id') for fig in found]}, expected {[f.id for f in figures]}")
+    for fig, figure in zip(found, figures, strict=True):
+        fig.insert(0, _element("label", assets.figure_label(figure)))
+        graphic = fig.find("graphic")
+        if graphic is None:
+            raise PipelineError(f"pandoc's JATS <fig id={figure.id!r}> has no <graphic>")
+        mimetype, subtype = figure.media_type.split("/")
+        graphic.set("mimetype", mimetype)
+        graphic.set("mime-subtype", subtype)
+        for pandoc_alt in graphic.findall("alt-text"):  # pandoc's, when the alt differs from the caption
+            graphic.remove(pandoc_alt)
+        graphic.insert(0, _element("alt-text", figure.alt))
 
 
 def _strip_insignificant_whitespace(element: etree._Element) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pikepdf
 
 from pipeline import html, paths, weasy_messages
-from pipeline.errors import PipelineError
-from pipeline.fetch import ConfinedURLFetcher
+from pipeline.errors import LocatedError, PipelineError
+from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
 from pipeline.weasy import weasyprint
 
@@ -23,7 +23,7 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if variant not in VARIANTS:
         raise PipelineError(f"unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     document = html.render(article, "article.html.j2", body=html.render_body(article))
-    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES])
+    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES], source_folder=paths.source_dir(article))
     stylesheet = paths.STYLES / "print.css"
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
@@ -31,13 +31,13 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     with weasy_messages.collecting(article.source_path) as messages:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
-        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
+        page = weasyprint.HTML(string=document, base_url=SOURCE_URL, url_fetcher=fetcher)
         rendered = page.write_pdf(
             stylesheets=[css], font_config=fonts, pdf_variant=variant, pdf_tags=True, custom_metadata=True
         )
     faults = messages.faults()
     if faults:
-        raise PipelineError("\n".join(faults))
+        raise LocatedError("\n".join(faults))
     _write_with_full_xmp(rendered, article, path)
 
 

@@ -1,0 +1,220 @@
+"""The article's figures: collected once from the body's AST at load time, and the two small AST
+transformations that show them the same way in every format.
+
+A figure is pandoc's implicit figure, an image alone in its paragraph with a caption:
+``![Caption](chart.png){#fig-fines fig-alt="What the chart shows"}`` (Quarto's ``fig-alt`` for the
+text alternative; without it the caption serves). Figures are numbered in document order; the number
+and id come from here, the label text ("Figure 1") from ``pipeline/templates/labels.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any, cast
+
+from pipeline import pandoc
+from pipeline.errors import SourceError
+from pipeline.images import MEDIA_TYPES, ImageProblem, check_image, media_type
+from pipeline.model import Figure, PandocBlock
+
+FIG_ALT = "fig-alt"
+FIGURE_ID_PREFIX = "fig-"
+# An image file's name travels into ZIP entries, URLs and XML attributes unescaped: plain characters only.
+SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
+XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+@cache
+def labels() -> dict[str, str]:
+    """Label texts by kind (``{"figure": "Figure {number}", ...}``): data, not code."""
+    return json.loads(resources.files("pipeline").joinpath("templates/labels.json").read_text(encoding="utf-8"))
+
+
+def figure_label(figure: Figure, kind: str = "figure") -> str:
+    return labels()[kind].format(number=figure.number)
+
+
+# --- Load time --------------------------------------------------------------------------------
+
+
+def collect_figures(path: Path, blocks: Iterable[PandocBlock], body: str, body_line: int) -> tuple[Figure, ...]:
+    """Every figure of the body, numbered, with its image file checked; SourceError at the first problem."""
+    body_lines = body.splitlines()
+    lines = _LineFinder(body_lines, body_line)
+    in_figures: set[int] = set()
+    found: list[tuple[dict[str, Any], dict[str, Any], int]] = []
+    for element in pandoc.elements(list(blocks)):
+        if element["t"] == "Figure":
+            images = [inner for inner in pandoc.elements(element["c"][2]) if inner["t"] == "Image"]
+            target = images[0]["c"][2][0] if images else ""
+            line = lines.find(target)
+            if len(images) != 1:
+                raise SourceError(path, line, "body", f"a figure must hold exactly one image, not {len(images)}")
+            in_figures.add(id(images[0]))
+            found.append((element, images[0], line))
+        elif element["t"] == "Image" and id(element) not in in_figures:
+            target = element["c"][2][0]
+            raise SourceError(path, lines.find(target), "body", _loose_image_problem(element))
+    explicit = {element["c"][0][0] for element, _image, _line in found if element["c"][0][0]}
+    figures: list[Figure] = []
+    for number, (element, image, line) in enumerate(found, start=1):
+        figures.append(_figure(path, element, image, line, number, explicit, {f.id for f in figures}))
+    return tuple(figures)
+
+
+def _loose_image_problem(image: dict[str, Any]) -> str:
+    target = image["c"][2][0]
+    if not pandoc.stringify(image["c"][1]).strip() and not _fig_alt(image):
+        return f'image {target!r} has neither a caption nor alt text: write ![Caption]({target}){{fig-alt="…"}}'
+    return (
+        f"image {target!r} must stand alone in its own paragraph, with a caption, to be a figure: "
+        f'![Caption]({target}){{fig-alt="…"}}'
+    )
+
+
+def _figure(
+    path: Path,
+    element: dict[str, Any],
+    image: dict[str, Any],
+    line: int,
+    number: int,
+    explicit: set[str],
+    taken: set[str],
+) -> Figure:
+    target = image["c"][2][0]
+    caption = _plain(pandoc.stringify(block_inlines(element["c"][1][1])))
+    alt = _plain(_fig_alt(image)) or caption
+    if not alt:
+        raise SourceError(path, line, "body", f"image {target!r} has neither a caption nor alt text (fig-alt)")
+    figure_id = element["c"][0][0] or _free_id(number, explicit | taken)
+    if not XML_ID.match(figure_id):
+        raise SourceError(path, line, "body", f"figure id {figure_id!r} must be letters, digits, '-', '_' or '.'")
+    if figure_id in taken:
+        raise SourceError(path, line, "body", f"figure id {figure_id!r} is used by another figure")
+    return Figure(
+        id=figure_id,
+        number=number,
+        path=target,
+        media_type=_checked_file(path, target, line),
+        caption=caption,
+        alt=alt,
+        line=line,
+    )
+
+
+def _checked_file(path: Path, target: str, line: int) -> str:
+    """The media type of the image file ``target`` of the source folder, once the file is checked."""
+    if not SAFE_FILE_NAME.match(target) or ".." in PurePosixPath(target).parts:
+        message = f"image file name {target!r} may hold only letters, digits, '-', '_', '.' and '/' (no spaces)"
+        raise SourceError(path, line, "body", message)
+    media = media_type(target)
+    if media is None:
+        kinds = ", ".join(sorted(MEDIA_TYPES))
+        raise SourceError(path, line, "body", f"image {target!r} is not of a supported type ({kinds})")
+    folder = path.parent.resolve()
+    file = (path.parent / target).resolve()
+    if not file.is_relative_to(folder):
+        raise SourceError(path, line, "body", f"image {target!r} leads outside the source's folder")
+    if not file.is_file():
+        raise SourceError(path, line, "body", f"image file {target!r} does not exist in {path.parent.name}/")
+    try:
+        check_image(file, media)
+    except ImageProblem as problem:
+        raise SourceError(path, line, "body", f"image {target!r} is refused: {problem}") from None
+    return media
+
+
+def _fig_alt(image: dict[str, Any]) -> str:
+    return next((value for key, value in image["c"][0][2] if key == FIG_ALT), "")
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _free_id(number: int, taken: set[str]) -> str:
+    candidate, suffix = f"{FIGURE_ID_PREFIX}{number}", 2
+    while candidate in taken:
+        candidate, suffix = f"{FIGURE_ID_PREFIX}{number}-{suffix}", suffix + 1
+    return candidate
+
+
+def block_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The inlines of a caption's Plain/Para blocks, one space between blocks."""
+    inlines: list[dict[str, Any]] = []
+    for block in blocks:
+        if block["t"] in ("Plain", "Para"):
+            inlines += ([{"t": "Space"}] if inlines else []) + block["c"]
+    return inlines
+
+
+class _LineFinder:
+    """The file line of each image in turn: the next body line, from the last one found, naming it."""
+
+    def __init__(self, body_lines: list[str], body_line: int) -> None:
+        self.body_lines = body_lines
+        self.body_line = body_line
+        self.start = 0
+
+    def find(self, target: str) -> int:
+        for needle in (f"]({target}", target):
+            for index in range(self.start, len(self.body_lines)):
+                if needle and needle in self.body_lines[index]:
+                    self.start = index
+                    return self.body_line + index
+        return self.body_line + self.start
+
+
+# --- Render time ------------------------------------------------------------------------------
+
+
+def with_figures(
+    blocks: list[PandocBlock], figures: tuple[Figure, ...], caption_label: str | None
+) -> list[PandocBlock]:
+    """A copy of ``blocks`` in which each figure has its id and its image the figure's alt text (no
+    ``fig-alt`` attribute left); with ``caption_label`` (a labels.json kind) the caption starts with
+    the figure's label in a ``<span class="figure-label">``."""
+    remaining = iter(figures)
+
+    def mapped(value: object) -> object:
+        if isinstance(value, list):
+            return [mapped(item) for item in value]
+        if isinstance(value, dict) and value.get("t") == "Figure":
+            return _figure_block(value, next(remaining), caption_label)
+        if isinstance(value, dict):
+            return {key: mapped(item) for key, item in value.items()}
+        return value
+
+    return cast(list[PandocBlock], mapped(blocks))
+
+
+def _figure_block(block: dict[str, Any], figure: Figure, caption_label: str | None) -> dict[str, Any]:
+    attributes, (short, caption), content = block["c"]
+    caption = [dict(item) for item in caption]
+    if caption_label and caption and caption[0]["t"] in ("Plain", "Para"):
+        label = {
+            "t": "Span",
+            "c": [["", ["figure-label"], []], [{"t": "Str", "c": figure_label(figure, caption_label)}]],
+        }
+        caption[0] = {"t": caption[0]["t"], "c": [label, {"t": "Space"}, *caption[0]["c"]]}
+    return {
+        "t": "Figure",
+        "c": [[figure.id, attributes[1], attributes[2]], [short, caption], _with_alt(content, figure)],
+    }
+
+
+def _with_alt(value: object, figure: Figure) -> object:
+    if isinstance(value, list):
+        return [_with_alt(item, figure) for item in value]
+    if isinstance(value, dict) and value.get("t") == "Image":
+        (image_id, classes, pairs), _alt, target = value["c"]
+        kept = [[key, item] for key, item in pairs if key != FIG_ALT]
+        return {"t": "Image", "c": [[image_id, classes, kept], [{"t": "Str", "c": figure.alt}], target]}
+    if isinstance(value, dict):
+        return {key: _with_alt(item, figure) for key, item in value.items()}
+    return value
