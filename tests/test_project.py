@@ -201,8 +201,10 @@ def run_setup(mode: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_setup_is_idempotent_and_says_what_each_mode_installs() -> None:
-    """The test command ran the set-up before the tests, so running it again must find everything done,
-    change nothing and be quick; the build mode lists no browser and no Java."""
+    """Run after a first run (the test command's own, or the one here), the set-up must find everything
+    done, change nothing and be quick; the build mode lists no browser and no Java."""
+    first = run_setup("test")  # does nothing when the test command has just set up this checkout
+    assert first.returncode == 0, first.stdout + first.stderr
     stamps = {path: path.stat().st_mtime_ns for path in REPO_ROOT.glob(".venv/.setup-stamp-*")}
     started = time.monotonic()
     again = run_setup("test")
