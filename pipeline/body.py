@@ -80,7 +80,8 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
         if identifier in taken or reserved(identifier):
             if explicit:
                 why = "is used twice in the body" if identifier in taken else "is reserved for the page's own parts"
-                raise SourceError(path, locate("#" + identifier), "body", f"id {identifier!r} {why}; choose another")
+                line = locate("#" + identifier, occurrence=2 if identifier in taken else 1)
+                raise SourceError(path, line, "body", f"id {identifier!r} {why}; choose another")
             suffix = 1
             while f"{identifier}-{suffix}" in taken or reserved(f"{identifier}-{suffix}"):
                 suffix += 1

@@ -387,11 +387,11 @@ def _parse_body(
     blocks = document["blocks"]
     body_lines = body.splitlines()
 
-    def locate(*needles: str) -> int:
+    def locate(*needles: str, occurrence: int = 1) -> int:
         for needle in needles:
-            for number, text in enumerate(body_lines):
-                if needle and needle in text:
-                    return body_line + number
+            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if found:
+                return body_line + found[min(occurrence, len(found)) - 1]
         return body_line
 
     title_inlines = pandoc.title_inlines(document["meta"], title)
