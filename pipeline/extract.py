@@ -145,8 +145,9 @@ def _parse_xml(data: bytes) -> etree._Element:
 #
 # Line ends. WeasyPrint breaks lines at spaces and after hard hyphens; the print stylesheet does not
 # hyphenate automatically. A line ending in a hard hyphen after a letter ("multi-", "russia-" in a URL),
-# or in a web address's slash, is joined to the next without a space; a soft or typographic hyphenation mark (U+00AD, U+2010),
-# which automatic hyphenation would draw, is dropped. Any other line end is a space.
+# or in a web address's slash, is joined to the next without a space; a soft or typographic
+# hyphenation mark (U+00AD, U+2010), which automatic hyphenation would draw, is dropped. Any other
+# line end is a space.
 
 HYPHENATION_MARKS = ("\u00ad", "\u2010")
 HARD_HYPHEN_AT_END = re.compile(r"\S-$")
@@ -193,6 +194,7 @@ class PdfPage:
     folio: str
     note_calls: tuple[int, ...] = ()
     notes: tuple[PdfNote, ...] = ()
+    note_calls_opening_a_line: tuple[int, ...] = ()  # marks with nothing of their line before them
 
 
 @dataclass
@@ -250,14 +252,28 @@ def _merged(ordered: list[PdfLine]) -> list[PdfLine]:
     return merged
 
 
+def _raised_over(line: PdfLine, lines: list[PdfLine]) -> PdfLine | None:
+    """The line of larger type that ``line`` is raised a little above, if any (see above)."""
+    return next(
+        (
+            other
+            for other in lines
+            if other.size * RAISED_RUN_SIZE >= line.size
+            and 0 < line.baseline - other.baseline < other.size * RAISED_RUN_RISE
+        ),
+        None,
+    )
+
+
 def _is_note_call(line: PdfLine, lines: list[PdfLine]) -> bool:
     """A run of digits in smaller type, raised a little above a line of larger type (see above)."""
-    if not NOTE_CALL.match(line.text) or not line.size:
-        return False
-    return any(
-        other.size * RAISED_RUN_SIZE >= line.size and 0 < line.baseline - other.baseline < other.size * RAISED_RUN_RISE
-        for other in lines
-    )
+    return bool(NOTE_CALL.match(line.text) and line.size and _raised_over(line, lines) is not None)
+
+
+def _opens_its_line(call: PdfLine, lines: list[PdfLine]) -> bool:
+    """Whether nothing of the line a note call is raised over stands to its left."""
+    line = _raised_over(call, lines)
+    return line is None or line.x >= call.x
 
 
 def _running_head(head: list[PdfLine]) -> str:
@@ -299,7 +315,7 @@ def _split_page(number: int, lines: list[PdfLine], text_block_top: float, first_
         bottom = rest[-1].baseline
         foot = [line for line in rest if abs(line.baseline - bottom) < SAME_BASELINE]
     calls = [line for line in rest if line not in foot and _is_note_call(line, rest)]
-    body = [line for line in rest if line not in foot and line not in calls]
+    body = body_lines = [line for line in rest if line not in foot and line not in calls]
     body, notes = _split_notes(body, calls, first_pending)
     return PdfPage(
         number=number,
@@ -307,6 +323,7 @@ def _split_page(number: int, lines: list[PdfLine], text_block_top: float, first_
         lines=tuple(line.text for line in body),
         folio=normalise(" ".join(line.text for line in foot)),
         note_calls=tuple(int(line.text) for line in calls),
+        note_calls_opening_a_line=tuple(int(line.text) for line in calls if _opens_its_line(line, body_lines)),
         notes=tuple(
             PdfNote(first_pending + index, number, join_lines(text.split("\n"))) for index, text in enumerate(notes)
         ),

@@ -4,7 +4,6 @@ clean render in headless Chromium (its first screen is kept in test-artifacts/).
 from __future__ import annotations
 
 import copy
-
 import json
 from pathlib import Path
 
