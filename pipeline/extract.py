@@ -138,7 +138,9 @@ def _parse_xml(data: bytes) -> etree._Element:
 # text and kept as a note call of that page. Notes are numbered in order: the footnote area of a page
 # opens at the lowest line, below the page's last note call, that starts with the number of the first
 # note not yet found ("4."); from there to the folio, lines starting with the next numbers open the
-# next notes. Notes are kept apart from the body text (``Facts.footnotes``).
+# next notes. Notes are kept apart from the body text (``Facts.footnotes``). Any other run in smaller
+# type less than half a line's size above or below that line's baseline is a sub- or superscript: it
+# is read on that line, where it stands, joined to its neighbours unless a space parts them.
 #
 # A running head too long for its margin box wraps: the journal (left box) and the title (right box)
 # are each read top to bottom, the left box first.
@@ -159,7 +161,7 @@ PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})(\d{2})")
 
 
 NOTE_CALL = re.compile(r"^\d+$")
-RAISED_RUN_SIZE = 0.8  # a note call is set at most this fraction of the size of its line
+RAISED_RUN_SIZE = 0.88  # a note call or sub-/superscript is set at most this fraction of its line's size
 RAISED_RUN_RISE = 0.5  # ... and raised above that line's baseline by less than this fraction of its size
 
 
@@ -172,6 +174,8 @@ class PdfLine:
     x: float
     text: str
     size: float = 0.0
+    raw: str = ""  # the text with the spaces at its ends, as drawn
+    attached: bool = False  # a sub- or superscript run, moved onto the baseline of its line
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,7 @@ class _LineCollector:
     def _close(self) -> None:
         if self._text.strip() and self._position is not None:
             y, x = self._position
-            self.lines.append(PdfLine(baseline=y, x=x, text=self._text.strip(), size=self._size))
+            self.lines.append(PdfLine(baseline=y, x=x, text=self._text.strip(), size=self._size, raw=self._text))
         self._text, self._position, self._size = "", None, 0.0
 
 
@@ -242,14 +246,40 @@ def _page_lines(page: PageObject) -> list[PdfLine]:
 
 
 def _merged(ordered: list[PdfLine]) -> list[PdfLine]:
-    """Runs on one baseline as one line."""
+    """Runs on one baseline as one line: separate runs are separate words, except a sub- or superscript,
+    which joins its neighbours as drawn (``CO`` ``2`` ``-equivalent``)."""
     merged: list[PdfLine] = []
-    for line in ordered:
+    for line in sorted(ordered, key=lambda line: (-line.baseline, line.x)):
         if merged and abs(merged[-1].baseline - line.baseline) < SAME_BASELINE:
             previous = merged.pop()
-            line = PdfLine(previous.baseline, previous.x, f"{previous.text} {line.text}", previous.size)
+            spaced = previous.raw[-1:].isspace() or line.raw[:1].isspace()
+            separator = "" if (previous.attached or line.attached) and not spaced else " "
+            text = f"{previous.text}{separator}{line.text}"
+            line = PdfLine(previous.baseline, previous.x, text, previous.size, line.raw, line.attached)
         merged.append(line)
     return merged
+
+
+def _attach_raised_and_lowered(runs: list[PdfLine]) -> list[PdfLine]:
+    """Each sub- or superscript run (smaller type, less than half its line's size off its baseline) on
+    the baseline of its line, so that it is read where it stands in it."""
+    attached: list[PdfLine] = []
+    for run in runs:
+        host = next(
+            (
+                other
+                for other in runs
+                if run.size
+                and other.size * RAISED_RUN_SIZE >= run.size
+                and SAME_BASELINE <= abs(run.baseline - other.baseline) < other.size * RAISED_RUN_RISE
+            ),
+            None,
+        )
+        if host is None:
+            attached.append(run)
+        else:
+            attached.append(PdfLine(host.baseline, run.x, run.text, run.size, run.raw, attached=True))
+    return attached
 
 
 def _raised_over(line: PdfLine, lines: list[PdfLine]) -> PdfLine | None:
@@ -309,13 +339,14 @@ def _split_notes(body: list[PdfLine], calls: list[PdfLine], first_pending: int) 
 
 def _split_page(number: int, lines: list[PdfLine], text_block_top: float, first_pending: int = 1) -> PdfPage:
     head = [line for line in lines if line.baseline > text_block_top + SAME_BASELINE]
-    rest = _merged([line for line in lines if line not in head])
+    runs = [line for line in lines if line not in head]
+    calls = [run for run in runs if _is_note_call(run, runs)]
+    rest = _merged(_attach_raised_and_lowered([run for run in runs if run not in calls]))
     foot: list[PdfLine] = []
     if rest and FOLIO.fullmatch(rest[-1].text):
         bottom = rest[-1].baseline
         foot = [line for line in rest if abs(line.baseline - bottom) < SAME_BASELINE]
-    calls = [line for line in rest if line not in foot and _is_note_call(line, rest)]
-    body = body_lines = [line for line in rest if line not in foot and line not in calls]
+    body = body_lines = [line for line in rest if line not in foot]
     body, notes = _split_notes(body, calls, first_pending)
     return PdfPage(
         number=number,
