@@ -109,6 +109,12 @@ def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], pat
             raise SourceError(path, locate(f"({target})", target), "body", message + hint)
 
 
+def note_anchors(blocks: list[PandocBlock]) -> dict[str, str]:
+    """The ids every format gives the footnotes, numbered in order (``fn1``, ``fn2``…): a link may name them."""
+    count = sum(1 for element in pandoc.elements(blocks) if element["t"] == "Note")
+    return {f"fn{number}": "Note" for number in range(1, count + 1)}
+
+
 def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
     """A title keeps inline formatting only: it is also plain metadata, a bookmark and a citation."""
     for element in pandoc.elements(inlines):

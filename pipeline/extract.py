@@ -680,6 +680,7 @@ def _ncx(
         NavEntry(
             normalise(point.findtext("ncx:navLabel/ncx:text", default="", namespaces=NS)),
             _resolve(ncx_path, str(point.find("ncx:content", NS).get("src"))),
+            len(point.xpath("ancestor::ncx:navPoint", namespaces=NS)),
         )
         for point in ncx.iter(f"{{{NCX_NS}}}navPoint")
     )

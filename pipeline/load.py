@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
-from pipeline.body import check_internal_links, check_title, settle_ids, top_level_headings
+from pipeline.body import check_internal_links, check_title, note_anchors, settle_ids, top_level_headings
 from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, Heading, License, Note, PandocBlock, PandocInline, Person, Section
 from pipeline.sanitize import check_body
@@ -399,7 +399,7 @@ def _parse_body(
     check_body(title_inlines, path, body, body_line)
     check_body(blocks, path, body, body_line)
     anchors = settle_ids(blocks, body, path, locate)
-    check_internal_links(blocks, anchors, path, locate)
+    check_internal_links(blocks, anchors | note_anchors(blocks), path, locate)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
     for block in blocks:

@@ -105,8 +105,9 @@ def test_nav_and_ncx_list_every_heading_in_order(built: Built) -> None:
     for name, entries in (("nav", package.toc), ("NCX", package.ncx)):
         into_body = [(entry.label, entry.href) for entry in entries if entry.document == document and entry.fragment]
         assert into_body == expected, f"{name} lists {[entry.label for entry in entries]}"
-    depths = [entry.depth for entry in package.toc if entry.document == document and entry.fragment]
-    assert depths == [heading.level - 1 for heading in outline]
+    for name, entries in (("nav", package.toc), ("NCX", package.ncx)):
+        depths = [entry.depth for entry in entries if entry.document == document and entry.fragment]
+        assert depths == [heading.level - 1 for heading in outline], name
 
 
 def test_section_links_reach_their_headings(built: Built) -> None:

@@ -591,3 +591,13 @@ def test_epub_zip_holds_no_endnotes_anywhere(built: Built) -> None:
         for name in archive.namelist():
             if name.endswith((".xhtml", ".opf", ".ncx")):
                 assert b"endnote" not in archive.read(name), name
+
+
+def test_a_link_may_name_a_footnote_by_its_number(tmp_path: Path) -> None:
+    body = "\nA claim,[^a] explained in [the note](#fn1).\n\n[^a]: The note.\n"
+    article = load_article(write_source(tmp_path, body))
+    assert "fn1" in [e["c"][2][0][1:] for e in pandoc.elements(list(article.introduction.blocks)) if e["t"] == "Link"]
+    with pytest.raises(SourceError) as caught:
+        load_article(write_source(tmp_path, body.replace("#fn1", "#fn2")))
+    assert (caught.value.line, caught.value.field) == (13, "body")
+    assert "'#fn2'" in caught.value.message
