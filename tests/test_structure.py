@@ -29,7 +29,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError
 from pipeline.extract import (
     JATS_BLOCKS,
     XHTML_NS,
@@ -601,3 +601,14 @@ def test_a_link_may_name_a_footnote_by_its_number(tmp_path: Path) -> None:
         load_article(write_source(tmp_path, body.replace("#fn1", "#fn2")))
     assert (caught.value.line, caught.value.field) == (13, "body")
     assert "'#fn2'" in caught.value.message
+
+
+def test_a_note_too_long_for_its_page_stops_the_pdf(tmp_path: Path) -> None:
+    """WeasyPrint cannot continue a note on the next page: rather than print it pages away from its
+    reference, the PDF writer stops and says which note."""
+    long_note = " ".join(f"Sentence {number} of a note that goes on and on." for number in range(400))
+    source = write_source(tmp_path, f"\nA claim with a very long note.[^long]\n\n[^long]: {long_note}\n")
+    with pytest.raises(PipelineError) as caught:
+        pdf.write(load_article(source), tmp_path / "long-note.pdf")
+    assert "footnote 1 cannot stand on the page of its reference" in str(caught.value)
+    assert not (tmp_path / "long-note.pdf").exists()

@@ -57,6 +57,7 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
     """Add to the XMP what WeasyPrint leaves out (publication date, language, publisher, identifier,
     rights), then save with a content-derived /ID so the same source gives the same bytes."""
     with pikepdf.open(io.BytesIO(rendered)) as pdf:
+        _check_notes_share_their_pages(pdf, article)
         # Neither pikepdf as producer nor a metadata date: both would change at every build.
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp["dc:date"] = [article.issued.isoformat()]
@@ -71,3 +72,24 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
         pdf.save(path, deterministic_id=True)
+
+
+def _check_notes_share_their_pages(pdf: pikepdf.Pdf, article: Article) -> None:
+    """Every footnote must start on the page of its reference. WeasyPrint cannot continue a note on the
+    next page: a note taller than the room left on a page moves off it whole (with the line of its
+    reference when it can), and one taller than a page lands pages later. Stop rather than print that."""
+    if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
+        return
+    destinations = pikepdf.NameTree(pdf.Root.Names.Dests)
+    page_of = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+    number = 1
+    while f"fn{number}" in destinations and f"fnref{number}" in destinations:
+        note_page = page_of.get(destinations[f"fn{number}"][0].objgen)
+        reference_page = page_of.get(destinations[f"fnref{number}"][0].objgen)
+        if note_page != reference_page:
+            raise PipelineError(
+                f"{article.slug}: footnote {number} cannot stand on the page of its reference (page {reference_page}; "
+                f"it lands on page {note_page}): a note longer than the room on a page is not continued on the "
+                "next; shorten it or split it into two notes"
+            )
+        number += 1
