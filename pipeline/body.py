@@ -123,6 +123,25 @@ def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
             raise SourceError(path, line, "title", message)
 
 
+# A cell that holds only a number: digits with separators, a sign, a percent or per-mille sign.
+NUMBER = re.compile(r"^[-+\u2212\u2013]?[\d.,'\u00a0\u2009\u202f ]*\d[\d.,'\u00a0\u2009\u202f ]*[%\u2030]?$")
+
+
+def align_numeric_columns(blocks: list[PandocBlock]) -> None:
+    """A table column the source leaves unaligned and whose body cells are all numbers is aligned
+    right, as journals set figures, in every format (pandoc carries the alignment to each writer)."""
+    for table in (element for element in pandoc.elements(blocks) if element["t"] == "Table"):
+        colspecs, bodies = table["c"][2], table["c"][4]
+        rows = [row for body in bodies for row in body[3]]
+        for column, spec in enumerate(colspecs):
+            if spec[0]["t"] != "AlignDefault" or not rows:
+                continue
+            cells = [row[1][column] if column < len(row[1]) else None for row in rows]
+            texts = [" ".join(pandoc.paragraphs(cell[4])).strip() if cell else "" for cell in cells]
+            if all(NUMBER.match(text) for text in texts if text) and any(texts):
+                spec[0] = {"t": "AlignRight"}
+
+
 def top_level_headings(blocks: list[PandocBlock]) -> Iterator[PandocBlock]:
     """The Header blocks among ``blocks`` themselves (not inside quotes or lists): the outline."""
     return (block for block in blocks if block["t"] == "Header")

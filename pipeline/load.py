@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
-from pipeline.body import check_internal_links, check_title, note_anchors, settle_ids, top_level_headings
+from pipeline.body import (
+    align_numeric_columns,
+    check_internal_links,
+    check_title,
+    note_anchors,
+    settle_ids,
+    top_level_headings,
+)
 from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, Heading, License, Note, PandocBlock, PandocInline, Person, Section
 from pipeline.sanitize import check_body
@@ -400,6 +407,7 @@ def _parse_body(
     check_body(blocks, path, body, body_line)
     anchors = settle_ids(blocks, body, path, locate)
     check_internal_links(blocks, anchors | note_anchors(blocks), path, locate)
+    align_numeric_columns(blocks)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
     for block in blocks:

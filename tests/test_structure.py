@@ -44,7 +44,7 @@ from pipeline.extract import (
     read_xhtml,
 )
 from pipeline.load import load_article, normalise_whitespace
-from pipeline.writers import pdf
+from pipeline.writers import epub, jats, pdf
 
 X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -612,3 +612,17 @@ def test_a_note_too_long_for_its_page_stops_the_pdf(tmp_path: Path) -> None:
         pdf.write(load_article(source), tmp_path / "long-note.pdf")
     assert "footnote 1 cannot stand on the page of its reference" in str(caught.value)
     assert not (tmp_path / "long-note.pdf").exists()
+
+
+def test_an_unaligned_column_of_numbers_is_set_right_in_every_format(tmp_path: Path) -> None:
+    table = "| Year | Fine (EUR) | Note |\n|---|---|---|\n| 2021 | 1,200.5 | Ireland |\n| 2022 | 746 | – |\n"
+    article = load_article(write_source(tmp_path, f"\nText.\n\n{table}\n: Fines\n"))
+    jats_path, epub_path = tmp_path / "a.xml", tmp_path / "a.epub"
+    jats.write(article, jats_path)
+    epub.write(article, epub_path)
+    cells = etree.parse(str(jats_path), XML_PARSER).getroot().findall(".//tbody/tr[1]/td")
+    assert [cell.get("align") for cell in cells] == ["right", "right", None]
+    package = epub_package(epub_path)
+    document = read_xhtml(epub_path, package.landmark("bodymatter").document)
+    styles = [cell.get("style") for cell in document.xpath("//x:tbody/x:tr[1]/x:td", namespaces=X)]
+    assert ["right" in (style or "") for style in styles] == [True, True, False]
