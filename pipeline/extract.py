@@ -137,8 +137,9 @@ def _parse_xml(data: bytes) -> etree._Element:
 # baseline is above that line's baseline by less than half that line's size); it is taken out of the
 # text and kept as a note call of that page. Notes are numbered in order: the footnote area of a page
 # opens at the lowest line, below the page's last note call, that starts with the number of the first
-# note not yet found ("4."); from there to the folio, lines starting with the next numbers open the
-# next notes. Notes are kept apart from the body text (``Facts.footnotes``). Any other run in smaller
+# note not yet found ("4.") whose mark has been met on this page or an earlier one; from there to the
+# folio, lines starting with the next numbers open the next notes. Notes are kept apart from the body
+# text (``Facts.footnotes``). Any other run in smaller
 # type less than half a line's size above or below that line's baseline is a sub- or superscript: it
 # is read on that line, where it stands, joined to its neighbours unless a space parts them.
 #
@@ -315,8 +316,13 @@ def _running_head(head: list[PdfLine]) -> str:
     return normalise(" ".join(line.text for line in [*left, *(line for line in head if line not in left)]))
 
 
-def _split_notes(body: list[PdfLine], calls: list[PdfLine], first_pending: int) -> tuple[list[PdfLine], list[str]]:
-    """The body lines above the page's footnote area, and the text of each note in that area."""
+def _split_notes(
+    body: list[PdfLine], calls: list[PdfLine], first_pending: int, last_called: int
+) -> tuple[list[PdfLine], list[str]]:
+    """The body lines above the page's footnote area, and the text of each note in that area (only
+    notes whose mark has been met, on this page or before: ``last_called``)."""
+    if first_pending > last_called:
+        return body, []
     lowest_call = min((line.baseline for line in calls), default=float("inf"))
     marker = f"{first_pending}."
     opening = [
@@ -329,7 +335,7 @@ def _split_notes(body: list[PdfLine], calls: list[PdfLine], first_pending: int) 
     notes: list[str] = []
     number = first_pending
     for line in body[opening[-1] :]:
-        if line.text == f"{number}." or line.text.startswith(f"{number}. "):
+        if number <= last_called and (line.text == f"{number}." or line.text.startswith(f"{number}. ")):
             notes.append(line.text[len(f"{number}.") :].strip())
             number += 1
         else:
@@ -337,7 +343,9 @@ def _split_notes(body: list[PdfLine], calls: list[PdfLine], first_pending: int) 
     return body[: opening[-1]], notes
 
 
-def _split_page(number: int, lines: list[PdfLine], text_block_top: float, first_pending: int = 1) -> PdfPage:
+def _split_page(
+    number: int, lines: list[PdfLine], text_block_top: float, first_pending: int = 1, last_called: int = 0
+) -> PdfPage:
     head = [line for line in lines if line.baseline > text_block_top + SAME_BASELINE]
     runs = [line for line in lines if line not in head]
     calls = [run for run in runs if _is_note_call(run, runs)]
@@ -347,7 +355,8 @@ def _split_page(number: int, lines: list[PdfLine], text_block_top: float, first_
         bottom = rest[-1].baseline
         foot = [line for line in rest if abs(line.baseline - bottom) < SAME_BASELINE]
     body = body_lines = [line for line in rest if line not in foot]
-    body, notes = _split_notes(body, calls, first_pending)
+    last_called = max([last_called, *(int(call.text) for call in calls)])
+    body, notes = _split_notes(body, calls, first_pending, last_called)
     return PdfPage(
         number=number,
         running_head=_running_head(head),
@@ -372,10 +381,11 @@ def _pages(reader: PdfReader) -> tuple[PdfPage, ...]:
         return tuple(PdfPage(n, "", (), "") for n in range(1, len(page_lines) + 1))
     text_block_top = max(line.baseline for line in page_lines[0])
     pages: list[PdfPage] = []
-    first_pending = 1
+    first_pending, last_called = 1, 0
     for number, lines in enumerate(page_lines, start=1):
-        page = _split_page(number, lines, text_block_top, first_pending)
+        page = _split_page(number, lines, text_block_top, first_pending, last_called)
         first_pending += len(page.notes)
+        last_called = max([last_called, *page.note_calls])
         pages.append(page)
     return tuple(pages)
 

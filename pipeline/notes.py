@@ -92,11 +92,41 @@ def place_footnotes(root: etree._Element, notes: list[Footnote]) -> None:
         _glue_to_previous_word(reference, call)
         call.tail = reference.tail
         reference.getparent().replace(reference, call)
+        _mark_block(call, note.number)
     for heading in root.xpath(
         ".//*[self::x:h2 or self::x:h3 or self::x:h4 or self::x:h5 or self::x:h6]", namespaces=NS
     ):
         if heading.find(".//x:span[@class='footnote']", NS) is not None:
             heading.set("data-label", _text_without_notes(heading))
+
+
+HEADINGS = frozenset(_tag(f"h{level}") for level in range(1, 7))
+NOTES_ATTRIBUTE = "data-notes"
+BREAK_ATTRIBUTE = 'data-break="page"'
+
+
+def _mark_block(call: etree._Element, number: int) -> None:
+    """Name the note on the block that holds its reference, at the level of the section's flow (a
+    paragraph, list, table or quotation), or on the heading right before that block, which moves with
+    it: the PDF writer may have that block start a new page (``keep_notes_with_references``)."""
+    block = call
+    while block.getparent() is not None and block.getparent().tag not in (_tag("section"), _tag("div")):
+        block = block.getparent()
+    previous = block.getprevious()
+    if previous is not None and previous.tag in HEADINGS and block.tag not in HEADINGS:
+        block = previous
+    block.set(NOTES_ATTRIBUTE, " ".join(filter(None, [block.get(NOTES_ATTRIBUTE), str(number)])))
+
+
+def keep_notes_with_references(document: str, numbers: set[int]) -> str:
+    """The print document with each block that references one of the notes ``numbers`` starting a new
+    page (print.css: ``[data-break="page"]``)."""
+
+    def marked(match: re.Match[str]) -> str:
+        wanted = {str(number) for number in numbers} & set(match.group(1).split())
+        return f"{match.group(0)} {BREAK_ATTRIBUTE}" if wanted else match.group(0)
+
+    return re.sub(rf'{NOTES_ATTRIBUTE}="([^"]*)"', marked, document)
 
 
 def _text_without_notes(heading: etree._Element) -> str:

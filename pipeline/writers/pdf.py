@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pikepdf
 
-from pipeline import html, paths
+from pipeline import html, notes, paths
 from pipeline.errors import PipelineError
 from pipeline.fetch import ConfinedURLFetcher
 from pipeline.model import Article
 from pipeline.weasy import weasyprint
 
 DEFAULT_VARIANT = "pdf/ua-1"
+# Layouts tried before a note that will not share its reference's page stops the build.
+LAYOUT_ATTEMPTS = 3
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
 
 
@@ -38,13 +40,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     logger.addHandler(collector)
     fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES])
     try:
-        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
-        rendered = page.write_pdf(
-            stylesheets=[weasyprint.CSS(filename=paths.STYLES / "print.css", url_fetcher=fetcher)],
-            pdf_variant=variant,
-            pdf_tags=True,
-            custom_metadata=True,
-        )
+        options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+        rendered = _laid_out(article, document, fetcher, options).write_pdf(**options)
     finally:
         logger.removeHandler(collector)
     if collector.messages:
@@ -57,7 +54,6 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
     """Add to the XMP what WeasyPrint leaves out (publication date, language, publisher, identifier,
     rights), then save with a content-derived /ID so the same source gives the same bytes."""
     with pikepdf.open(io.BytesIO(rendered)) as pdf:
-        _check_notes_share_their_pages(pdf, article)
         # Neither pikepdf as producer nor a metadata date: both would change at every build.
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp["dc:date"] = [article.issued.isoformat()]
@@ -74,22 +70,43 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
         pdf.save(path, deterministic_id=True)
 
 
-def _check_notes_share_their_pages(pdf: pikepdf.Pdf, article: Article) -> None:
-    """Every footnote must start on the page of its reference. WeasyPrint cannot continue a note on the
-    next page: a note taller than the room left on a page moves off it whole (with the line of its
-    reference when it can), and one taller than a page lands pages later. Stop rather than print that."""
-    if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
-        return
-    destinations = pikepdf.NameTree(pdf.Root.Names.Dests)
-    page_of = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+def _laid_out(
+    article: Article, document: str, fetcher: ConfinedURLFetcher, options: dict[str, object]
+) -> weasyprint.Document:
+    """The document laid out with every footnote on the page of its reference.
+
+    WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
+    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). The
+    block holding such a reference then starts a new page, and the document is laid out once more. A
+    note that still cannot share its reference's page (one longer than the room on a page: WeasyPrint
+    does not continue a note on the next page) stops the build."""
+    misplaced: list[tuple[int, int, int]] = []
+    moved: set[int] = set()
+    original = document
+    for _attempt in range(LAYOUT_ATTEMPTS):
+        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
+        stylesheet = weasyprint.CSS(filename=paths.STYLES / "print.css", url_fetcher=fetcher)
+        laid_out = page.render(stylesheets=[stylesheet], **options)
+        misplaced = _misplaced_notes(laid_out)
+        if not misplaced:
+            return laid_out
+        moved |= {number for number, _page, _on in misplaced}
+        document = notes.keep_notes_with_references(original, moved)
+    number, reference_page, note_page = misplaced[0]
+    raise PipelineError(
+        f"{article.slug}: footnote {number} cannot stand on the page of its reference (page {reference_page}; "
+        f"it lands on page {note_page}): a note longer than the room on a page is not continued on the "
+        "next; shorten it or split it into two notes"
+    )
+
+
+def _misplaced_notes(laid_out: weasyprint.Document) -> list[tuple[int, int, int]]:
+    """(note, page of its reference, page of its text) for each note not on its reference's page."""
+    page_of = {anchor: number for number, page in enumerate(laid_out.pages, start=1) for anchor in page.anchors}
+    misplaced: list[tuple[int, int, int]] = []
     number = 1
-    while f"fn{number}" in destinations and f"fnref{number}" in destinations:
-        note_page = page_of.get(destinations[f"fn{number}"][0].objgen)
-        reference_page = page_of.get(destinations[f"fnref{number}"][0].objgen)
-        if note_page != reference_page:
-            raise PipelineError(
-                f"{article.slug}: footnote {number} cannot stand on the page of its reference (page {reference_page}; "
-                f"it lands on page {note_page}): a note longer than the room on a page is not continued on the "
-                "next; shorten it or split it into two notes"
-            )
+    while f"fn{number}" in page_of and f"fnref{number}" in page_of:
+        if page_of[f"fn{number}"] != page_of[f"fnref{number}"]:
+            misplaced.append((number, page_of[f"fnref{number}"], page_of[f"fn{number}"]))
         number += 1
+    return misplaced
