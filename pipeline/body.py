@@ -31,7 +31,7 @@ RESERVED_ID_PATTERN = re.compile(r"^(?:fn\d+|fnref\d+|note-\d+(?:-title)?)$")
 # Elements whose first content item is pandoc's [id, classes, key-values].
 ATTRIBUTED_FIRST = frozenset({"Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
 # What a title may hold: text and inline formatting; no notes, links or images.
-TITLE_REFUSED = {"Note": "a footnote", "Link": "a link", "Image": "an image", "Cite": "a citation"}
+TITLE_REFUSED = {"Note": "a footnote", "Link": "a link", "Image": "an image"}
 
 # The 1-based source line of the first of the given texts found in the body.
 Locate = Callable[..., int]
@@ -113,6 +113,22 @@ def note_anchors(blocks: list[PandocBlock]) -> dict[str, str]:
     """The ids every format gives the footnotes, numbered in order (``fn1``, ``fn2``…): a link may name them."""
     count = sum(1 for element in pandoc.elements(blocks) if element["t"] == "Note")
     return {f"fn{number}": "Note" for number in range(1, count + 1)}
+
+
+def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
+    """``@word`` in a title is text, not a citation (pandoc reads it as one): each Cite becomes the
+    inlines it was written as."""
+    if isinstance(value, list):
+        spliced: list[Any] = []
+        for item in value:
+            if isinstance(item, dict) and item.get("t") == "Cite":
+                spliced.extend(citations_as_text(item["c"][1]))
+            else:
+                spliced.append(citations_as_text(item))
+        return spliced
+    if isinstance(value, dict) and "c" in value:
+        return {**value, "c": citations_as_text(value["c"])}
+    return value
 
 
 def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:

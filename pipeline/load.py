@@ -22,6 +22,7 @@ from pipeline.body import (
     align_numeric_columns,
     check_internal_links,
     check_title,
+    citations_as_text,
     note_anchors,
     settle_ids,
     top_level_headings,
@@ -401,7 +402,7 @@ def _parse_body(
                 return body_line + found[min(occurrence, len(found)) - 1]
         return body_line
 
-    title_inlines = pandoc.title_inlines(document["meta"], title)
+    title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], title))
     check_title(title_inlines, path, title_line)
     check_body(title_inlines, path, body, body_line)
     check_body(blocks, path, body, body_line)

@@ -105,12 +105,16 @@ NOTES_ATTRIBUTE = "data-notes"
 BREAK_ATTRIBUTE = 'data-break="page"'
 
 
+# The smallest blocks a page may break before: a paragraph, a list item, a table row, a heading.
+BREAKABLE_BLOCKS = frozenset(_tag(name) for name in ("p", "li", "dt", "dd", "tr", "h2", "h3", "h4", "h5", "h6"))
+
+
 def _mark_block(call: etree._Element, number: int) -> None:
-    """Name the note on the block that holds its reference, at the level of the section's flow (a
-    paragraph, list, table or quotation), or on the heading right before that block, which moves with
-    it: the PDF writer may have that block start a new page (``keep_notes_with_references``)."""
+    """Name the note on the smallest block that holds its reference (a paragraph, list item, table row
+    or heading), or on the heading right before that block, which moves with it: the PDF writer may
+    have that block start a new page (``keep_notes_with_references``)."""
     block = call
-    while block.getparent() is not None and block.getparent().tag not in (_tag("section"), _tag("div")):
+    while block.getparent() is not None and block.tag not in BREAKABLE_BLOCKS:
         block = block.getparent()
     previous = block.getprevious()
     if previous is not None and previous.tag in HEADINGS and block.tag not in HEADINGS:

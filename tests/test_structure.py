@@ -626,3 +626,11 @@ def test_an_unaligned_column_of_numbers_is_set_right_in_every_format(tmp_path: P
     document = read_xhtml(epub_path, package.landmark("bodymatter").document)
     styles = [cell.get("style") for cell in document.xpath("//x:tbody/x:tr[1]/x:td", namespaces=X)]
     assert ["right" in (style or "") for style in styles] == [True, True, False]
+
+
+def test_an_at_sign_in_the_title_is_text(tmp_path: Path) -> None:
+    source = write_source(tmp_path, "\nText.\n")
+    source.write_text(source.read_text(encoding="utf-8").replace("title: A Test", 'title: "@0 and *x*"'))
+    article = load_article(source)
+    assert article.title == "@0 and x"
+    assert [inline["t"] for inline in article.title_inlines] == ["Str", "Space", "Str", "Space", "Emph"]
