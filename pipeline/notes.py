@@ -103,6 +103,8 @@ def place_footnotes(root: etree._Element, notes: list[Footnote]) -> None:
 HEADINGS = frozenset(_tag(f"h{level}") for level in range(1, 7))
 NOTES_ATTRIBUTE = "data-notes"
 BREAK_ATTRIBUTE = 'data-break="page"'
+LOOSE_HEADINGS = 'data-headings="loose"'
+BODY_ID = "article-body"  # the body's container in pipeline/templates/_body_print.html.j2
 
 
 # The smallest blocks a page may break before: a paragraph, a list item, a table row, a heading.
@@ -122,15 +124,19 @@ def _mark_block(call: etree._Element, number: int) -> None:
     block.set(NOTES_ATTRIBUTE, " ".join(filter(None, [block.get(NOTES_ATTRIBUTE), str(number)])))
 
 
-def keep_notes_with_references(document: str, numbers: set[int]) -> str:
+def keep_notes_with_references(document: str, numbers: set[int], loose_headings: bool = False) -> str:
     """The print document with each block that references one of the notes ``numbers`` starting a new
-    page (print.css: ``[data-break="page"]``)."""
+    page (print.css: ``[data-break="page"]``), and with ``loose_headings`` headings no longer kept
+    with the text after them (print.css: ``[data-headings="loose"]``)."""
 
     def marked(match: re.Match[str]) -> str:
         wanted = {str(number) for number in numbers} & set(match.group(1).split())
         return f"{match.group(0)} {BREAK_ATTRIBUTE}" if wanted else match.group(0)
 
-    return re.sub(rf'{NOTES_ATTRIBUTE}="([^"]*)"', marked, document)
+    document = re.sub(rf'{NOTES_ATTRIBUTE}="([^"]*)"', marked, document)
+    if loose_headings:
+        document = document.replace(f'id="{BODY_ID}"', f'id="{BODY_ID}" {LOOSE_HEADINGS}', 1)
+    return document
 
 
 def _text_without_notes(heading: etree._Element) -> str:

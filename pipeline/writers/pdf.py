@@ -15,8 +15,9 @@ from pipeline.model import Article
 from pipeline.weasy import weasyprint
 
 DEFAULT_VARIANT = "pdf/ua-1"
-# Layouts tried before a note that will not share its reference's page stops the build.
-LAYOUT_ATTEMPTS = 3
+# The layouts tried, in order, while a note will not share its reference's page (see _laid_out): the
+# blocks of the notes set late start new pages; headings may end a page; both.
+LAYOUT_TRIES = ((False, False), (True, False), (False, True), (True, True))
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
 
 
@@ -76,22 +77,22 @@ def _laid_out(
     """The document laid out with every footnote on the page of its reference.
 
     WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
-    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). The
-    block holding such a reference then starts a new page, and the document is laid out once more. A
-    note that still cannot share its reference's page (one longer than the room on a page: WeasyPrint
-    does not continue a note on the next page) stops the build."""
+    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). Then
+    the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
+    new page, with headings allowed to end a page, with both. A note that still cannot share its
+    reference's page (one longer than the room on a page: WeasyPrint does not continue a note on the
+    next page) stops the build."""
     misplaced: list[tuple[int, int, int]] = []
     moved: set[int] = set()
-    original = document
-    for _attempt in range(LAYOUT_ATTEMPTS):
-        page = weasyprint.HTML(string=document, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
+    for breaks, loose in LAYOUT_TRIES:
+        marked = notes.keep_notes_with_references(document, moved if breaks else set(), loose_headings=loose)
+        page = weasyprint.HTML(string=marked, base_url=str(paths.source_dir(article)), url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(filename=paths.STYLES / "print.css", url_fetcher=fetcher)
         laid_out = page.render(stylesheets=[stylesheet], **options)
         misplaced = _misplaced_notes(laid_out)
         if not misplaced:
             return laid_out
         moved |= {number for number, _page, _on in misplaced}
-        document = notes.keep_notes_with_references(original, moved)
     number, reference_page, note_page = misplaced[0]
     raise PipelineError(
         f"{article.slug}: footnote {number} cannot stand on the page of its reference (page {reference_page}; "
