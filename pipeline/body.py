@@ -131,6 +131,23 @@ def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
     return value
 
 
+# WeasyPrint cannot continue a footnote on the next page: a note must fit at the foot of one page
+# (about sixty lines of note type), with room to spare for the text that references it.
+MAX_NOTE_CHARACTERS = 3000
+
+
+def check_note_lengths(blocks: list[PandocBlock], path: Path, locate: Locate) -> None:
+    """A footnote longer than MAX_NOTE_CHARACTERS is refused with its line: the PDF could not print it."""
+    for note in (element for element in pandoc.elements(blocks) if element["t"] == "Note"):
+        text = " ".join(pandoc.paragraphs(note["c"]))
+        if len(text) > MAX_NOTE_CHARACTERS:
+            message = (
+                f"a footnote has {len(text)} characters, more than the {MAX_NOTE_CHARACTERS} that fit at the foot "
+                "of a page (a note is not continued on the next); shorten it or split it"
+            )
+            raise SourceError(path, locate(" ".join(text.split()[:4])), "body", message)
+
+
 def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
     """A title keeps inline formatting only: it is also plain metadata, a bookmark and a citation."""
     for element in pandoc.elements(inlines):

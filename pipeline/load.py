@@ -21,6 +21,7 @@ from pipeline import pandoc
 from pipeline.body import (
     align_numeric_columns,
     check_internal_links,
+    check_note_lengths,
     check_title,
     citations_as_text,
     note_anchors,
@@ -408,6 +409,7 @@ def _parse_body(
     check_body(blocks, path, body, body_line)
     anchors = settle_ids(blocks, body, path, locate)
     check_internal_links(blocks, anchors | note_anchors(blocks), path, locate)
+    check_note_lengths(blocks, path, locate)
     align_numeric_columns(blocks)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []

@@ -29,7 +29,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from pipeline import pandoc
-from pipeline.errors import PipelineError, SourceError
+from pipeline.errors import SourceError
 from pipeline.extract import (
     JATS_BLOCKS,
     XHTML_NS,
@@ -603,15 +603,28 @@ def test_a_link_may_name_a_footnote_by_its_number(tmp_path: Path) -> None:
     assert "'#fn2'" in caught.value.message
 
 
-def test_a_note_too_long_for_its_page_stops_the_pdf(tmp_path: Path) -> None:
-    """WeasyPrint cannot continue a note on the next page: rather than print it pages away from its
-    reference, the PDF writer stops and says which note."""
-    long_note = " ".join(f"Sentence {number} of a note that goes on and on." for number in range(400))
-    source = write_source(tmp_path, f"\nA claim with a very long note.[^long]\n\n[^long]: {long_note}\n")
-    with pytest.raises(PipelineError) as caught:
-        pdf.write(load_article(source), tmp_path / "long-note.pdf")
-    assert "footnote 1 cannot stand on the page of its reference" in str(caught.value)
-    assert not (tmp_path / "long-note.pdf").exists()
+def test_a_long_note_is_printed_whole_at_the_foot_of_a_page(tmp_path: Path) -> None:
+    """WeasyPrint cannot continue a note on the next page: a long note goes whole to the foot of its
+    reference's page, or (when it no longer fits there) of the next, never lost."""
+    paragraph = " ".join(["The Court's reasoning on standing deserves a closer reading than it has had."] * 8)
+    long_note = " ".join(f"Sentence {number} of a note that goes on at length." for number in range(55))
+    body = "\n\n".join([paragraph] * 4 + [paragraph + "[^long]"] + [paragraph] * 4)
+    source = write_source(tmp_path, f"\n{body}\n\n[^long]: {long_note}\n")
+    target = tmp_path / "long-note.pdf"
+    pdf.write(load_article(source), target)
+    notes = pdf_footnotes(pdf_pages(target))
+    assert [note.number for note in notes] == [1]
+    assert notes[0].text == normalise(long_note)
+    assert notes[0].page in (notes[0].call_page, (notes[0].call_page or 0) + 1)
+
+
+def test_a_note_too_long_for_any_page_is_refused_with_its_line(tmp_path: Path) -> None:
+    huge_note = " ".join(f"Sentence {number} of a note that never ends." for number in range(200))
+    source = write_source(tmp_path, f"\nA claim.[^huge]\n\n[^huge]: {huge_note}\n")
+    with pytest.raises(SourceError) as caught:
+        load_article(source)
+    assert (caught.value.line, caught.value.field) == (15, "body")
+    assert "more than the 3000 that fit at the foot of a page" in caught.value.message
 
 
 def test_an_unaligned_column_of_numbers_is_set_right_in_every_format(tmp_path: Path) -> None:

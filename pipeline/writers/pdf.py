@@ -74,15 +74,15 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
 def _laid_out(
     article: Article, document: str, fetcher: ConfinedURLFetcher, options: dict[str, object]
 ) -> weasyprint.Document:
-    """The document laid out with every footnote on the page of its reference.
+    """The document laid out with every footnote on the page of its reference, as far as WeasyPrint can.
 
     WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
     for widows, orphans or a heading kept with its text, the note it had moved on stays moved). Then
     the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
-    new page, with headings allowed to end a page, with both. A note that still cannot share its
-    reference's page (one longer than the room on a page: WeasyPrint does not continue a note on the
-    next page) stops the build."""
-    misplaced: list[tuple[int, int, int]] = []
+    new page, with headings allowed to end a page, with both. A note still set late after that (or one
+    taller than the room on a page: WeasyPrint does not continue a note on the next page) keeps the
+    first layout; a note WeasyPrint could not set at all stops the build."""
+    first: tuple[weasyprint.Document, list[tuple[int, int, int | None]]] | None = None
     moved: set[int] = set()
     for breaks, loose in LAYOUT_TRIES:
         marked = notes.keep_notes_with_references(document, moved if breaks else set(), loose_headings=loose)
@@ -92,22 +92,25 @@ def _laid_out(
         misplaced = _misplaced_notes(laid_out)
         if not misplaced:
             return laid_out
+        first = first or (laid_out, misplaced)
         moved |= {number for number, _page, _on in misplaced}
-    number, reference_page, note_page = misplaced[0]
-    raise PipelineError(
-        f"{article.slug}: footnote {number} cannot stand on the page of its reference (page {reference_page}; "
-        f"it lands on page {note_page}): a note longer than the room on a page is not continued on the "
-        "next; shorten it or split it into two notes"
-    )
+    laid_out, misplaced = first
+    lost = [number for number, _page, on in misplaced if on is None]
+    if lost:
+        raise PipelineError(
+            f"{article.slug}: footnote {lost[0]} is taller than the room on any page and cannot be printed "
+            "(a note is not continued on the next page); shorten it or split it into several notes"
+        )
+    return laid_out
 
 
-def _misplaced_notes(laid_out: weasyprint.Document) -> list[tuple[int, int, int]]:
-    """(note, page of its reference, page of its text) for each note not on its reference's page."""
+def _misplaced_notes(laid_out: weasyprint.Document) -> list[tuple[int, int, int | None]]:
+    """(note, page of its reference, page of its text or None) for each note not on its reference's page."""
     page_of = {anchor: number for number, page in enumerate(laid_out.pages, start=1) for anchor in page.anchors}
-    misplaced: list[tuple[int, int, int]] = []
+    misplaced: list[tuple[int, int, int | None]] = []
     number = 1
-    while f"fn{number}" in page_of and f"fnref{number}" in page_of:
-        if page_of[f"fn{number}"] != page_of[f"fnref{number}"]:
-            misplaced.append((number, page_of[f"fnref{number}"], page_of[f"fn{number}"]))
+    while f"fnref{number}" in page_of:
+        if page_of.get(f"fn{number}") != page_of[f"fnref{number}"]:
+            misplaced.append((number, page_of[f"fnref{number}"], page_of.get(f"fn{number}")))
         number += 1
     return misplaced
