@@ -91,12 +91,18 @@ PANDOC_ATTRIBUTE_VALUES = frozenset(
 
 def elements(value: object) -> Iterator[dict[str, Any]]:
     """Every block and inline of pandoc's JSON AST under ``value``, depth first, in document order."""
-    if isinstance(value, list):
-        for item in value:
-            yield from elements(item)
-    elif isinstance(value, dict) and value.get("t") not in (None, *PANDOC_ATTRIBUTE_VALUES):
-        yield value
-        yield from elements(value.get("c"))
+    # An explicit stack: nested generators cost time per element for every level of depth, and the
+    # loader and writers walk whole bodies several times.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, dict):
+            kind = item.get("t")
+            if kind is not None and kind not in PANDOC_ATTRIBUTE_VALUES:
+                yield item
+                pending.append(item.get("c"))
 
 
 def stringify(inlines: Iterable[dict[str, Any]]) -> str:
