@@ -13,7 +13,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, pandoc
+from pipeline import assets, pandoc, references
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
@@ -35,6 +35,7 @@ class BodyHtml:
     introduction: Markup
     sections: tuple[Markup, ...]
     footnotes: Markup
+    bibliography: Markup  # citeproc's entries, one <div class="csl-entry"> each; empty without references
 
 
 @cache
@@ -67,12 +68,15 @@ def render_body(article: Article) -> BodyHtml:
 def _render_body(article: Article) -> BodyHtml:
     """Render the introduction and sections through pandoc in a single call, then split them."""
     blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL)
+    blocks += references.bibliography_blocks(article)
     fragment = pandoc.ast_to(blocks, "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
     section_ids = {section.id for section in article.sections}
     introduction: list[str] = []
     sections: list[str] = []
     footnotes: list[str] = []
+    # pandoc's section divs close at the next heading, so the bibliography lands inside the last section.
+    bibliography = [_detach(found) for found in wrapper.iterfind(f".//*[@id='{references.REFS_ID}']")]
     for child in wrapper:
         markup = _strip_namespace_declaration(etree.tostring(child, encoding="unicode", with_tail=False))
         if child.get("id") == FOOTNOTES_ID:
@@ -87,7 +91,23 @@ def _render_body(article: Article) -> BodyHtml:
         introduction=Markup("\n".join(introduction)),
         sections=tuple(Markup(section) for section in sections),
         footnotes=Markup("\n".join(footnotes)),
+        bibliography=Markup("\n".join(bibliography)),
     )
+
+
+def _detach(element: etree._Element) -> str:
+    """Take ``element`` out of its tree (its tail stays), as markup."""
+    markup = _strip_namespace_declaration(etree.tostring(element, encoding="unicode", with_tail=False))
+    parent = element.getparent()
+    if parent is not None:
+        previous = element.getprevious()
+        if element.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
+    return markup
 
 
 def _strip_namespace_declaration(markup: str) -> str:
@@ -113,6 +133,7 @@ def render(article: Article, template: str, body: BodyHtml | None = None, **cont
             citation=suggested_citation(article),
             description=description(article),
             citation_label=SUGGESTED_CITATION_LABEL,
+            labels=assets.labels(),
             **context,
         )
     )

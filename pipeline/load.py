@@ -18,7 +18,7 @@ import yaml
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-from pipeline import pandoc
+from pipeline import pandoc, references
 from pipeline.assets import collect_figures
 from pipeline.errors import PipelineError, SourceError, shown
 from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
@@ -33,6 +33,8 @@ FENCE_ENDS = ("---", "...")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Section ids live beside the templates' own ids (title, abstract, back-matter...): a prefix keeps them apart.
 SECTION_ID_PREFIX = "sec-"
+# Front-matter fields whose line a reference error names.
+REFERENCE_FIELDS = ("bibliography", "references", "nocite", "csl")
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -74,7 +76,8 @@ def load_article(path: Path) -> Article:
     front, body, body_line = _split_front_matter(path, text)
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
-    return _build_article(path, slug, data, body, body_line)
+    reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
+    return _build_article(path, slug, data, body, body_line, reference_lines)
 
 
 def _read_text(path: Path) -> str:
@@ -327,8 +330,10 @@ def _person(entry: dict[str, Any]) -> Person:
     )
 
 
-def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_line: int) -> Article:
-    introduction, sections = _parse_body(path, body, body_line)
+def _build_article(
+    path: Path, slug: str, data: dict[str, Any], body: str, body_line: int, reference_lines: dict[str, int]
+) -> Article:
+    introduction, sections, cited = _parse_body(path, body, body_line, data, reference_lines)
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
@@ -355,18 +360,23 @@ def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_
         introduction=introduction,
         sections=sections,
         figures=figures,
+        references=cited.references,
+        citation_style=cited.style,
     )
 
 
-def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[Section, ...]]:
+def _parse_body(
+    path: Path, body: str, body_line: int, data: dict[str, Any], reference_lines: dict[str, int]
+) -> tuple[Section, tuple[Section, ...], references.Cited]:
     """Split the body at its level-1 headings: an untitled introduction, then titled sections."""
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
     document = pandoc.markdown_to_ast(body)
     check_body(document["blocks"], path, body, body_line)
+    cited = references.resolve(path, data, reference_lines, document["blocks"], body, body_line)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
-    for block in document["blocks"]:
+    for block in cited.blocks:
         if block["t"] == "Header" and block["c"][0] == 1:
             titled.append((block, []))
         elif titled:
@@ -396,7 +406,7 @@ def _parse_body(path: Path, body: str, body_line: int) -> tuple[Section, tuple[S
     intro = Section(
         id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
     )
-    return intro, tuple(sections)
+    return intro, tuple(sections), cited
 
 
 def _section_id(wanted: str, number: int, taken: set[str]) -> str:
