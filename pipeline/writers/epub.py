@@ -56,8 +56,8 @@ ACE_CHECKED_ELEMENTS = frozenset(
     {
         *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
-        # Citations after citeproc (pipeline/references.py): a span of the text above with a link to its entry.
-        "Cite",
+        # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
+        *("Cite", "Span"),
     }
 )
 # How the summary names elements that withdraw the claim; any other is named by its pandoc kind.
