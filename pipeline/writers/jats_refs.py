@@ -78,7 +78,7 @@ def element_citation(reference: Reference) -> etree._Element:
 
 def _fields(item: dict[str, Any]) -> Iterable[etree._Element | None]:
     kind = item.get("type")
-    title, container = _text(item.get("title")), _text(item.get("container-title"))
+    title, container = plain_text(item.get("title")), plain_text(item.get("container-title"))
     yield _person_group(item.get("author"), "author")
     yield _person_group(item.get("editor"), "editor")
     if kind == "chapter" and title and container:
@@ -96,9 +96,9 @@ def _fields(item: dict[str, Any]) -> Iterable[etree._Element | None]:
     yield from _pages(item.get("page"))
     yield _simple("publisher-loc", item.get("publisher-place"))
     yield _simple("publisher-name", item.get("publisher"))
-    doi = _text(item.get("DOI"))
+    doi = plain_text(item.get("DOI"))
     yield _element("pub-id", doi, pub_id_type="doi") if doi else None
-    url = _text(item.get("URL"))
+    url = plain_text(item.get("URL"))
     yield _element("ext-link", url, ext_link_type="uri", **{XLINK_HREF: url}) if url else None
 
 
@@ -110,7 +110,7 @@ def _element(tag: str, text: str | None = None, **attributes: str) -> etree._Ele
     return element
 
 
-def _text(value: object) -> str | None:
+def plain_text(value: object) -> str | None:
     """A CSL-JSON string without its rich-text markup (pandoc writes ``<i>``, ``<span class="nocase">``)."""
     if value is None:
         return None
@@ -119,7 +119,7 @@ def _text(value: object) -> str | None:
 
 
 def _simple(tag: str, value: object) -> etree._Element | None:
-    text = _text(value)
+    text = plain_text(value)
     return _element(tag, text) if text else None
 
 
@@ -128,7 +128,11 @@ def _person_group(people: object, group_type: str) -> etree._Element | None:
         return None
     group = _element("person-group", person_group_type=group_type)
     for person in people:
-        family, given, literal = _text(person.get("family")), _text(person.get("given")), _text(person.get("literal"))
+        family, given, literal = (
+            plain_text(person.get("family")),
+            plain_text(person.get("given")),
+            plain_text(person.get("literal")),
+        )
         if family:
             name = _element("name", name_style="western")
             name.append(_element("surname", family))
@@ -146,12 +150,12 @@ def _year(issued: object) -> etree._Element | None:
     parts = issued.get("date-parts") or [[]]
     if parts and parts[0] and str(parts[0][0]).strip():
         return _element("year", str(parts[0][0]))
-    literal = _text(issued.get("literal"))
+    literal = plain_text(issued.get("literal"))
     return _element("year", literal) if literal else None
 
 
 def _pages(page: object) -> list[etree._Element]:
-    text = _text(page)
+    text = plain_text(page)
     if not text:
         return []
     found = PAGE_RANGE.match(text)
