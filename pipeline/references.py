@@ -158,6 +158,11 @@ def _pandoc_items(file: Path, reader: str, text: str) -> list[dict[str, Any]]:
         found = PANDOC_ERROR_LINE.search(message)
         detail = message.rsplit("\n", 2)[-2].strip() if message.count("\n") >= 2 else message
         line = int(found.group(1)) if found else 1
+        if line > len(text.splitlines()):
+            # The file ended inside an entry (a brace never closed): point at where the last entry opens.
+            starts = [text.count("\n", 0, match.start(1)) + 1 for match in BIB_ENTRY.finditer(text)]
+            line = starts[-1] if starts else max(len(text.splitlines()), 1)
+            detail = f"{detail}; the entry starting here is not closed"
         raise SourceError(file, line, "bibliography", f"cannot be read: {detail}") from None
     return list(json.loads(output))
 
