@@ -279,6 +279,7 @@ def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._E
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     jats_refs.complete_ref_list(footnotes, article, assets.labels()["references"])
+    jats_refs.unlink_inside_citations(body, *footnotes)
     return body, footnotes
 
 

@@ -62,6 +62,21 @@ def complete_ref_list(back_children: list[etree._Element], article: Article, tit
         ref.insert(0, element_citation(reference))
 
 
+def unlink_inside_citations(*elements: etree._Element) -> None:
+    """A citation that prints a URL or DOI (a note style's) holds pandoc's ``<ext-link>`` inside its
+    ``<xref>``; the Publishing schema admits no link in a link, so the inner one keeps only its text."""
+    for element in elements:
+        for link in element.xpath(".//xref//ext-link"):
+            parent = link.getparent()
+            text = (link.text or "") + (link.tail or "")
+            previous = link.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
+            parent.remove(link)
+
+
 def publication_type(item: dict[str, Any]) -> str:
     kind = str(item.get("type", ""))
     return PUBLICATION_TYPES.get(kind, kind.replace("_", "-") or "other")
