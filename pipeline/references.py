@@ -299,13 +299,15 @@ def _split_bibliography(blocks: list[PandocBlock]) -> tuple[list[PandocBlock], l
     return body, (list(refs[0]["c"][1]) if refs else [])
 
 
-def _check_entry_links(entry: PandocBlock, defined_at: tuple[Path, int]) -> None:
-    """A bibliography is untrusted input too: its URLs may only be web or mail addresses."""
-    for element in pandoc.elements(entry):
-        if element["t"] == "Link":
-            problem = link_problem(element["c"][2][0])
-            if problem:
-                raise SourceError(defined_at[0], defined_at[1], "bibliography", problem)
+def _check_links(item: dict[str, Any], entry: PandocBlock, defined_at: tuple[Path, int]) -> None:
+    """A bibliography is untrusted input too: its URLs (the item's own, which the JATS and the web page
+    carry, and those of the formatted entry) may only be web or mail addresses."""
+    targets = [str(item["URL"])] if item.get("URL") else []
+    targets += [element["c"][2][0] for element in pandoc.elements(entry) if element["t"] == "Link"]
+    for target in targets:
+        problem = link_problem(target)
+        if problem:
+            raise SourceError(defined_at[0], defined_at[1], "bibliography", problem)
 
 
 def resolve(
@@ -333,7 +335,7 @@ def resolve(
     references: list[Reference] = []
     for entry in entries:
         key = entry["c"][0][0].removeprefix(ENTRY_ID_PREFIX)
-        _check_entry_links(entry, bibliography.defined_at[key])
+        _check_links(bibliography.items[key], entry, bibliography.defined_at[key])
         text = " ".join(pandoc.paragraphs(entry["c"][1]))
         references.append(Reference(id=key, item=bibliography.items[key], entry=entry, text=text))
     return Cited(rendered_body, tuple(references), style_id)

@@ -296,3 +296,93 @@ def test_the_styles_package_version_and_the_house_style_are_build_inputs(monkeyp
 
 def test_the_house_style_is_a_known_style_id() -> None:
     assert references.house_style_id() in references.style_ids()
+
+
+# --- the source contract, case by case ---------------------------------------------------------
+
+MINIMAL = Path(__file__).parent / "fixtures" / "bad" / "minimal-valid" / "article.md"
+BOOK_BIB = "@book{haddad2019,\n  author = {Haddad, Samir},\n  title = {Water Sovereignty},\n  date = {2019}\n}\n"
+CASE_YAML = (
+    "---\nreferences:\n- id: gabcikovo1997\n  type: legal_case\n  title: Gabčíkovo-Nagymaros Project\n"
+    "  issued:\n    date-parts: [[1997]]\n---\n"
+)
+
+
+def source_with(folder: Path, front: str, body: str, files: dict[str, str] | None = None) -> Path:
+    """minimal-valid with extra front-matter lines and another body, plus files beside it."""
+    head, _ = MINIMAL.read_text(encoding="utf-8").rsplit("---\n", 1)
+    path = folder / "case" / "article.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(head.removesuffix("\n") + "\n" + front + "---\n\n" + body + "\n", encoding="utf-8")
+    for name, text in (files or {}).items():
+        (path.parent / name).write_text(text, encoding="utf-8")
+    return path
+
+
+def test_inline_references_and_a_yaml_file_together(tmp_path: Path) -> None:
+    from pipeline.load import load_article
+
+    front = (
+        "bibliography: [cases.yaml]\ncsl: apa\nreferences:\n  - id: hra1998\n    type: legislation\n"
+        "    title: Human Rights Act 1998\n"
+    )
+    path = source_with(tmp_path, front, "Cited [@gabcikovo1997] and [@hra1998].", {"cases.yaml": CASE_YAML})
+    article = load_article(path)
+    assert {reference.id for reference in article.references} == {"gabcikovo1997", "hra1998"}
+    assert article.citation_style == "apa"
+
+
+def test_a_key_in_two_files_is_a_duplicate(tmp_path: Path) -> None:
+    from pipeline.errors import SourceError
+    from pipeline.load import load_article
+
+    path = source_with(
+        tmp_path, "bibliography: [a.bib, b.bib]\n", "Cited [@haddad2019].", {"a.bib": BOOK_BIB, "b.bib": BOOK_BIB}
+    )
+    with pytest.raises(SourceError) as caught:
+        load_article(path)
+    assert (caught.value.path.name, caught.value.line, caught.value.field) == ("b.bib", 1, "bibliography")
+    assert "key 'haddad2019' is defined twice (also at" in caught.value.message
+    assert "a.bib:1" in caught.value.message
+
+
+def test_without_csl_the_house_default_applies(tmp_path: Path) -> None:
+    from pipeline.load import load_article
+
+    article = load_article(
+        source_with(tmp_path, "bibliography: refs.bib\n", "As @haddad2019 says.", {"refs.bib": BOOK_BIB})
+    )
+    house = json.loads((Path(__file__).parents[1] / "styles" / "citation.json").read_text(encoding="utf-8"))["csl"]
+    assert article.citation_style == house
+    assert [reference.id for reference in article.references] == ["haddad2019"]
+
+
+def test_a_dependent_style_id_is_resolved_to_its_parent(tmp_path: Path) -> None:
+    from pipeline.load import load_article
+
+    dependent = sorted((references.styles_folder() / "dependent").glob("*.csl"))[0].stem
+    path = source_with(
+        tmp_path, f"bibliography: refs.bib\ncsl: {dependent}\n", "See [@haddad2019].", {"refs.bib": BOOK_BIB}
+    )
+    article = load_article(path)
+    assert article.citation_style == dependent and len(article.references) == 1
+
+
+def test_nocite_everything_lists_every_entry_without_citations(tmp_path: Path) -> None:
+    from pipeline.load import load_article
+
+    two = BOOK_BIB + BOOK_BIB.replace("haddad2019", "other2020")
+    path = source_with(tmp_path, 'bibliography: refs.bib\nnocite: ["@*"]\n', "No citation here.", {"refs.bib": two})
+    assert {reference.id for reference in load_article(path).references} == {"haddad2019", "other2020"}
+
+
+def test_a_bibliography_url_is_untrusted_input(tmp_path: Path) -> None:
+    from pipeline.errors import SourceError
+    from pipeline.load import load_article
+
+    bad = BOOK_BIB.replace("date = {2019}", "date = {2019},\n  url = {javascript:alert(1)}")
+    path = source_with(tmp_path, "bibliography: refs.bib\ncsl: apa\n", "See [@haddad2019].", {"refs.bib": bad})
+    with pytest.raises(SourceError) as caught:
+        load_article(path)
+    assert (caught.value.path.name, caught.value.line) == ("refs.bib", 1)
+    assert "is not allowed" in caught.value.message
