@@ -292,6 +292,19 @@ def bibliography_blocks(article: Article) -> list[PandocBlock]:
     return [{"t": "Div", "c": [[REFS_ID, ["references", "csl-bib-body"], []], entries]}]
 
 
+def format_entry(item: dict[str, Any], style: Path) -> str:
+    """One CSL item as its bibliography entry in ``style``, as plain text on one line (the style's own
+    locale: no ``lang`` is passed)."""
+    meta = {"nocite": _nocite_meta([str(item["id"])])}
+    document = {"pandoc-api-version": pandoc.api_version(), "meta": meta, "blocks": []}
+    with tempfile.TemporaryDirectory() as folder:
+        bibliography = Path(folder) / "item.json"
+        bibliography.write_text(json.dumps([item], ensure_ascii=False), encoding="utf-8")
+        arguments = ["--citeproc", f"--csl={style}", f"--bibliography={bibliography}", "--wrap=none"]
+        arguments.append("--fail-if-warnings")
+        return pypandoc.convert_text(json.dumps(document), "plain", format="json", extra_args=arguments).strip()
+
+
 def _split_bibliography(blocks: list[PandocBlock]) -> tuple[list[PandocBlock], list[PandocBlock]]:
     """The body without citeproc's bibliography Div, and that Div's entries."""
     body = [block for block in blocks if not (block["t"] == "Div" and block["c"][0][0] == REFS_ID)]

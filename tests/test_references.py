@@ -386,3 +386,41 @@ def test_a_bibliography_url_is_untrusted_input(tmp_path: Path) -> None:
         load_article(path)
     assert (caught.value.path.name, caught.value.line) == ("refs.bib", 1)
     assert "is not allowed" in caught.value.message
+
+
+# --- the suggested citation, by the house's own CSL style --------------------------------------
+
+
+def test_the_seed_suggested_citation_is_unchanged_byte_for_byte() -> None:
+    from pipeline.citation import suggested_citation
+    from pipeline.load import load_article
+
+    seed = (Path(__file__).parent / "fixtures" / "seed" / "commentary.txt").read_text(encoding="utf-8")
+    printed = next(line for line in seed.splitlines() if line.startswith("Suggested citation: "))
+    article = load_article(Path(__file__).parents[1] / "source" / "kazakhstan-russia-ukraine" / "article.md")
+    assert suggested_citation(article) == printed.removeprefix("Suggested citation: ")
+
+
+@pytest.mark.parametrize("slug", ["two-authors-open-access", "cited-note-style"])
+def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
+    import calendar
+
+    from pipeline.citation import suggested_citation
+    from pipeline.load import load_article
+
+    front, _ = front_and_body(slug)
+    names = [f"{person['given']} {person['family']}" for person in front["author"]]
+    authors = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    issued = front["issued"]
+    day = f"{calendar.month_name[issued.month]} {issued.day}, {issued.year}"
+    link = f"https://doi.org/{front['DOI']}" if "DOI" in front else front["URL"]
+    expected = f"{authors}, {front['title']}, {front['container-title']}, {day}, {link}."
+    assert suggested_citation(load_article(FIXTURE_SOURCES / slug / "article.md")) == expected
+
+
+def test_the_house_citation_style_is_valid_csl() -> None:
+    from importlib.resources import files
+
+    schema = etree.RelaxNG(etree.parse(str(files("citeproc") / "data/schema/schemas/styles/csl.rng")))
+    style = etree.parse(str(Path(__file__).parents[1] / "styles" / "house-citation.csl"))
+    assert schema.validate(style), schema.error_log
