@@ -37,6 +37,17 @@ READERS = {".bib": "biblatex", ".json": "csljson", ".yaml": "markdown"}
 # The id pandoc gives the bibliography it appends, and the prefix of each entry's id.
 REFS_ID = "refs"
 ENTRY_ID_PREFIX = "ref-"
+# The item types of CSL 1.0.2: pandoc's citeproc renders any other type as a plain document, silently.
+# fmt: off
+CSL_TYPES = frozenset({
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book", "broadcast",
+    "chapter", "classic", "collection", "dataset", "document", "entry", "entry-dictionary",
+    "entry-encyclopedia", "event", "figure", "graphic", "hearing", "interview", "legal_case", "legislation",
+    "manuscript", "map", "motion_picture", "musical_score", "pamphlet", "paper-conference", "patent",
+    "performance", "periodical", "personal_communication", "post", "post-weblog", "regulation", "report",
+    "review", "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage",
+})
+# fmt: on
 PANDOC_ERROR_LINE = re.compile(r"\(line (\d+), column \d+\)")
 BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 
@@ -118,12 +129,12 @@ def read_bibliography(path: Path, data: dict[str, Any], line_of: dict[str, int])
             message = f"{name!r} is not a file in {shown(path.parent)}; {hint}"
             raise SourceError(path, line_of["bibliography"], "bibliography", message)
         text = _file_text(path, line_of["bibliography"], file)
-        _add_items(items, defined_at, _items_of_file(file, text), _key_lines(file, text))
+        _add_items(items, defined_at, _items_of_file(file, text), _key_lines(file, text), file)
     if "references" in data:
         inline_text = yaml.safe_dump({"references": data["references"]}, allow_unicode=True, sort_keys=False)
         inline = _pandoc_items(path, "markdown", f"---\n{inline_text}---\n")
         lines = {str(item.get("id")): line_of["references"] for item in data["references"]}
-        _add_items(items, defined_at, inline, {key: [(path, line)] for key, line in lines.items()})
+        _add_items(items, defined_at, inline, {key: [(path, line)] for key, line in lines.items()}, path)
     if not names and "references" not in data:
         return None
     return Bibliography(items=items, defined_at=defined_at, names=", ".join(names) or "references")
@@ -188,6 +199,7 @@ def _add_items(
     defined_at: dict[str, tuple[Path, int]],
     new: list[dict[str, Any]],
     lines: dict[str, list[tuple[Path, int]]],
+    origin: Path,
 ) -> None:
     for key, places in lines.items():
         for file, line in places:
@@ -197,7 +209,22 @@ def _add_items(
                 raise SourceError(file, line, "bibliography", message)
             defined_at[key] = (file, line)
     for item in new:
-        items[str(item["id"])] = item
+        key, kind = str(item["id"]), str(item.get("type", ""))
+        if kind not in CSL_TYPES:
+            close = _closest_type(kind)
+            hint = f"did you mean {close!r}?" if close else "see the CSL specification's item types"
+            file, line = defined_at.get(key, (origin, 1))
+            message = f"reference {key!r} has type {kind!r}, not a CSL type; {hint}"
+            raise SourceError(file, line, "bibliography", message)
+        items[key] = item
+
+
+def _closest_type(kind: str) -> str | None:
+    """The CSL type meant: the same words in another order ("journal-article"), else the closest spelling."""
+    words = sorted(re.split(r"[-_ ]", kind.lower()))
+    same_words = [name for name in sorted(CSL_TYPES) if sorted(re.split(r"[-_]", name)) == words]
+    close = same_words or difflib.get_close_matches(kind.lower(), sorted(CSL_TYPES), n=1)
+    return close[0] if close else None
 
 
 # --- citations ---------------------------------------------------------------------------------
@@ -348,7 +375,7 @@ def resolve(
     references: list[Reference] = []
     for entry in entries:
         key = entry["c"][0][0].removeprefix(ENTRY_ID_PREFIX)
-        _check_links(bibliography.items[key], entry, bibliography.defined_at[key])
+        _check_links(bibliography.items[key], entry, bibliography.defined_at.get(key, (path, 1)))
         text = " ".join(pandoc.paragraphs(entry["c"][1]))
         references.append(Reference(id=key, item=bibliography.items[key], entry=entry, text=text))
     return Cited(rendered_body, tuple(references), style_id)
