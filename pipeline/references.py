@@ -230,6 +230,12 @@ def _closest_type(kind: str) -> str | None:
 # --- citations ---------------------------------------------------------------------------------
 
 
+def nocite_keys(value: str | list[str] | None) -> list[str]:
+    """The keys of ``nocite:``, a list of @keys or one line of them (pandoc's form)."""
+    entries = value if isinstance(value, list) else re.findall(r"@[^\s,;]+", value or "")
+    return [entry.strip().removeprefix("@") for entry in entries]
+
+
 def cited_keys(blocks: list[PandocBlock]) -> list[str]:
     """Every citation key of the body, in order of first use."""
     keys: dict[str, None] = {}
@@ -363,7 +369,7 @@ def resolve(
     A body that cites nothing and names no bibliography comes back unchanged."""
     bibliography = read_bibliography(path, data, line_of)
     keys = cited_keys(blocks)
-    nocite = [entry.removeprefix("@") for entry in data.get("nocite", ())]
+    nocite = nocite_keys(data.get("nocite"))
     _check_keys(path, nocite, bibliography, ("nocite", line_of.get("nocite", 1)), body, body_line)
     _check_keys(path, keys, bibliography, ("body", body_line), body, body_line)
     if bibliography is None:

@@ -424,3 +424,12 @@ def test_the_house_citation_style_is_valid_csl() -> None:
     schema = etree.RelaxNG(etree.parse(str(files("citeproc") / "data/schema/schemas/styles/csl.rng")))
     style = etree.parse(str(Path(__file__).parents[1] / "styles" / "house-citation.csl"))
     assert schema.validate(style), schema.error_log
+
+
+def test_nocite_on_one_line_as_pandoc_writes_it(tmp_path: Path) -> None:
+    from pipeline.load import load_article
+
+    two = BOOK_BIB + BOOK_BIB.replace("haddad2019", "other2020")
+    front = 'bibliography: refs.bib\nnocite: "@haddad2019, @other2020"\n'
+    path = source_with(tmp_path, front, "No citation here.", {"refs.bib": two})
+    assert {reference.id for reference in load_article(path).references} == {"haddad2019", "other2020"}
