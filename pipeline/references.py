@@ -269,10 +269,13 @@ def _check_keys(
             continue
         field, line = where if where[0] == "nocite" else ("body", _body_line(body, body_line, key))
         if bibliography is None:
-            message = f"cites @{key} but the front matter names no bibliography (add bibliography: or references:)"
+            message = (
+                f"cites @{key} but the front matter names no bibliography "
+                "(add bibliography: or references:, or write \\@ for an @ that is not a citation)"
+            )
             raise SourceError(path, line, field, message)
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else " (write \\@ for an @ that is not a citation)"
         raise SourceError(path, line, field, f"no reference {key!r} in {bibliography.names}{hint}")
 
 
