@@ -298,8 +298,15 @@ def _nocite_meta(keys: list[str]) -> dict[str, Any]:
 
 
 def _run_citeproc(
-    path: Path, blocks: list[PandocBlock], items: list[dict[str, Any]], style: Path, nocite: list[str], language: str
+    path: Path,
+    line: int,
+    blocks: list[PandocBlock],
+    items: list[dict[str, Any]],
+    style: Path,
+    nocite: list[str],
+    language: str,
 ) -> list[PandocBlock]:
+    """The body with citeproc's citations and bibliography; a warning of citeproc stops the source."""
     meta: dict[str, Any] = {
         "link-citations": {"t": "MetaBool", "c": True},
         "link-bibliography": {"t": "MetaBool", "c": True},
@@ -316,7 +323,7 @@ def _run_citeproc(
             output = pypandoc.convert_text(json.dumps(document), "json", format="json", extra_args=arguments)
         except RuntimeError as error:
             detail = " ".join(line.strip() for line in str(error).splitlines()[1:] if line.strip()) or str(error)
-            raise SourceError(path, 1, "references", f"citeproc: {detail}") from None
+            raise SourceError(path, line, "references", f"citeproc: {detail}") from None
     return list(json.loads(output)["blocks"])
 
 
@@ -379,7 +386,9 @@ def resolve(
         return Cited(blocks)
     style_id = data.get("csl") or house_style_id()
     style = style_path(path, line_of.get("csl", 1), style_id)
-    rendered = _run_citeproc(path, blocks, list(bibliography.items.values()), style, nocite, data["language"])
+    line = line_of.get("bibliography") or line_of.get("references") or 1
+    items = list(bibliography.items.values())
+    rendered = _run_citeproc(path, line, blocks, items, style, nocite, data["language"])
     rendered_body, entries = _split_bibliography(rendered)
     references: list[Reference] = []
     for entry in entries:
