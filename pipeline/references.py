@@ -209,7 +209,10 @@ def _add_items(
                 raise SourceError(file, line, "bibliography", message)
             defined_at[key] = (file, line)
     for item in new:
-        key, kind = str(item["id"]), str(item.get("type", ""))
+        key, kind = str(item.get("id") or ""), str(item.get("type", ""))
+        if not key:
+            title = item.get("title", "untitled")
+            raise SourceError(origin, 1, "bibliography", f"the entry {title!r} has no id (the key citations use)")
         if kind not in CSL_TYPES:
             close = _closest_type(kind)
             hint = f"did you mean {close!r}?" if close else "see the CSL specification's item types"

@@ -433,3 +433,15 @@ def test_nocite_on_one_line_as_pandoc_writes_it(tmp_path: Path) -> None:
     front = 'bibliography: refs.bib\nnocite: "@haddad2019, @other2020"\n'
     path = source_with(tmp_path, front, "No citation here.", {"refs.bib": two})
     assert {reference.id for reference in load_article(path).references} == {"haddad2019", "other2020"}
+
+
+def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
+    from pipeline.errors import SourceError
+    from pipeline.load import load_article
+
+    no_id = '[\n  {"type": "book", "title": "Nameless"}\n]\n'
+    path = source_with(tmp_path, "bibliography: refs.json\n", "No citation here.", {"refs.json": no_id})
+    with pytest.raises(SourceError) as caught:
+        load_article(path)
+    assert (caught.value.path.name, caught.value.field) == ("refs.json", "bibliography")
+    assert "the entry 'Nameless' has no id" in caught.value.message
