@@ -456,3 +456,18 @@ def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
         load_article(path)
     assert (caught.value.path.name, caught.value.field) == ("refs.json", "bibliography")
     assert "the entry 'Nameless' has no id" in caught.value.message
+
+
+def test_the_suggested_citation_prints_quotes_as_typed(tmp_path: Path) -> None:
+    from pipeline.citation import suggested_citation
+    from pipeline.load import load_article
+
+    title = 'Russia\'s "War" & <Peace> 1 < 2'
+    source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(title)}")
+    source = source.replace("family: Lovelace", "family: O'Lovelace")
+    path = tmp_path / "case" / "article.md"
+    path.parent.mkdir()
+    path.write_text(source, encoding="utf-8")
+    front = yaml.safe_load(source.split("---\n")[1])
+    expected = f"Ada O'Lovelace, {title}, {front['container-title']}, March 22, 2022, {front['URL']}."
+    assert suggested_citation(load_article(path)) == expected
