@@ -67,6 +67,7 @@ class Facts:
     toc: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     page_count: int | None = None
+    footnotes: tuple[str, ...] = ()  # the text of each footnote, in order
 
 
 # --- XML text --------------------------------------------------------------------------------
@@ -95,10 +96,18 @@ def element_text(element: etree._Element, blocks: frozenset[str] = XHTML_BLOCKS)
     return normalise("".join(_text_parts(element, blocks)))
 
 
+def is_note_reference(element: etree._Element) -> bool:
+    """A footnote's reference mark (XHTML ``role="doc-noteref"``, JATS ``<xref ref-type="fn">``): the
+    number a reader follows to the note, not part of the sentence it stands in."""
+    return element.get("role") == "doc-noteref" or (_localname(element) == "xref" and element.get("ref-type") == "fn")
+
+
 def _text_parts(element: etree._Element, blocks: frozenset[str]) -> Iterator[str]:
     yield element.text or ""
     for child in element:
-        if isinstance(child.tag, str):
+        if isinstance(child.tag, str) and is_note_reference(child):
+            pass
+        elif isinstance(child.tag, str):
             separator = " " if _localname(child) in blocks else ""
             yield separator
             yield from _text_parts(child, blocks)
@@ -122,35 +131,75 @@ def _parse_xml(data: bytes) -> etree._Element:
 # paragraph broken by a page break reads as one again. Lines are put in reading order (top to bottom,
 # then left to right), which also puts list bullets, drawn after the page's text, before their item.
 #
+# Footnotes. WeasyPrint sets a note's reference mark as a raised run of digits in smaller type, and the
+# note itself in the page's footnote area, below the body, opening with its number and a full stop.
+# A reference mark is a run of digits only, in type smaller than the line it is raised above (its
+# baseline is above that line's baseline by less than half that line's size); it is taken out of the
+# text and kept as a note call of that page. Notes are numbered in order: the footnote area of a page
+# opens at the lowest line, below the page's last note call, that starts with the number of the first
+# note not yet found ("4.") whose mark has been met on this page or an earlier one; from there to the
+# folio, lines starting with the next numbers open the next notes. Notes are kept apart from the body
+# text (``Facts.footnotes``). Any other run in smaller
+# type less than half a line's size above or below that line's baseline is a sub- or superscript: it
+# is read on that line, where it stands, joined to its neighbours unless a space parts them.
+#
+# A running head too long for its margin box wraps: the journal (left box) and the title (right box)
+# are each read top to bottom, the left box first.
+#
 # Line ends. WeasyPrint breaks lines at spaces and after hard hyphens; the print stylesheet does not
-# hyphenate automatically. A line ending in a hard hyphen after a letter ("multi-", "russia-" in a URL)
-# is joined to the next without a space; a soft or typographic hyphenation mark (U+00AD, U+2010),
-# which automatic hyphenation would draw, is dropped. Any other line end is a space.
+# hyphenate automatically. A line ending in a hard hyphen after a letter ("multi-", "russia-" in a URL),
+# or in a web address's slash, is joined to the next without a space; a soft or typographic
+# hyphenation mark (U+00AD, U+2010), which automatic hyphenation would draw, is dropped. Any other
+# line end is a space.
 
 HYPHENATION_MARKS = ("\u00ad", "\u2010")
 HARD_HYPHEN_AT_END = re.compile(r"\S-$")
+# A web address broken after one of its slashes (the stylesheet lets long addresses wrap anywhere).
+URL_BROKEN_AT_SLASH = re.compile(r"\S://\S*/$")
 FOLIO = re.compile(r"(?:page\s*)?\d+(?:\s*(?:/|of)\s*\d+)?", re.IGNORECASE)
 SAME_BASELINE = 0.5  # points
 PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})(\d{2})")
 
 
+NOTE_CALL = re.compile(r"^\d+$")
+RAISED_RUN_SIZE = 0.88  # a note call or sub-/superscript is set at most this fraction of its line's size
+RAISED_RUN_RISE = 0.5  # ... and raised above that line's baseline by less than this fraction of its size
+
+
 @dataclass(frozen=True)
 class PdfLine:
-    """One line of a page: its baseline and left edge in PDF user space (points), and its text."""
+    """One line of a page: its baseline and left edge in PDF user space (points), its text and the
+    font size of its first run (points)."""
 
     baseline: float
     x: float
     text: str
+    size: float = 0.0
+    raw: str = ""  # the text with the spaces at its ends, as drawn
+    attached: bool = False  # a sub- or superscript run, moved onto the baseline of its line
+
+
+@dataclass(frozen=True)
+class PdfNote:
+    """One footnote as the PDF shows it: its number, the page of its text and of its reference, its text."""
+
+    number: int
+    page: int
+    text: str
+    call_page: int | None = None
 
 
 @dataclass(frozen=True)
 class PdfPage:
-    """One page split into its furniture and its body lines (in reading order)."""
+    """One page split into its furniture, its body lines (in reading order) and its footnotes."""
 
     number: int
     running_head: str
     lines: tuple[str, ...]
     folio: str
+    note_calls: tuple[int, ...] = ()
+    notes: tuple[PdfNote, ...] = ()
+    note_calls_opening_a_line: tuple[int, ...] = ()  # marks with nothing of their line before them
 
 
 @dataclass
@@ -160,13 +209,17 @@ class _LineCollector:
     lines: list[PdfLine] = field(default_factory=list)
     _text: str = ""
     _position: tuple[float, float] | None = None
+    _size: float = 0.0
 
     def visit(self, text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
         for index, part in enumerate(text.split("\n")):
-            if index:
+            position = _user_space(cm, tm)
+            # A run on another baseline (a raised note call, the text after it) is a line of its own.
+            if index or (part.strip() and self._position and abs(self._position[0] - position[0]) >= SAME_BASELINE):
                 self._close()
             if part.strip() and self._position is None:
-                self._position = _user_space(cm, tm)
+                self._position = position
+                self._size = abs(float(size) * tm[3] * cm[3]) if isinstance(size, int | float) else 0.0
             self._text += part
 
     def finish(self) -> list[PdfLine]:
@@ -176,8 +229,8 @@ class _LineCollector:
     def _close(self) -> None:
         if self._text.strip() and self._position is not None:
             y, x = self._position
-            self.lines.append(PdfLine(baseline=y, x=x, text=self._text.strip()))
-        self._text, self._position = "", None
+            self.lines.append(PdfLine(baseline=y, x=x, text=self._text.strip(), size=self._size, raw=self._text))
+        self._text, self._position, self._size = "", None, 0.0
 
 
 def _user_space(cm: list[float], tm: list[float]) -> tuple[float, float]:
@@ -187,32 +240,133 @@ def _user_space(cm: list[float], tm: list[float]) -> tuple[float, float]:
 
 
 def _page_lines(page: PageObject) -> list[PdfLine]:
-    """The page's lines top to bottom, left to right; runs on one baseline are merged into one line."""
+    """The page's text runs top to bottom, left to right."""
     collector = _LineCollector()
     page.extract_text(visitor_text=collector.visit)
-    ordered = sorted(collector.finish(), key=lambda line: (-line.baseline, line.x))
+    return sorted(collector.finish(), key=lambda line: (-line.baseline, line.x))
+
+
+def _merged(ordered: list[PdfLine]) -> list[PdfLine]:
+    """Runs on one baseline as one line: separate runs are separate words, except a sub- or superscript,
+    which joins its neighbours as drawn (``CO`` ``2`` ``-equivalent``)."""
     merged: list[PdfLine] = []
-    for line in ordered:
+    for line in sorted(ordered, key=lambda line: (-line.baseline, line.x)):
         if merged and abs(merged[-1].baseline - line.baseline) < SAME_BASELINE:
             previous = merged.pop()
-            line = PdfLine(previous.baseline, previous.x, f"{previous.text} {line.text}")
+            spaced = previous.raw[-1:].isspace() or line.raw[:1].isspace()
+            separator = "" if (previous.attached or line.attached) and not spaced else " "
+            text = f"{previous.text}{separator}{line.text}"
+            line = PdfLine(previous.baseline, previous.x, text, previous.size, line.raw, line.attached)
         merged.append(line)
     return merged
 
 
-def _split_page(number: int, lines: list[PdfLine], text_block_top: float) -> PdfPage:
+def _attach_raised_and_lowered(runs: list[PdfLine]) -> list[PdfLine]:
+    """Each sub- or superscript run (smaller type, less than half its line's size off its baseline) on
+    the baseline of its line, so that it is read where it stands in it."""
+    attached: list[PdfLine] = []
+    for run in runs:
+        host = next(
+            (
+                other
+                for other in runs
+                if run.size
+                and other.size * RAISED_RUN_SIZE >= run.size
+                and SAME_BASELINE <= abs(run.baseline - other.baseline) < other.size * RAISED_RUN_RISE
+            ),
+            None,
+        )
+        if host is None:
+            attached.append(run)
+        else:
+            attached.append(PdfLine(host.baseline, run.x, run.text, run.size, run.raw, attached=True))
+    return attached
+
+
+def _raised_over(line: PdfLine, lines: list[PdfLine]) -> PdfLine | None:
+    """The line of larger type that ``line`` is raised a little above, if any (see above)."""
+    return next(
+        (
+            other
+            for other in lines
+            if other.size * RAISED_RUN_SIZE >= line.size
+            and 0 < line.baseline - other.baseline < other.size * RAISED_RUN_RISE
+        ),
+        None,
+    )
+
+
+def _is_note_call(line: PdfLine, lines: list[PdfLine]) -> bool:
+    """A run of digits in smaller type, raised a little above a line of larger type (see above)."""
+    return bool(NOTE_CALL.match(line.text) and line.size and _raised_over(line, lines) is not None)
+
+
+def _opens_its_line(call: PdfLine, lines: list[PdfLine]) -> bool:
+    """Whether nothing of the line a note call is raised over stands to its left."""
+    line = _raised_over(call, lines)
+    return line is None or line.x >= call.x
+
+
+def _running_head(head: list[PdfLine]) -> str:
+    """The head's text: the left box (the lines starting furthest left), then the right one."""
+    if not head:
+        return ""
+    left_edge = min(line.x for line in head)
+    left = [line for line in head if line.x - left_edge < SAME_BASELINE]
+    return normalise(" ".join(line.text for line in [*left, *(line for line in head if line not in left)]))
+
+
+def _split_notes(
+    body: list[PdfLine], calls: list[PdfLine], first_pending: int, last_called: int
+) -> tuple[list[PdfLine], list[str]]:
+    """The body lines above the page's footnote area, and the text of each note in that area (only
+    notes whose mark has been met, on this page or before: ``last_called``)."""
+    if first_pending > last_called:
+        return body, []
+    lowest_call = min((line.baseline for line in calls), default=float("inf"))
+    marker = f"{first_pending}."
+    opening = [
+        index
+        for index, line in enumerate(body)
+        if line.baseline < lowest_call and (line.text == marker or line.text.startswith(marker + " "))
+    ]
+    if not opening:
+        return body, []
+    notes: list[str] = []
+    number = first_pending
+    for line in body[opening[-1] :]:
+        if number <= last_called and (line.text == f"{number}." or line.text.startswith(f"{number}. ")):
+            notes.append(line.text[len(f"{number}.") :].strip())
+            number += 1
+        else:
+            notes[-1] = f"{notes[-1]}\n{line.text}"
+    return body[: opening[-1]], notes
+
+
+def _split_page(
+    number: int, lines: list[PdfLine], text_block_top: float, first_pending: int = 1, last_called: int = 0
+) -> PdfPage:
     head = [line for line in lines if line.baseline > text_block_top + SAME_BASELINE]
-    rest = [line for line in lines if line not in head]
+    runs = [line for line in lines if line not in head]
+    calls = [run for run in runs if _is_note_call(run, runs)]
+    rest = _merged(_attach_raised_and_lowered([run for run in runs if run not in calls]))
     foot: list[PdfLine] = []
     if rest and FOLIO.fullmatch(rest[-1].text):
         bottom = rest[-1].baseline
         foot = [line for line in rest if abs(line.baseline - bottom) < SAME_BASELINE]
-    body = [line.text for line in rest if line not in foot]
+    body = body_lines = [line for line in rest if line not in foot]
+    last_called = max([last_called, *(int(call.text) for call in calls)])
+    body, notes = _split_notes(body, calls, first_pending, last_called)
     return PdfPage(
         number=number,
-        running_head=normalise(" ".join(line.text for line in head)),
-        lines=tuple(body),
+        running_head=_running_head(head),
+        lines=tuple(line.text for line in body),
         folio=normalise(" ".join(line.text for line in foot)),
+        note_calls=tuple(int(line.text) for line in calls),
+        note_calls_opening_a_line=tuple(int(line.text) for line in calls if _opens_its_line(line, body_lines)),
+        notes=tuple(
+            PdfNote(first_pending + index, number, join_lines(text.split("\n"))) for index, text in enumerate(notes)
+        ),
     )
 
 
@@ -226,7 +380,22 @@ def _pages(reader: PdfReader) -> tuple[PdfPage, ...]:
     if not page_lines or not page_lines[0]:
         return tuple(PdfPage(n, "", (), "") for n in range(1, len(page_lines) + 1))
     text_block_top = max(line.baseline for line in page_lines[0])
-    return tuple(_split_page(number, lines, text_block_top) for number, lines in enumerate(page_lines, start=1))
+    pages: list[PdfPage] = []
+    first_pending, last_called = 1, 0
+    for number, lines in enumerate(page_lines, start=1):
+        page = _split_page(number, lines, text_block_top, first_pending, last_called)
+        first_pending += len(page.notes)
+        last_called = max([last_called, *page.note_calls])
+        pages.append(page)
+    return tuple(pages)
+
+
+def pdf_footnotes(pages: tuple[PdfPage, ...]) -> tuple[PdfNote, ...]:
+    """Every footnote with the page of its text and the page of its reference mark."""
+    call_pages = {call: page.number for page in pages for call in page.note_calls}
+    return tuple(
+        PdfNote(note.number, note.page, note.text, call_pages.get(note.number)) for page in pages for note in page.notes
+    )
 
 
 def join_lines(lines: Iterable[str]) -> str:
@@ -237,7 +406,7 @@ def join_lines(lines: Iterable[str]) -> str:
             continue
         if text.endswith(HYPHENATION_MARKS):
             text = text[:-1] + line
-        elif HARD_HYPHEN_AT_END.search(text):
+        elif HARD_HYPHEN_AT_END.search(text) or URL_BROKEN_AT_SLASH.search(text):
             text += line
         else:
             text = f"{text} {line}" if text else line
@@ -327,6 +496,7 @@ def pdf_facts(path: Path) -> Facts:
         toc=tuple(title for _depth, title in outline),
         links=tuple(uri for _number, uri in links),
         page_count=len(pages),
+        footnotes=tuple(note.text for note in pdf_footnotes(pages)),
     )
 
 
@@ -520,6 +690,7 @@ def _ncx(
         NavEntry(
             normalise(point.findtext("ncx:navLabel/ncx:text", default="", namespaces=NS)),
             _resolve(ncx_path, str(point.find("ncx:content", NS).get("src"))),
+            len(point.xpath("ancestor::ncx:navPoint", namespaces=NS)),
         )
         for point in ncx.iter(f"{{{NCX_NS}}}navPoint")
     )
@@ -628,6 +799,7 @@ def epub_facts(path: Path) -> Facts:
         if body is not None and entry.depth == 0 and entry.document == body.document and entry.fragment
     ]
     main = [document for document in documents.values() if document is not back_document]
+    notes = [note for document in main for note in document.iter(f"{{{XHTML_NS}}}aside") if _is_footnote(note)]
     return Facts(
         format="epub",
         title=_first(package.titles),
@@ -645,7 +817,20 @@ def epub_facts(path: Path) -> Facts:
         publisher=_first(package.publishers),
         citation=_epub_citation(back_document),
         toc=tuple(entry.label for entry in package.toc),
+        footnotes=tuple(_note_text(note) for note in notes),
     )
+
+
+def _is_footnote(element: etree._Element) -> bool:
+    return element.get("role") == "doc-footnote" or "footnote" in (element.get(f"{{{EPUB_NS}}}type") or "").split()
+
+
+def _note_text(note: etree._Element) -> str:
+    """A note's text without its number (the back link that opens it)."""
+    plain = copy.deepcopy(note)
+    for back in plain.xpath(".//x:a[@role='doc-backlink']", namespaces=NS):
+        _remove_keeping_tail(back)
+    return element_text(plain)
 
 
 # --- JATS ------------------------------------------------------------------------------------
@@ -722,7 +907,15 @@ def jats_facts(path: Path) -> Facts:
         publisher=root.findtext("front/journal-meta/publisher/publisher-name"),
         citation=_jats_citation(root),
         links=tuple(str(link.get(XLINK_HREF)) for link in root.iter("ext-link", "uri") if link.get(XLINK_HREF)),
+        footnotes=tuple(_jats_text(_without_label(fn)) for fn in root.iter("fn")),
     )
+
+
+def _without_label(fn: etree._Element) -> etree._Element:
+    plain = copy.deepcopy(fn)
+    for label in plain.findall("label"):
+        _remove_keeping_tail(label)
+    return plain
 
 
 EXTRACTORS = {"pdf": pdf_facts, "epub": epub_facts, "jats": jats_facts}

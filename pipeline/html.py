@@ -6,6 +6,7 @@ keywords and dates from it into the PDF's document info and XMP).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 
@@ -13,7 +14,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, pandoc, references
+from pipeline import assets, notes, pandoc, references
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
@@ -26,15 +27,24 @@ PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by=
 FOOTNOTES_ID = "footnotes"
 # The label kind (pipeline/templates/labels.json) that opens a figure's caption: "Figure 1."
 FIGURE_CAPTION_LABEL = "figure-caption"
+# The title's inlines travel through the same pandoc call as the body, in a div of their own.
+TITLE_MARKUP_ID = "title-markup"
+NOTES_HEADING = "Notes"
 
 
 @dataclass(frozen=True)
 class BodyHtml:
-    """The body rendered once: the introduction, then each section as a ``<section>`` element."""
+    """The body rendered once: the title's markup, the introduction, each section as a ``<section>``
+    element and the footnotes (EPUB and web: a list of notes after the body, linked both ways).
+    ``print_introduction`` and ``print_sections`` are the same with each note's text in place of its
+    reference, for the PDF, where the stylesheet floats it to the foot of the page."""
 
+    title: Markup
     introduction: Markup
     sections: tuple[Markup, ...]
     footnotes: Markup
+    print_introduction: Markup
+    print_sections: tuple[Markup, ...]
     bibliography: Markup  # citeproc's entries, one <div class="csl-entry"> each; empty without references
 
 
@@ -66,33 +76,69 @@ def render_body(article: Article) -> BodyHtml:
 
 
 def _render_body(article: Article) -> BodyHtml:
-    """Render the introduction and sections through pandoc in a single call, then split them."""
-    blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL)
-    blocks += references.bibliography_blocks(article)
-    fragment = pandoc.ast_to(blocks, "html5", PANDOC_HTML_ARGS)
+    """Render the title, introduction and sections through pandoc in a single call, then split them."""
+    title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
+    fragment = pandoc.ast_to(
+        [
+            title_div,
+            *assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL),
+            *references.bibliography_blocks(article),
+        ],
+        "html5",
+        PANDOC_HTML_ARGS,
+    )
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
+    notes.scope_table_headers(wrapper)
+    title = wrapper.find(f"{{{XHTML_NAMESPACE}}}div[@id='{TITLE_MARKUP_ID}']")
+    if title is None:
+        raise PipelineError(f"{article.slug}: pandoc rendered no title")
+    title_markup = Markup(_inner_markup(title))  # before removing it: a detached element loses the default namespace
+    wrapper.remove(title)
+    note_list = wrapper.find(f"{{{XHTML_NAMESPACE}}}section[@id='{FOOTNOTES_ID}']")
+    footnotes = notes.footnotes(note_list) if note_list is not None else []
+    if note_list is not None:
+        wrapper.remove(note_list)
     section_ids = {section.id for section in article.sections}
-    introduction: list[str] = []
-    sections: list[str] = []
-    footnotes: list[str] = []
+    introduction: list[etree._Element] = []
+    sections: list[etree._Element] = []
     # pandoc's section divs close at the next heading, so the bibliography lands inside the last section.
     bibliography = [_detach(found) for found in wrapper.iterfind(f".//*[@id='{references.REFS_ID}']")]
     for child in wrapper:
-        markup = _strip_namespace_declaration(etree.tostring(child, encoding="unicode", with_tail=False))
-        if child.get("id") == FOOTNOTES_ID:
-            footnotes.append(markup)
-        elif etree.QName(child).localname == "section" and child.get("id") in section_ids:
-            sections.append(markup)
+        if etree.QName(child).localname == "section" and child.get("id") in section_ids:
+            sections.append(child)
         else:
-            introduction.append(markup)
+            introduction.append(child)
     if len(sections) != len(article.sections):
         raise PipelineError(f"{article.slug}: pandoc rendered {len(sections)} sections of {len(article.sections)}")
+    printed = copy.deepcopy(wrapper)
+    notes.place_footnotes(printed, footnotes)
+    print_sections = [child for child in printed if child.get("id") in section_ids]
+    print_introduction = [child for child in printed if child.get("id") not in section_ids]
     return BodyHtml(
-        introduction=Markup("\n".join(introduction)),
-        sections=tuple(Markup(section) for section in sections),
-        footnotes=Markup("\n".join(footnotes)),
+        title=title_markup,
+        introduction=_joined(introduction),
+        sections=tuple(_joined([section]) for section in sections),
+        footnotes=_joined([notes.note_section(footnotes, NOTES_HEADING)]) if footnotes else Markup(""),
+        print_introduction=_joined(print_introduction),
+        print_sections=tuple(_joined([section]) for section in print_sections),
         bibliography=Markup("\n".join(bibliography)),
     )
+
+
+def _joined(elements: list[etree._Element]) -> Markup:
+    return Markup(
+        "\n".join(
+            _strip_namespace_declaration(etree.tostring(element, encoding="unicode", with_tail=False))
+            for element in elements
+        )
+    )
+
+
+def _inner_markup(element: etree._Element) -> str:
+    """The content of an element (its text and children), without the element itself."""
+    markup = etree.tostring(element, encoding="unicode", with_tail=False)
+    markup = _strip_namespace_declaration(markup)
+    return markup[markup.index(">") + 1 : markup.rindex("</")] if not markup.endswith("/>") else ""
 
 
 def _detach(element: etree._Element) -> str:

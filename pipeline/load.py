@@ -6,7 +6,6 @@ import datetime
 import difflib
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -20,8 +19,18 @@ if TYPE_CHECKING:
 
 from pipeline import pandoc, references
 from pipeline.assets import collect_figures
+from pipeline.body import (
+    align_numeric_columns,
+    check_internal_links,
+    check_note_lengths,
+    check_title,
+    citations_as_text,
+    note_anchors,
+    settle_ids,
+    top_level_headings,
+)
 from pipeline.errors import PipelineError, SourceError, shown
-from pipeline.model import Affiliation, Article, License, Note, PandocBlock, Person, Section
+from pipeline.model import Affiliation, Article, Heading, License, Note, PandocBlock, PandocInline, Person, Section
 from pipeline.sanitize import check_body
 
 SOURCE_FILE = "article.md"
@@ -31,8 +40,6 @@ FENCE = "---"
 FENCE_ENDS = ("---", "...")
 # A slug names a folder in dist/, so it may not climb out of it.
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Section ids live beside the templates' own ids (title, abstract, back-matter...): a prefix keeps them apart.
-SECTION_ID_PREFIX = "sec-"
 # Front-matter fields whose line a reference error names.
 REFERENCE_FIELDS = ("bibliography", "references", "nocite", "csl")
 
@@ -77,7 +84,7 @@ def load_article(path: Path) -> Article:
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
-    return _build_article(path, slug, data, body, body_line, reference_lines)
+    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]), reference_lines)
 
 
 def _read_text(path: Path) -> str:
@@ -333,16 +340,24 @@ def _person(entry: dict[str, Any]) -> Person:
 
 
 def _build_article(
-    path: Path, slug: str, data: dict[str, Any], body: str, body_line: int, reference_lines: dict[str, int]
+    path: Path,
+    slug: str,
+    data: dict[str, Any],
+    body: str,
+    body_line: int,
+    title_line: int,
+    reference_lines: dict[str, int],
 ) -> Article:
-    introduction, sections, cited = _parse_body(path, body, body_line, data, reference_lines)
+    data = normalise_whitespace(data)
+    title_inlines, introduction, sections, cited = _parse_body(path, data, title_line, body, body_line, reference_lines)
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
     return Article(
         slug=slug,
         source_path=path,
-        title=data["title"].strip(),
+        title=pandoc.stringify(title_inlines),
+        title_inlines=tuple(title_inlines),
         article_type=data["article-type"],
         genre=data.get("genre"),
         language=data["language"],
@@ -367,40 +382,88 @@ def _build_article(
     )
 
 
+# Fields that may hold several paragraphs (blank-line separated); every other text is one line.
+MULTI_PARAGRAPH_FIELDS = frozenset({"abstract", "bio", "text"})
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# Line breaks, tabs and runs of spaces, but not the no-break spaces an editor types on purpose.
+LINE_WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa: ANN401 (YAML data)
+    """Every text of the front matter on one line with single spaces (a title folded over two YAML
+    lines must not keep its newline); fields of several paragraphs keep one blank line between them."""
+    if isinstance(value, dict):
+        return {name: normalise_whitespace(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [normalise_whitespace(item, key) for item in value]
+    if not isinstance(value, str):
+        return value
+    if key in MULTI_PARAGRAPH_FIELDS:
+        paragraphs = (LINE_WHITESPACE.sub(" ", part).strip() for part in PARAGRAPH_BREAK.split(value))
+        return "\n\n".join(part for part in paragraphs if part)
+    return LINE_WHITESPACE.sub(" ", value).strip()
+
+
 def _parse_body(
-    path: Path, body: str, body_line: int, data: dict[str, Any], reference_lines: dict[str, int]
-) -> tuple[Section, tuple[Section, ...], references.Cited]:
-    """Split the body at its level-1 headings: an untitled introduction, then titled sections."""
+    path: Path, data: dict[str, Any], title_line: int, body: str, body_line: int, reference_lines: dict[str, int]
+) -> tuple[list[PandocInline], Section, tuple[Section, ...], references.Cited]:
+    """Parse the title and the body in one pandoc call; render the citations, settle ids, check links,
+    and split the body at its level-1 headings: an untitled introduction, then titled sections."""
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
-    document = pandoc.markdown_to_ast(body)
-    check_body(document["blocks"], path, body, body_line)
-    cited = references.resolve(path, data, reference_lines, document["blocks"], body, body_line)
+    title = data["title"]
+    document = pandoc.markdown_to_ast(body, title=title)
+    blocks = document["blocks"]
+    body_lines = body.splitlines()
+
+    def locate(*needles: str, occurrence: int = 1) -> int:
+        for needle in needles:
+            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if found:
+                return body_line + found[min(occurrence, len(found)) - 1]
+        return body_line
+
+    title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], title))
+    check_title(title_inlines, path, title_line)
+    check_body(title_inlines, path, body, body_line)
+    check_body(blocks, path, body, body_line)
+    # Citations rendered before the notes are counted: a note style's citations are footnotes too.
+    cited = references.resolve(path, data, reference_lines, blocks, body, body_line)
+    blocks = cited.blocks
+    anchors = settle_ids(blocks, body, path, locate)
+    references.check_ids(anchors, cited, path, locate)
+    check_internal_links(blocks, anchors | note_anchors(blocks) | references.anchors(cited), path, locate)
+    check_note_lengths(blocks, path, locate)
+    align_numeric_columns(blocks)
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
-    for block in cited.blocks:
+    for block in blocks:
         if block["t"] == "Header" and block["c"][0] == 1:
             titled.append((block, []))
         elif titled:
             titled[-1][1].append(block)
         else:
             introduction.append(block)
-    body_lines = body.splitlines()
     sections: list[Section] = []
-    seen: dict[str, int] = {}
     index = -1
-    for header, blocks in titled:
-        title = pandoc.stringify(header["c"][2]).strip()
-        index = _heading_index(body_lines, title, index + 1)
-        line = body_line + index
-        if not title:
-            raise SourceError(path, line, "body", "a section heading has no title")
-        if title in seen:
-            raise SourceError(path, line, "body", f"section title {title!r} repeats the section at line {seen[title]}")
-        seen[title] = line
-        section_id = _section_id(header["c"][1][0] or title, len(sections) + 1, {s.id for s in sections})
+    for header, section_blocks in titled:
+        inlines = header["c"][2]
+        heading = pandoc.stringify(inlines).strip()
+        index = _heading_index(body_lines, index + 1)
+        if not heading:
+            raise SourceError(path, body_line + index, "body", "a section heading has no title")
         sections.append(
-            Section(id=section_id, title=title, blocks=tuple(blocks), paragraphs=tuple(pandoc.paragraphs(blocks)))
+            Section(
+                id=header["c"][1][0],
+                title=heading,
+                blocks=tuple(section_blocks),
+                paragraphs=tuple(pandoc.paragraphs(section_blocks)),
+                title_inlines=tuple(inlines),
+                headings=tuple(
+                    Heading(sub["c"][0], sub["c"][1][0], pandoc.stringify(sub["c"][2]).strip(), tuple(sub["c"][2]))
+                    for sub in top_level_headings(section_blocks)
+                ),
+            )
         )
     if not introduction and not any(section.paragraphs for section in sections):
         first = next(number for number, text in enumerate(body_lines) if text.strip())
@@ -408,22 +471,10 @@ def _parse_body(
     intro = Section(
         id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
     )
-    return intro, tuple(sections), cited
+    return title_inlines, intro, tuple(sections), cited
 
 
-def _section_id(wanted: str, number: int, taken: set[str]) -> str:
-    """An id every format accepts (an ASCII XML name), never one the templates use: ``sec-<words>``."""
-    ascii_words = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode().lower()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-") or str(number)
-    candidate = base = f"{SECTION_ID_PREFIX}{words}"
-    suffix = 2
-    while candidate in taken:
-        candidate, suffix = f"{base}-{suffix}", suffix + 1
-    return candidate
-
-
-def _heading_index(lines: list[str], title: str, start: int) -> int:
-    """The index of the next level-1 heading line from ``start``: the one with ``title``, else any."""
+def _heading_index(lines: list[str], start: int) -> int:
+    """The index of the next level-1 heading line (``# …``) from ``start``."""
     headings = [number for number in range(start, len(lines)) if lines[number].startswith("# ")]
-    titled = [number for number in headings if lines[number][2:].strip().rstrip("#").strip() == title]
-    return (titled or headings or [max(start - 1, 0)])[0]
+    return (headings or [max(start - 1, 0)])[0]

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# One block of pandoc's JSON AST (``{"t": "Para", "c": [...]}``); pandoc owns that schema.
+# One block or inline of pandoc's JSON AST (``{"t": "Para", "c": [...]}``); pandoc owns that schema.
 PandocBlock = dict[str, Any]
+PandocInline = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,27 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """One heading of the body's outline: level 1 opens a section, 2 a subsection, and so on."""
+
+    level: int
+    id: str
+    title: str  # plain text, for bookmarks, navigation and metadata
+    inlines: tuple[PandocInline, ...]  # the heading as written (emphasis, small caps, notes...)
+
+
+@dataclass(frozen=True)
 class Section:
-    """A titled section of the body; the untitled introduction has ``title=None``."""
+    """A titled section of the body (a level-1 heading and what follows it up to the next one); the
+    untitled introduction has ``title=None``. Subsections stay in ``blocks`` as pandoc ``Header``
+    blocks, carrying the ids the loader gave them; ``headings`` lists them in order."""
 
     id: str
     title: str | None
     blocks: tuple[PandocBlock, ...]
     paragraphs: tuple[str, ...]
+    title_inlines: tuple[PandocInline, ...] = ()
+    headings: tuple[Heading, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +107,7 @@ class Reference:
 class Article:
     slug: str
     source_path: Path
-    title: str
+    title: str  # plain text: dc:title, PDF /Title, <title>, citation exports
     article_type: str
     language: str
     issued: datetime.date
@@ -112,6 +127,8 @@ class Article:
     image_credit: str | None = None
     notes: tuple[Note, ...] = field(default=())
     figures: tuple[Figure, ...] = ()
+    # The title as pandoc read it (Markdown: emphasis, small caps...), for formats that keep markup.
+    title_inlines: tuple[PandocInline, ...] = ()
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
 
@@ -130,6 +147,15 @@ class Article:
     def image_files(self) -> dict[str, str]:
         """Each image file the article shows (relative path -> media type), once, in order of first use."""
         return {figure.path: figure.media_type for figure in self.figures}
+
+    @property
+    def outline(self) -> tuple[Heading, ...]:
+        """Every heading of the body in order: each section's, then its subsections'."""
+        found: list[Heading] = []
+        for section in self.sections:
+            found.append(Heading(1, section.id, section.title or "", section.title_inlines))
+            found.extend(section.headings)
+        return tuple(found)
 
     @property
     def bios(self) -> tuple[str, ...]:

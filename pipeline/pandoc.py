@@ -17,7 +17,11 @@ PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
 # reaches an output (pipeline/sanitize.py checks the rest).
-MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex"
+# Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
+# and every URL fragment can carry them unchanged.
+MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex+ascii_identifiers"
+# The title is read as Markdown in the same call as the body, as pandoc metadata.
+TITLE_FIELD = "title"
 
 
 @cache
@@ -35,9 +39,28 @@ def check_pandoc() -> None:
         )
 
 
-def markdown_to_ast(markdown: str) -> dict[str, Any]:
-    """Parse pandoc Markdown once into pandoc's JSON AST."""
+def markdown_to_ast(markdown: str, title: str | None = None) -> dict[str, Any]:
+    """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` is parsed in the same call into
+    the document's metadata (a JSON string is a valid YAML scalar, so any text is carried as is)."""
+    if title is not None:
+        markdown = f"---\n{TITLE_FIELD}: {json.dumps(title, ensure_ascii=False)}\n---\n\n{markdown}"
     return json.loads(pypandoc.convert_text(markdown, "json", format=MARKDOWN_READER))
+
+
+def title_inlines(meta: dict[str, Any], title: str) -> list[dict[str, Any]]:
+    """The title's inlines from parsed metadata. A title Markdown would read as a block (``1. …``,
+    ``# …``) is taken as the text it is."""
+    value = meta.get(TITLE_FIELD, {})
+    if value.get("t") == "MetaInlines":
+        return value["c"]
+    blocks = value.get("c") if value.get("t") == "MetaBlocks" else None
+    if blocks and len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+        return blocks[0]["c"]
+    words = title.split(" ")
+    inlines: list[dict[str, Any]] = []
+    for word in words:
+        inlines += [{"t": "Space"}, {"t": "Str", "c": word}] if inlines else [{"t": "Str", "c": word}]
+    return inlines
 
 
 @cache
@@ -46,9 +69,11 @@ def api_version() -> list[int]:
     return markdown_to_ast("")["pandoc-api-version"]
 
 
-def ast_to(blocks: Iterable[PandocBlock], to: str, extra_args: Iterable[str] = ()) -> str:
+def ast_to(
+    blocks: Iterable[PandocBlock], to: str, extra_args: Iterable[str] = (), meta: dict[str, Any] | None = None
+) -> str:
     """Render AST blocks as a fragment of another format (``html5``, ``jats_archiving``...)."""
-    document = {"pandoc-api-version": api_version(), "meta": {}, "blocks": list(blocks)}
+    document = {"pandoc-api-version": api_version(), "meta": meta or {}, "blocks": list(blocks)}
     return pypandoc.convert_text(json.dumps(document), to, format="json", extra_args=list(extra_args))
 
 
@@ -118,7 +143,6 @@ def body_blocks(article: Article) -> list[PandocBlock]:
     section's id and title before its blocks, so one pandoc call renders every section."""
     blocks = list(article.introduction.blocks)
     for section in article.sections:
-        title = [{"t": "Str", "c": section.title or ""}]
-        blocks.append({"t": "Header", "c": [1, [section.id, [], []], title]})
+        blocks.append({"t": "Header", "c": [1, [section.id, [], []], list(section.title_inlines)]})
         blocks.extend(section.blocks)
     return blocks

@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -328,6 +329,21 @@ def _run_citeproc(
             detail = " ".join(line.strip() for line in str(error).splitlines()[1:] if line.strip()) or str(error)
             raise SourceError(path, line, "references", f"citeproc: {detail}") from None
     return list(json.loads(output)["blocks"])
+
+
+def anchors(cited: Cited) -> dict[str, str]:
+    """The ids of the bibliography's entries (``ref-<key>``), which citeproc's links name."""
+    return {f"{ENTRY_ID_PREFIX}{reference.id}": "Reference" for reference in cited.references}
+
+
+def check_ids(body_ids: Iterable[str], cited: Cited, path: Path, locate: Callable[..., int]) -> None:
+    """An id of the body may not be one an entry of the bibliography gets (``ref-<key>``)."""
+    entries = anchors(cited)
+    for identifier in body_ids:
+        if identifier in entries:
+            key = identifier.removeprefix(ENTRY_ID_PREFIX)
+            message = f"id {identifier!r} is the id of the bibliography's entry for @{key}; choose another"
+            raise SourceError(path, locate(f"#{identifier}", identifier), "body", message)
 
 
 def bibliography_blocks(article: Article) -> list[PandocBlock]:

@@ -96,24 +96,30 @@ def body_document(package: EpubPackage) -> str:
     return bodymatter.document
 
 
-def test_nav_and_ncx_list_the_sections_in_order(built: Built) -> None:
+def test_nav_and_ncx_list_every_heading_in_order(built: Built) -> None:
+    """Sections and subsections, each linked to its heading's id; the nav nests them by level."""
     package = epub_package(built.epub)
     document = body_document(package)
-    expected = [(section.title, f"{document}#{section.id}") for section in built.article.sections]
+    outline = built.article.outline
+    expected = [(heading.title, f"{document}#{heading.id}") for heading in outline]
     for name, entries in (("nav", package.toc), ("NCX", package.ncx)):
         into_body = [(entry.label, entry.href) for entry in entries if entry.document == document and entry.fragment]
         assert into_body == expected, f"{name} lists {[entry.label for entry in entries]}"
+    for name, entries in (("nav", package.toc), ("NCX", package.ncx)):
+        depths = [entry.depth for entry in entries if entry.document == document and entry.fragment]
+        assert depths == [heading.level - 1 for heading in outline], name
 
 
 def test_section_links_reach_their_headings(built: Built) -> None:
     package = epub_package(built.epub)
     document = body_document(package)
     root = read_xhtml(built.epub, document)
-    for section in built.article.sections:
-        targets = root.xpath("//*[@id=$id]", id=section.id)
-        assert len(targets) == 1, f"{document}#{section.id} does not name one element"
-        headings = [element_text(h) for h in targets[0].iter(f"{XHTML}h2", f"{XHTML}h3")]
-        assert headings[:1] == [section.title]
+    for heading in built.article.outline:
+        targets = root.xpath("//*[@id=$id]", id=heading.id)
+        assert len(targets) == 1, f"{document}#{heading.id} does not name one element"
+        tag = f"{XHTML}h{heading.level + 1}"  # the article title is the one <h1>
+        headings = [element_text(h) for h in targets[0].iter(tag)]
+        assert headings[:1] == [heading.title]
 
 
 def test_landmarks(built: Built) -> None:

@@ -69,9 +69,10 @@ def test_language(built: Built) -> None:
     assert PdfReader(built.pdf).trailer["/Root"].get("/Lang") == built.article.language
 
 
-def test_bookmarks_are_the_title_and_the_sections_only(built: Built) -> None:
+def test_bookmarks_are_the_title_and_the_headings_nested_by_level(built: Built) -> None:
+    """The title, then every heading of the body at its depth (sections, subsections...), as plain text."""
     article = built.article
-    expected = [(0, article.title)] + [(1, section.title) for section in article.sections]
+    expected = [(0, article.title)] + [(heading.level, heading.title) for heading in article.outline]
     assert pdf_outline(PdfReader(built.pdf)) == expected
 
 

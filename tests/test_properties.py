@@ -45,7 +45,7 @@ def markdown_text(text: str) -> str:
 @st.composite
 def articles(draw: st.DrawFn) -> tuple[dict[str, object], list[str], list[tuple[str, list[str]]]]:
     front = {
-        "title": draw(PHRASE),
+        "title": markdown_text(draw(PHRASE)),  # the title is Markdown: a plain phrase is escaped
         "article-type": "article-commentary",
         "language": draw(st.sampled_from(["en", "de", "ar", "he", "zh-Hans", "en-GB"])),
         "issued": draw(st.dates()).isoformat(),

@@ -3,6 +3,7 @@ clean render in headless Chromium (its first screen is kept in test-artifacts/).
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -84,12 +85,24 @@ def test_no_executable_scripts_or_handlers(document: lxml.html.HtmlElement) -> N
     assert not document.xpath("//@href[starts-with(normalize-space(.), 'javascript:')]")
 
 
+def heading_text(heading: lxml.html.HtmlElement) -> str:
+    """A heading's text as a reader reads it: without the mark of a footnote it carries."""
+    plain = copy.deepcopy(heading)
+    for reference in plain.xpath(".//a[@role='doc-noteref']"):
+        reference.drop_tree()
+    return normalise(plain.text_content())
+
+
 def test_every_paragraph_section_and_back_matter_item(built: Built, document: lxml.html.HtmlElement) -> None:
     article = built.article
-    text = normalise(document.xpath("string(//body)"))
+    body = copy.deepcopy(document.find("body"))
+    for reference in body.xpath(".//a[@role='doc-noteref']"):
+        reference.drop_tree()  # a footnote's mark is not part of the sentence it stands in
+    text = normalise(body.text_content())
     for section in article.all_sections:
         assert all(normalise(paragraph) in text for paragraph in section.paragraphs)
-    headings = [normalise(h.text_content()) for h in document.xpath("//div[@class='article-body']/section/h2")]
+    sections = document.xpath("//div[@class='article-body']/section[not(@id='footnotes')]")
+    headings = [heading_text(section.find("h2")) for section in sections]
     assert headings == [section.title for section in article.sections]
     for item in (*article.bios, suggested_citation(article), *(note.text for note in article.notes)):
         assert normalise(item) in text

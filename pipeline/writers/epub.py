@@ -14,7 +14,7 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline import html, pandoc, paths
-from pipeline.model import Article, Person
+from pipeline.model import Article, Heading, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
 STYLESHEET = "styles/epub.css"
@@ -33,13 +33,13 @@ EPUB_TYPE_BY_ROLE = {
     "doc-abstract": "abstract",
     "doc-credits": "credits",
     "doc-credit": "credit",
-    "doc-endnotes": "endnotes",
+    "doc-footnote": "footnote",
     "doc-noteref": "noteref",
     "doc-backlink": "backlink",
 }
-# Structure with no DPUB-ARIA role of its own (doc-endnote is deprecated), found by its markup.
+# Structure with no DPUB-ARIA role of its own, found by its markup.
 EPUB_TYPE_BY_XPATH = {
-    "//x:section[@role='doc-endnotes']/x:ol/x:li": "endnote",
+    "//x:section[@id='footnotes']": "footnotes",
     "//x:section[@id='about-the-author']": "contributors",
 }
 
@@ -50,12 +50,14 @@ CERTIFIED_BY = "commentary-pipeline"  # the project (pyproject.toml): the claim 
 # block, back matter and navigation, pandoc for the body. tests/test_accessibility.py runs Ace (0
 # violations) on every source and on a variant article using each pandoc element below. So the claim
 # is made exactly when the body is built only of these elements; anything else (an image, whose text
-# alternative needs a person to judge, a table, maths, raw HTML) drops it. What Ace cannot test (order,
+# alternative needs a person to judge, maths, raw HTML) drops it. Tables (header cells with scope, a
+# caption) and definition lists are checked on the fixtures in tests/fixtures/sources. What Ace cannot test (order,
 # headings, language) the templates fix for every book; the words themselves stay the author's.
 ACE_CHECKED_ELEMENTS = frozenset(
     {
-        *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote"),
+        *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote", "Table", "DefinitionList"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
+        *("SmallCaps", "Code"),
         # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
         *("Cite", "Span"),
     }
@@ -161,7 +163,9 @@ class BodyInventory:
 
 
 def body_inventory(article: Article) -> BodyInventory:
-    elements = [element for section in article.all_sections for element in pandoc.elements(list(section.blocks))]
+    # A section's heading may hold notes and formatting too.
+    parts = [[*section.title_inlines, *section.blocks] for section in article.all_sections]
+    elements = [element for part in parts for element in pandoc.elements(part)]
     return BodyInventory(
         elements=Counter(element["t"] for element in elements),
         sections=len(article.sections),
@@ -309,10 +313,30 @@ def _add_epub_type(element: etree._Element, epub_type: str) -> None:
         element.set(EPUB_TYPE, " ".join([*types, epub_type]))
 
 
-def _table_of_contents(article: Article) -> list[epub.Link]:
-    entries = [epub.Link(ARTICLE_DOCUMENT, article.title, "toc-title")]
-    entries += [epub.Link(f"{ARTICLE_DOCUMENT}#{s.id}", s.title or "", f"toc-{s.id}") for s in article.sections]
+TocEntry = epub.Link | tuple[epub.Section, list["TocEntry"]]
+
+
+def _table_of_contents(article: Article) -> list[TocEntry]:
+    """The title, every heading of the body nested by level (nav and NCX alike), then the back matter."""
+    entries: list[TocEntry] = [epub.Link(ARTICLE_DOCUMENT, article.title, "toc-title")]
+    entries += _nested(list(article.outline))
     entries.append(epub.Link(BACK_DOCUMENT, "Back matter", "toc-back"))
+    return entries
+
+
+def _nested(headings: list[Heading]) -> list[TocEntry]:
+    """Headings as ebooklib's toc: a heading with subheadings is (Section, [children])."""
+    entries: list[TocEntry] = []
+    index = 0
+    while index < len(headings):
+        heading = headings[index]
+        end = next((n for n in range(index + 1, len(headings)) if headings[n].level <= heading.level), len(headings))
+        href = f"{ARTICLE_DOCUMENT}#{heading.id}"
+        if end > index + 1:
+            entries.append((epub.Section(heading.title, href), _nested(headings[index + 1 : end])))
+        else:
+            entries.append(epub.Link(href, heading.title, f"toc-{heading.id}"))
+        index = end
     return entries
 
 

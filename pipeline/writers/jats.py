@@ -71,8 +71,8 @@ def build(article: Article) -> etree._Element:
     root.set("article-type", article.article_type)
     root.set("dtd-version", DTD_VERSION)
     root.set(XML_LANG, article.language)
-    body, footnotes = _body_and_footnotes(article)
-    _append(root, _front(article), body, _back(article, footnotes))
+    title, body, footnotes = _rendered_body(article)
+    _append(root, _front(article, title), body, _back(article, footnotes))
     etree.cleanup_namespaces(root, top_nsmap=NAMESPACES)
     return root
 
@@ -118,8 +118,8 @@ def _country_code(name: str) -> str | None:
 # --- front -----------------------------------------------------------------------------------
 
 
-def _front(article: Article) -> etree._Element:
-    return _append(etree.Element("front"), _journal_meta(article), _article_meta(article))
+def _front(article: Article, title: etree._Element) -> etree._Element:
+    return _append(etree.Element("front"), _journal_meta(article), _article_meta(article, title))
 
 
 def _journal_meta(article: Article) -> etree._Element:
@@ -154,13 +154,13 @@ def _publisher(name: str | None) -> etree._Element | None:
     return _append(etree.Element("publisher"), _element("publisher-name", name)) if name else None
 
 
-def _article_meta(article: Article) -> etree._Element:
+def _article_meta(article: Article, title: etree._Element) -> etree._Element:
     # Children in the order of the DTD's %article-meta-model; (JATS-archivecustom-models1.ent).
     return _append(
         etree.Element("article-meta"),
         _doi(article.DOI),
         _article_categories(article.genre),
-        _append(etree.Element("title-group"), _element("article-title", article.title)),
+        _append(etree.Element("title-group"), title),
         _contrib_group(article.author, "author"),
         _contrib_group(article.editor, "editor"),
         _pub_date(article),
@@ -258,29 +258,56 @@ def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
 # --- body ------------------------------------------------------------------------------------
 
 
-def _body_and_footnotes(article: Article) -> tuple[etree._Element, list[etree._Element]]:
-    """The <body> pandoc renders, and the back-matter children (footnotes, references) its xrefs point to."""
+def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, list[etree._Element]]:
+    """The <article-title> (with its markup), the <body> and the back-matter children (footnotes) its
+    xrefs point to (footnotes, references), all from one pandoc call: the title travels as the document's metadata."""
+    meta = {pandoc.TITLE_FIELD: {"t": "MetaInlines", "c": list(article.title_inlines)}}
     blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, caption_label=None)
     blocks += references.bibliography_blocks(article)
-    rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS)
+    rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
     body = standalone.find("body")
-    if body is None:
-        raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body>")
+    title = standalone.find("front/article-meta/title-group/article-title")
+    if body is None or title is None:
+        raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body> or <article-title>")
+    title.tail = None
     _strip_insignificant_whitespace(body)
     section_ids = [section.get("id") for section in body.findall("sec")]
     expected_ids = [section.id for section in article.sections]
     if section_ids != expected_ids:
         raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
     _complete_figures(body, article.figures)
+    _label_tables(body)
     pandoc_back = standalone.find("back")
     footnotes = list(pandoc_back) if pandoc_back is not None else []
     for element in footnotes:
         _strip_insignificant_whitespace(element)
+    _type_cross_references(body, footnotes)
     jats_refs.complete_ref_list(footnotes, article, assets.labels()["references"])
     jats_refs.unlink_inside_citations(body, *footnotes)
-    return body, footnotes
+    return title, body, footnotes
+
+
+def _label_tables(body: etree._Element) -> None:
+    """A table's id (``{#tbl-…}`` on its caption) names the whole <table-wrap>, as JATS cross-references expect."""
+    for wrap in body.iter("table-wrap"):
+        table = wrap.find("table")
+        if table is not None and table.get("id") and not wrap.get("id"):
+            wrap.set("id", table.attrib.pop("id"))
+
+
+# The JATS @ref-type of a cross-reference by the element its @rid names.
+REF_TYPE_BY_TARGET = {"sec": "sec", "table-wrap": "table", "fig": "fig", "fn": "fn", "disp-formula": "disp-formula"}
+
+
+def _type_cross_references(body: etree._Element, back: list[etree._Element]) -> None:
+    """pandoc writes an internal link as an untyped <xref>; type it by what it points to."""
+    targets = {element.get("id"): element.tag for root in (body, *back) for element in root.iter() if element.get("id")}
+    for xref in body.iter("xref"):
+        kind = REF_TYPE_BY_TARGET.get(targets.get(xref.get("rid"), ""))
+        if kind and not xref.get("ref-type"):
+            xref.set("ref-type", kind)
 
 
 def _complete_figures(body: etree._Element, figures: tuple[Figure, ...]) -> None:

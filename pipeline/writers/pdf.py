@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 
-from pipeline import html, paths, weasy_messages
+from pipeline import html, notes, paths, weasy_messages
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
@@ -16,6 +16,9 @@ from pipeline.weasy import weasyprint
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
 
 DEFAULT_VARIANT = "pdf/ua-1"
+# The layouts tried, in order, while a note will not share its reference's page (see _laid_out): the
+# blocks of the notes set late start new pages; headings may end a page; both.
+LAYOUT_TRIES = ((False, False), (True, False), (False, True), (True, True))
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
 
 
@@ -28,13 +31,11 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
     fonts = FontConfiguration()
+    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
     with weasy_messages.collecting(article.source_path) as messages:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
-        page = weasyprint.HTML(string=document, base_url=SOURCE_URL, url_fetcher=fetcher)
-        rendered = page.write_pdf(
-            stylesheets=[css], font_config=fonts, pdf_variant=variant, pdf_tags=True, custom_metadata=True
-        )
+        rendered = _laid_out(article, document, fetcher, css, fonts, options).write_pdf(**options)
     faults = messages.faults()
     if faults:
         raise LocatedError("\n".join(faults))
@@ -59,3 +60,52 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
         pdf.save(path, deterministic_id=True)
+
+
+def _laid_out(
+    article: Article,
+    document: str,
+    fetcher: ConfinedURLFetcher,
+    stylesheet: weasyprint.CSS,
+    fonts: FontConfiguration,
+    options: dict[str, object],
+) -> weasyprint.Document:
+    """The document laid out with every footnote on the page of its reference, as far as WeasyPrint can.
+
+    WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
+    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). Then
+    the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
+    new page, with headings allowed to end a page, with both. A note still set late after that (or one
+    taller than the room on a page: WeasyPrint does not continue a note on the next page) keeps the
+    first layout; a note WeasyPrint could not set at all stops the build."""
+    first: tuple[weasyprint.Document, list[tuple[int, int, int | None]]] | None = None
+    moved: set[int] = set()
+    for breaks, loose in LAYOUT_TRIES:
+        marked = notes.keep_notes_with_references(document, moved if breaks else set(), loose_headings=loose)
+        page = weasyprint.HTML(string=marked, base_url=SOURCE_URL, url_fetcher=fetcher)
+        laid_out = page.render(stylesheets=[stylesheet], font_config=fonts, **options)
+        misplaced = _misplaced_notes(laid_out)
+        if not misplaced:
+            return laid_out
+        first = first or (laid_out, misplaced)
+        moved |= {number for number, _page, _on in misplaced}
+    laid_out, misplaced = first
+    lost = [number for number, _page, on in misplaced if on is None]
+    if lost:
+        raise PipelineError(
+            f"{article.slug}: footnote {lost[0]} is taller than the room on any page and cannot be printed "
+            "(a note is not continued on the next page); shorten it or split it into several notes"
+        )
+    return laid_out
+
+
+def _misplaced_notes(laid_out: weasyprint.Document) -> list[tuple[int, int, int | None]]:
+    """(note, page of its reference, page of its text or None) for each note not on its reference's page."""
+    page_of = {anchor: number for number, page in enumerate(laid_out.pages, start=1) for anchor in page.anchors}
+    misplaced: list[tuple[int, int, int | None]] = []
+    number = 1
+    while f"fnref{number}" in page_of:
+        if page_of.get(f"fn{number}") != page_of[f"fnref{number}"]:
+            misplaced.append((number, page_of[f"fnref{number}"], page_of.get(f"fn{number}")))
+        number += 1
+    return misplaced
