@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import pikepdf
@@ -95,6 +96,12 @@ def _laid_out(
         raise PipelineError(
             f"{article.slug}: footnote {lost[0]} is taller than the room on any page and cannot be printed "
             "(a note is not continued on the next page); shorten it or split it into several notes"
+        )
+    # The PDF is still usable, but not as the editor expects: said once, never silently.
+    for number, reference_page, note_page in misplaced:
+        logging.getLogger(weasy_messages.NOTICE_LOGGER).warning(
+            f"{paths.shown(article.source_path)}: pdf: footnote {number} is printed on page {note_page}, "
+            f"its reference on page {reference_page}; WeasyPrint could not keep them on one page"
         )
     return laid_out
 
