@@ -25,6 +25,7 @@ RESERVED_IDS = frozenset({
     "title", "title-block", "abstract", "abstract-title", "article-body", "introduction", "main",
     "back-matter", "about-the-author", "about-the-author-title", "cite-this", "cite-this-title",
     "credits", "credits-title", "footnotes", "footnotes-title", "title-markup",
+    "references", "references-title", "refs",
 })
 # fmt: on
 RESERVED_ID_PATTERN = re.compile(r"^(?:fn\d+|fnref\d+|note-\d+(?:-title)?)$")

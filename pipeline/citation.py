@@ -1,12 +1,18 @@
-"""The house citation style, generated from the metadata (a citation is never stored in the source)."""
+"""The house citation style, generated from the metadata by CSL (a citation is never stored in the source);
+the long date and name list the title block prints."""
 
 from __future__ import annotations
 
 import datetime
 
+from pipeline import paths
+from pipeline.cite import csl_item
 from pipeline.model import Article, Person
+from pipeline.references import format_entry
 
 SUGGESTED_CITATION_LABEL = "Suggested citation"
+# A CSL style the house wrote (not one of the CSL repository's), beside the house's stylesheets.
+HOUSE_CITATION_STYLE = "house-citation.csl"
 
 
 def long_date(day: datetime.date) -> str:
@@ -34,7 +40,35 @@ def join_names(people: tuple[Person, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# citeproc reads CSL strings as rich text: it curls straight quotes and apostrophes and takes <i>…</i> as
+# markup. The house prints what the source typed, so these characters pass through it as private-use
+# stand-ins and are put back after.
+AS_TYPED = {"'": "\ue000", '"': "\ue001", "<": "\ue002", ">": "\ue003"}
+
+
+def _stand_ins(value: object) -> object:
+    if isinstance(value, str):
+        return value.translate(str.maketrans(AS_TYPED))
+    if isinstance(value, list):
+        return [_stand_ins(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _stand_ins(item) for key, item in value.items()}
+    return value
+
+
+def _as_typed(text: str) -> str:
+    return text.translate(str.maketrans({stand_in: typed for typed, stand_in in AS_TYPED.items()}))
+
+
+# The last article's citation: the writers of one article ask for it several times (one pandoc call).
+_last_formatted: tuple[Article, str] | None = None
+
+
 def suggested_citation(article: Article) -> str:
-    """JURIST house style: Authors, Title, Journal, Month D, YYYY, link."""
-    parts = (join_names(article.author), article.title, article.container_title, long_date(article.issued))
-    return f"{', '.join(parts)}, {article.identifier}."
+    """The house style (``styles/house-citation.csl``: Authors, Title, Journal, Month D, YYYY, link),
+    rendered by pandoc's citeproc from the article's own CSL-JSON item."""
+    global _last_formatted
+    if _last_formatted is None or _last_formatted[0] is not article:
+        item = {key: _stand_ins(value) for key, value in csl_item(article).items()}
+        _last_formatted = (article, _as_typed(format_entry(item, paths.STYLES / HOUSE_CITATION_STYLE)))
+    return _last_formatted[1]

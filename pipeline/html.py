@@ -14,7 +14,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, notes, pandoc
+from pipeline import assets, notes, pandoc, references
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
@@ -45,6 +45,7 @@ class BodyHtml:
     footnotes: Markup
     print_introduction: Markup
     print_sections: tuple[Markup, ...]
+    bibliography: Markup  # citeproc's entries, one <div class="csl-entry"> each; empty without references
 
 
 @cache
@@ -78,7 +79,11 @@ def _render_body(article: Article) -> BodyHtml:
     """Render the title, introduction and sections through pandoc in a single call, then split them."""
     title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
     fragment = pandoc.ast_to(
-        [title_div, *assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL)],
+        [
+            title_div,
+            *assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL),
+            *references.bibliography_blocks(article),
+        ],
         "html5",
         PANDOC_HTML_ARGS,
     )
@@ -96,6 +101,8 @@ def _render_body(article: Article) -> BodyHtml:
     section_ids = {section.id for section in article.sections}
     introduction: list[etree._Element] = []
     sections: list[etree._Element] = []
+    # pandoc's section divs close at the next heading, so the bibliography lands inside the last section.
+    bibliography = [_detach(found) for found in wrapper.iterfind(f".//*[@id='{references.REFS_ID}']")]
     for child in wrapper:
         if etree.QName(child).localname == "section" and child.get("id") in section_ids:
             sections.append(child)
@@ -114,6 +121,7 @@ def _render_body(article: Article) -> BodyHtml:
         footnotes=_joined([notes.note_section(footnotes, NOTES_HEADING)]) if footnotes else Markup(""),
         print_introduction=_joined(print_introduction),
         print_sections=tuple(_joined([section]) for section in print_sections),
+        bibliography=Markup("\n".join(bibliography)),
     )
 
 
@@ -131,6 +139,21 @@ def _inner_markup(element: etree._Element) -> str:
     markup = etree.tostring(element, encoding="unicode", with_tail=False)
     markup = _strip_namespace_declaration(markup)
     return markup[markup.index(">") + 1 : markup.rindex("</")] if not markup.endswith("/>") else ""
+
+
+def _detach(element: etree._Element) -> str:
+    """Take ``element`` out of its tree (its tail stays), as markup."""
+    markup = _strip_namespace_declaration(etree.tostring(element, encoding="unicode", with_tail=False))
+    parent = element.getparent()
+    if parent is not None:
+        previous = element.getprevious()
+        if element.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
+    return markup
 
 
 def _strip_namespace_declaration(markup: str) -> str:
@@ -156,6 +179,7 @@ def render(article: Article, template: str, body: BodyHtml | None = None, **cont
             citation=suggested_citation(article),
             description=description(article),
             citation_label=SUGGESTED_CITATION_LABEL,
+            labels=assets.labels(),
             **context,
         )
     )

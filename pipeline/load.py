@@ -17,7 +17,7 @@ import yaml
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-from pipeline import pandoc
+from pipeline import pandoc, references
 from pipeline.assets import collect_figures
 from pipeline.body import (
     align_numeric_columns,
@@ -40,6 +40,8 @@ FENCE = "---"
 FENCE_ENDS = ("---", "...")
 # A slug names a folder in dist/, so it may not climb out of it.
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Front-matter fields whose line a reference error names.
+REFERENCE_FIELDS = ("bibliography", "references", "nocite", "csl")
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -81,7 +83,8 @@ def load_article(path: Path) -> Article:
     front, body, body_line = _split_front_matter(path, text)
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
-    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]))
+    reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
+    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]), reference_lines)
 
 
 def _read_text(path: Path) -> str:
@@ -314,6 +317,8 @@ def _explain(error: ValidationError) -> str:
         if expected:
             return f"must be {expected}, got {value!r}"
         return f"{value!r} does not match the expected form {error.validator_value}"
+    if error.validator in ("oneOf", "anyOf") and expected:
+        return f"must be {expected}, got {value!r}"
     if error.validator == "minItems":
         return "must list at least one entry"
     if error.validator == "minProperties":
@@ -334,9 +339,17 @@ def _person(entry: dict[str, Any]) -> Person:
     )
 
 
-def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_line: int, title_line: int) -> Article:
+def _build_article(
+    path: Path,
+    slug: str,
+    data: dict[str, Any],
+    body: str,
+    body_line: int,
+    title_line: int,
+    reference_lines: dict[str, int],
+) -> Article:
     data = normalise_whitespace(data)
-    title_inlines, introduction, sections = _parse_body(path, data["title"], title_line, body, body_line)
+    title_inlines, introduction, sections, cited = _parse_body(path, data, title_line, body, body_line, reference_lines)
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
@@ -364,6 +377,8 @@ def _build_article(path: Path, slug: str, data: dict[str, Any], body: str, body_
         introduction=introduction,
         sections=sections,
         figures=figures,
+        references=cited.references,
+        citation_style=cited.style,
     )
 
 
@@ -390,12 +405,13 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _parse_body(
-    path: Path, title: str, title_line: int, body: str, body_line: int
-) -> tuple[list[PandocInline], Section, tuple[Section, ...]]:
-    """Parse the title and the body in one pandoc call; settle ids, check links, and split the body
-    at its level-1 headings: an untitled introduction, then titled sections."""
+    path: Path, data: dict[str, Any], title_line: int, body: str, body_line: int, reference_lines: dict[str, int]
+) -> tuple[list[PandocInline], Section, tuple[Section, ...], references.Cited]:
+    """Parse the title and the body in one pandoc call; render the citations, settle ids, check links,
+    and split the body at its level-1 headings: an untitled introduction, then titled sections."""
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
+    title = data["title"]
     document = pandoc.markdown_to_ast(body, title=title)
     blocks = document["blocks"]
     body_lines = body.splitlines()
@@ -411,8 +427,12 @@ def _parse_body(
     check_title(title_inlines, path, title_line)
     check_body(title_inlines, path, body, body_line)
     check_body(blocks, path, body, body_line)
+    # Citations rendered before the notes are counted: a note style's citations are footnotes too.
+    cited = references.resolve(path, data, reference_lines, blocks, body, body_line)
+    blocks = cited.blocks
     anchors = settle_ids(blocks, body, path, locate)
-    check_internal_links(blocks, anchors | note_anchors(blocks), path, locate)
+    references.check_ids(anchors, cited, path, locate)
+    check_internal_links(blocks, anchors | note_anchors(blocks) | references.anchors(cited), path, locate)
     check_note_lengths(blocks, path, locate)
     align_numeric_columns(blocks)
     introduction: list[PandocBlock] = []
@@ -451,7 +471,7 @@ def _parse_body(
     intro = Section(
         id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
     )
-    return title_inlines, intro, tuple(sections)
+    return title_inlines, intro, tuple(sections), cited
 
 
 def _heading_index(lines: list[str], start: int) -> int:

@@ -93,6 +93,17 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One entry of the bibliography: its CSL-JSON item (the data) and the entry citeproc formatted from it
+    in the article's style (pandoc's ``Div`` with id ``ref-<id>``), with that entry's plain text."""
+
+    id: str
+    item: dict[str, Any]
+    entry: PandocBlock
+    text: str
+
+
+@dataclass(frozen=True)
 class Article:
     slug: str
     source_path: Path
@@ -118,6 +129,8 @@ class Article:
     figures: tuple[Figure, ...] = ()
     # The title as pandoc read it (Markdown: emphasis, small caps...), for formats that keep markup.
     title_inlines: tuple[PandocInline, ...] = ()
+    references: tuple[Reference, ...] = ()
+    citation_style: str | None = None  # the CSL style id the citations were rendered in
 
     @property
     def identifier(self) -> str:

@@ -44,7 +44,7 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
                     key,
                 )
     if kind == "Link":
-        return _link_problem(content[2][0]), content[2][0]
+        return link_problem(content[2][0]), content[2][0]
     if kind == "Image":
         return _image_problem(content[2][0]), content[2][0]
     return None, ""
@@ -59,7 +59,7 @@ def _attributes(kind: str, content: list[Any]) -> list[Any] | None:
     return None
 
 
-def _link_problem(target: str) -> str | None:
+def link_problem(target: str) -> str | None:
     if target.startswith("#"):
         return None
     scheme = urlsplit(target).scheme.lower()

@@ -2,7 +2,8 @@
 exit code 2 and no traceback; the other sources still build, and dist/ is left as it was for the bad one.
 
 The corpus is tests/fixtures/bad/<case>/article.md, each a small edit of tests/fixtures/bad/minimal-valid,
-with tests/fixtures/bad/expected.json naming the line, field and message each case must be reported with.
+with tests/fixtures/bad/expected.json naming the line, field and message each case must be reported with
+(and the file, for a fault in a bibliography file beside article.md: it is reported in that file).
 """
 
 from __future__ import annotations
@@ -30,16 +31,24 @@ CONTROL = "minimal-valid"
 GOOD_SOURCES = (CORPUS / CONTROL, REPO_ROOT / "tests" / "fixtures" / "sources" / "two-authors-open-access")
 SUFFIXES = (".pdf", ".epub", ".xml")
 # One reported error, with or without the CLI's "error: " prefix.
-ERROR_LINE = re.compile(r"^(?:error: )?(?P<path>\S+/article\.md):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$")
+ERROR_LINE = re.compile(
+    r"^(?:error: )?(?P<path>\S+/(?:article\.md|references\.\w+)):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$"
+)
 # A few cases of different kinds, each also run through the CLI on its own.
 SINGLE_RUNS = (
     *("missing-title", "date-unparseable", "yaml-unclosed-quote", "yaml-duplicate-key", "invalid-utf8"),
     *("image-missing", "image-svg-script", "image-bomb"),
+    *("cite-unknown-key", "bibliography-unparsable"),
 )
 
 
 def source_file(case: str) -> Path:
     return CORPUS / case / "article.md"
+
+
+def reported_file(case: str, folder: Path = CORPUS) -> Path:
+    """The file a case's error names: its article.md, or the bibliography file at fault."""
+    return folder / case / str(EXPECTED[case].get("file", "article.md"))
 
 
 # The corpus itself.
@@ -72,9 +81,9 @@ def test_fixtures_hold_the_bytes_they_are_about() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_loader_names_line_field_and_problem(case: str) -> None:
     expected = EXPECTED[case]
-    path = source_file(case)
+    path = reported_file(case)
     with pytest.raises(SourceError) as caught:
-        load_article(path)
+        load_article(source_file(case))
     error = caught.value
     assert (error.line, error.field) == (expected["line"], expected["field"]), str(error)
     assert str(expected["message"]) in error.message, str(error)
@@ -161,7 +170,7 @@ def test_cli_reports_each_bad_source_on_one_line(keep_going: Run) -> None:
     assert sorted(reported) == CASES, "exactly the bad sources are reported"
     for case, matches in reported.items():
         assert len(matches) == 1, [match.group(0) for match in matches]
-        assert_reported(matches[0], sources / case / "article.md", case)
+        assert_reported(matches[0], reported_file(case, sources), case)
 
 
 def test_cli_builds_the_good_sources_anyway(keep_going: Run) -> None:
@@ -199,7 +208,7 @@ def test_cli_single_bad_source(case: str, tmp_path: Path) -> None:
     assert_no_traceback(result)
     matches = error_lines(result)
     assert len(matches) == 1, result.stdout + result.stderr
-    assert_reported(matches[0], sources / case / "article.md", case)
+    assert_reported(matches[0], reported_file(case, sources), case)
     assert snapshot(dist) == before
 
 

@@ -108,6 +108,22 @@ def test_a_new_pipeline_version_rebuilds_everything(sources: Path, tmp_path: Pat
     assert rebuilt_formats(run(sources, dist)) == every(sources)
 
 
+def test_a_changed_bibliography_rebuilds_all_of_its_artifacts_only(sources: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    bibliography = sources / "cited-author-date" / "references.bib"
+    bibliography.write_text(bibliography.read_text(encoding="utf-8").replace("Oxford", "London"), encoding="utf-8")
+    assert rebuilt_formats(run(sources, dist)) == {("cited-author-date", name) for name in FORMATS}
+
+
+def test_a_new_citation_styles_release_rebuilds_everything(sources: Path, tmp_path: Path, monkeypatch) -> None:
+    dist = tmp_path / "dist"
+    run(sources, dist)
+    monkeypatch.setattr(fingerprint, "styles_version", lambda: "99.0.0")
+    fingerprint.code_fingerprint.cache_clear()
+    assert rebuilt_formats(run(sources, dist)) == every(sources)
+
+
 def test_changed_options_rebuild_only_their_format(sources: Path, tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     run(sources, dist)

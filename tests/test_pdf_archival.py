@@ -84,6 +84,7 @@ def test_structure_follows_the_document(built: Built, variant_pdf: tuple[str, Pa
     assert types.index("H1") < types.index("H2") and types.index("H1") < len(types) - types[::-1].index("P")
     # Section headings, plus the back matter's headings (and the abstract's) are H2.
     back_headings = 1 + bool(article.bios) + len(article.notes) + bool(article.image_credit or article.license)
+    back_headings += bool(article.references)  # "References", before the back matter
     assert types.count("H2") == len(article.sections) + back_headings + bool(article.abstract)
     paragraphs = sum(len(section.paragraphs) for section in article.all_sections)
     assert types.count("P") >= paragraphs - sum(types.count(kind) for kind in ("LI",))

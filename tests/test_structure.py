@@ -141,6 +141,8 @@ def test_pdf_note_marks_never_open_a_line(built: Built) -> None:
 def test_pdf_has_no_endnote_list(built: Built) -> None:
     """The notes are at the feet of the pages, not collected after the body under a heading."""
     text = normalise(" ".join(line for page in pdf_pages(built.pdf) for line in page.lines))
+    if built.article.references:  # the bibliography may repeat a note word for word (a note style's treaty)
+        text = text[: text.rindex("REFERENCES")]
     for note in source_notes(built):
         assert note[:60] not in text
 
@@ -341,7 +343,9 @@ def test_internal_links_resolve_in_every_format(built: Built) -> None:
     jats_ids = {element.get("id"): element.tag for element in root.iter() if element.get("id")}
     for xref in root.iter("xref"):
         assert xref.get("rid") in jats_ids
-        expected_type = {"sec": "sec", "table-wrap": "table", "fn": "fn", "fig": "fig"}.get(jats_ids[xref.get("rid")])
+        expected_type = {"sec": "sec", "table-wrap": "table", "fn": "fn", "fig": "fig", "ref": "bibr"}.get(
+            jats_ids[xref.get("rid")]
+        )
         assert xref.get("ref-type") == expected_type, etree.tostring(xref)
     assert set(targets) <= {xref.get("rid") for xref in root.iter("xref")}
 

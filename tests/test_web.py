@@ -71,7 +71,8 @@ def test_schema_org_json_ld(built: Built, document: lxml.html.HtmlElement) -> No
     assert data["datePublished"] == article.issued.isoformat()
     assert [(a["givenName"], a["familyName"]) for a in data["author"]] == [(p.given, p.family) for p in article.author]
     assert data["isPartOf"]["name"] == article.container_title
-    assert data["citation"] == suggested_citation(article)
+    # schema.org's citation lists the works cited (tests/test_references.py reads each back).
+    assert len(data.get("citation", [])) == len(article.references)
     assert data.get("abstract") == article.abstract
     assert ("sameAs" in data) == bool(article.DOI)
 

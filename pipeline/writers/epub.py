@@ -58,6 +58,8 @@ ACE_CHECKED_ELEMENTS = frozenset(
         *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote", "Table", "DefinitionList"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
         *("SmallCaps", "Code"),
+        # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
+        *("Cite", "Span"),
     }
 )
 # How the summary names elements that withdraw the claim; any other is named by its pandoc kind.

@@ -20,11 +20,12 @@ from pathlib import Path
 import pycountry
 from lxml import etree
 
-from pipeline import assets, pandoc
+from pipeline import assets, pandoc, references
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, Figure, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
+from pipeline.writers import jats_refs
 
 DTD_VERSION = "1.2"
 DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
@@ -259,9 +260,10 @@ def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
 
 def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, list[etree._Element]]:
     """The <article-title> (with its markup), the <body> and the back-matter children (footnotes) its
-    xrefs point to, all from one pandoc call: the title travels as the document's metadata."""
+    xrefs point to (footnotes, references), all from one pandoc call: the title travels as the document's metadata."""
     meta = {pandoc.TITLE_FIELD: {"t": "MetaInlines", "c": list(article.title_inlines)}}
     blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, caption_label=None)
+    blocks += references.bibliography_blocks(article)
     rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
@@ -282,6 +284,8 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     _type_cross_references(body, footnotes)
+    jats_refs.complete_ref_list(footnotes, article, assets.labels()["references"])
+    jats_refs.unlink_inside_citations(body, *footnotes)
     return title, body, footnotes
 
 

@@ -10,9 +10,8 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline import html, paths
-from pipeline.citation import suggested_citation
 from pipeline.model import Article, Person
-from pipeline.writers import artifact_name
+from pipeline.writers import artifact_name, web_refs
 
 # The other editions the page offers; they sit beside it in dist/<slug>/.
 DOWNLOADS = ("pdf", "epub", "jats")
@@ -26,6 +25,7 @@ def write(article: Article, path: Path) -> None:
         body=html.render_body(article),
         head_extra="web/_citation_meta.html.j2",
         downloads=downloads,
+        citation_references=web_refs.citation_references(article),
         json_ld=_script_safe(json.dumps(scholarly_article(article), ensure_ascii=False, indent=2)),
         stylesheet=Markup((paths.STYLES / "web.css").read_text(encoding="utf-8")),
     )
@@ -44,7 +44,6 @@ def scholarly_article(article: Article) -> dict[str, Any]:
         "inLanguage": article.language,
         "author": [_person(person) for person in article.author],
         "isPartOf": {"@type": "Periodical", "name": article.container_title},
-        "citation": suggested_citation(article),
         "isAccessibleForFree": True,
     }
     optional: dict[str, Any] = {
@@ -56,6 +55,8 @@ def scholarly_article(article: Article) -> dict[str, Any]:
         "identifier": {"@type": "PropertyValue", "propertyID": "DOI", "value": article.DOI} if article.DOI else None,
         "sameAs": f"https://doi.org/{article.DOI}" if article.DOI else None,
         "license": article.license.url if article.license and article.license.url else None,
+        # schema.org's citation: the works this article cites (its own suggested citation is on the page).
+        "citation": [web_refs.cited_work(reference) for reference in article.references] or None,
     }
     if article.ISSN:
         data["isPartOf"]["issn"] = article.ISSN
