@@ -179,6 +179,8 @@ def with_figures(
     """A copy of ``blocks`` in which each figure has its id and its image the figure's alt text (no
     ``fig-alt`` attribute left); with ``caption_label`` (a labels.json kind) the caption starts with
     the figure's label in a ``<span class="figure-label">``."""
+    if not figures:
+        return blocks  # nothing to change, and copying a whole body is not free
     remaining = iter(figures)
 
     def mapped(value: object) -> object:

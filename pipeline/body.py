@@ -30,6 +30,8 @@ RESERVED_IDS = frozenset({
 # fmt: on
 RESERVED_ID_PATTERN = re.compile(r"^(?:fn\d+|fnref\d+|note-\d+(?:-title)?)$")
 # Elements whose first content item is pandoc's [id, classes, key-values].
+# An id written in an attribute block: "{#id}", "{.class #id}", "{#id key=value}".
+WRITTEN_ID = re.compile(r"\{[^}\n]*?#([^\s}]+)(?=[\s}])")
 ATTRIBUTED_FIRST = frozenset({"Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
 # What a title may hold: text and inline formatting; no notes, links or images.
 TITLE_REFUSED = {"Note": "a footnote", "Link": "a link", "Image": "an image"}
@@ -59,9 +61,9 @@ def _with_ids(blocks: list[PandocBlock]) -> Iterator[tuple[dict[str, Any], list[
             yield element, attrs
 
 
-def _written_explicitly(identifier: str, body: str) -> bool:
-    """Whether the source gives the id itself (``{#id}``) rather than pandoc deriving it."""
-    return re.search(r"\{[^}\n]*#" + re.escape(identifier) + r"(?=[\s}])", body) is not None
+def _written_ids(body: str) -> set[str]:
+    """The ids the source gives itself (``{#id}``, also among other attributes) rather than pandoc deriving them."""
+    return {match.group(1) for match in WRITTEN_ID.finditer(body)}
 
 
 def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate) -> dict[str, str]:
@@ -72,9 +74,10 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
     kind of element that carries it (``Header``, ``Table``, ``Figure``, ``Image``, ``Span``…)."""
     taken: dict[str, str] = {}
     renamed: dict[str, str] = {}
+    written = _written_ids(body)
     for element, attrs in _with_ids(blocks):
         identifier = attrs[0]
-        explicit = element["t"] != "Header" or _written_explicitly(identifier, body)
+        explicit = element["t"] != "Header" or identifier in written
         if not XML_ID.match(identifier):
             message = f"id {identifier!r} must start with a letter and use only ASCII letters, digits, '-', '_', '.'"
             raise SourceError(path, locate("#" + identifier), "body", message)
@@ -88,6 +91,8 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
                 suffix += 1
             renamed[identifier] = attrs[0] = f"{identifier}-{suffix}"
         taken[attrs[0]] = element["t"]
+    if not renamed:
+        return taken
     for element in pandoc.elements(blocks):
         if element["t"] == "Link" and element["c"][2][0].startswith("#"):
             target = element["c"][2][0][1:]

@@ -8,11 +8,11 @@ import datetime
 from pipeline import paths
 from pipeline.cite import csl_item
 from pipeline.model import Article, Person
+from pipeline.paths import HOUSE_CITATION_STYLE
 from pipeline.references import format_entry
 
 SUGGESTED_CITATION_LABEL = "Suggested citation"
 # A CSL style the house wrote (not one of the CSL repository's), beside the house's stylesheets.
-HOUSE_CITATION_STYLE = "house-citation.csl"
 
 
 def long_date(day: datetime.date) -> str:

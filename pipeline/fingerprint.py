@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
-from pipeline.citation import HOUSE_CITATION_STYLE
 from pipeline.pandoc import pandoc_version
 from pipeline.references import HOUSE_SETTINGS, styles_version
 from pipeline.writers import WRITERS
@@ -59,14 +58,13 @@ def _tree(folder: Path, pattern: str = "*") -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """The pipeline's code, its schema and version, pandoc's version, and the citation styles: the
-    styles package's version (a style chosen by id changes only with it), the house's default and the
-    house's own CSL style of the suggested citation."""
+    """The pipeline's code, its schema and version, pandoc's version, and the citation styles every
+    format's references depend on: the styles package's version (a style chosen by id changes only with
+    it) and the house's default. The house's own CSL style is a style file of the formats that print it."""
     return _digest(
         [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(),
          pipeline_version().encode(), pandoc_version().encode(),
-         styles_version().encode(), (paths.STYLES / HOUSE_SETTINGS).read_bytes(),
-         (paths.STYLES / HOUSE_CITATION_STYLE).read_bytes()]
+         styles_version().encode(), (paths.STYLES / HOUSE_SETTINGS).read_bytes()]
     )  # fmt: skip
 
 

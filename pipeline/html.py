@@ -144,15 +144,7 @@ def _inner_markup(element: etree._Element) -> str:
 def _detach(element: etree._Element) -> str:
     """Take ``element`` out of its tree (its tail stays), as markup."""
     markup = _strip_namespace_declaration(etree.tostring(element, encoding="unicode", with_tail=False))
-    parent = element.getparent()
-    if parent is not None:
-        previous = element.getprevious()
-        if element.tail:
-            if previous is not None:
-                previous.tail = (previous.tail or "") + element.tail
-            else:
-                parent.text = (parent.text or "") + element.tail
-        parent.remove(element)
+    notes.remove_keeping_tail(element)
     return markup
 
 

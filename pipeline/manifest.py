@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.fingerprint import DISTRIBUTION, file_sha256, pipeline_version
+from pipeline.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
 from pipeline.pandoc import pandoc_version
 
 MANIFEST_NAME = "manifest.json"
@@ -27,11 +28,8 @@ MEDIA_TYPES: dict[str, str] = {
     # BibTeX and RIS have no registered types; these are the ones reference managers send and accept.
     ".bib": "application/x-bibtex",
     ".ris": "application/x-research-info-systems",
-    # The image types a figure may have (pipeline/images.py), fixed rather than left to the system's tables.
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".svg": "image/svg+xml",
+    # The image types a figure may have, fixed rather than left to the system's tables.
+    **IMAGE_MEDIA_TYPES,
 }
 FALLBACK_MEDIA_TYPE = "application/octet-stream"
 

@@ -45,7 +45,7 @@ def footnotes(note_list: etree._Element) -> list[Footnote]:
     for number, item in enumerate(note_list.iterfind("x:ol/x:li", NS), start=1):
         item = copy.deepcopy(item)
         for back in item.xpath(".//x:a[@role='doc-backlink']", namespaces=NS):
-            _remove_keeping_tail(back)
+            remove_keeping_tail(back)
         found.append(Footnote(number, item.get("id"), f"fnref{number}", tuple(item)))
     return found
 
@@ -143,7 +143,7 @@ def _text_without_notes(heading: etree._Element) -> str:
     """A heading's text as a bookmark shows it: without its notes or their marks."""
     plain = copy.deepcopy(heading)
     for note in plain.xpath(".//x:span[@class='footnote']", namespaces=NS):
-        _remove_keeping_tail(note)
+        remove_keeping_tail(note)
     return " ".join("".join(plain.itertext()).split())
 
 
@@ -181,7 +181,8 @@ def scope_table_headers(root: etree._Element) -> None:
             cell.set("scope", "col" if in_head else "row")
 
 
-def _remove_keeping_tail(element: etree._Element) -> None:
+def remove_keeping_tail(element: etree._Element) -> None:
+    """Remove an element; the text after it stays where it was."""
     parent, previous = element.getparent(), element.getprevious()
     if previous is not None:
         previous.tail = (previous.tail or "") + (element.tail or "")

@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.errors import shown
 from pipeline.model import Article
 
-__all__ = ["DIST", "PROJECT_ROOT", "SOURCE", "SOURCE_URL", "STYLES", "shown", "source_dir"]
+__all__ = ["DIST", "HOUSE_CITATION_STYLE", "PROJECT_ROOT", "SOURCE", "SOURCE_URL", "STYLES", "shown", "source_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"
@@ -17,6 +17,8 @@ DIST = PROJECT_ROOT / "dist"
 # an image's PDF object after its URL (an MD5 of it): with the real folder in the URL, the PDF's bytes
 # would depend on where the source lies.
 SOURCE_URL = "file:///source/"
+# The house's own CSL style of the suggested citation, in styles/.
+HOUSE_CITATION_STYLE = "house-citation.csl"
 
 
 def source_dir(article: Article) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import pandoc
+from pipeline.body import attributes as element_attributes
 from pipeline.errors import SourceError
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -35,7 +36,7 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
     kind, content = element["t"], element.get("c")
     if kind in RAW_KINDS:
         return f"raw {content[0]} is not allowed", content[1][:40]
-    attributes = _attributes(kind, content)
+    attributes = element_attributes(element)
     if attributes is not None:
         for key, _value in attributes[2]:
             if not SAFE_ATTRIBUTE.match(key):
@@ -48,15 +49,6 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
     if kind == "Image":
         return _image_problem(content[2][0]), content[2][0]
     return None, ""
-
-
-def _attributes(kind: str, content: list[Any]) -> list[Any] | None:
-    """The [id, classes, key-values] of elements that carry attributes."""
-    if kind in ("Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"):
-        return content[0]
-    if kind == "Header":
-        return content[1]
-    return None
 
 
 def link_problem(target: str) -> str | None:

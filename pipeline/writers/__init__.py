@@ -11,6 +11,8 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
+from pipeline.paths import HOUSE_CITATION_STYLE
+
 
 @dataclass(frozen=True)
 class Format:
@@ -24,13 +26,14 @@ class Format:
 
 
 WRITERS: dict[str, Format] = {
-    "pdf": Format("pipeline.writers.pdf", "{slug}.pdf", styles=("print.css",), templates=True),
-    "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css",), templates=True),
-    "jats": Format("pipeline.writers.jats", "{slug}.xml", templates=True),  # labels.json
+    # house-citation.csl: the suggested citation, which these four print.
+    "pdf": Format("pipeline.writers.pdf", "{slug}.pdf", styles=("print.css", HOUSE_CITATION_STYLE), templates=True),
+    "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css", HOUSE_CITATION_STYLE), templates=True),
+    "jats": Format("pipeline.writers.jats", "{slug}.xml", styles=(HOUSE_CITATION_STYLE,), templates=True),
     "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),
     "bibtex": Format("pipeline.writers.bibtex", "{slug}.bib"),
     "ris": Format("pipeline.writers.ris", "{slug}.ris"),
-    "html": Format("pipeline.writers.web", "index.html", styles=("web.css",), templates=True),
+    "html": Format("pipeline.writers.web", "index.html", styles=("web.css", HOUSE_CITATION_STYLE), templates=True),
 }
 
 

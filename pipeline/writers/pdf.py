@@ -36,7 +36,9 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     with weasy_messages.collecting(article.source_path) as messages:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
-        rendered = _laid_out(article, document, fetcher, css, fonts, options).write_pdf(**options)
+        laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
+        # A fault already known fails the PDF: writing it out would be wasted work.
+        rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
     faults = messages.faults()
     if faults:
         raise LocatedError("\n".join(faults))
@@ -70,6 +72,7 @@ def _laid_out(
     stylesheet: weasyprint.CSS,
     fonts: FontConfiguration,
     options: dict[str, object],
+    messages: weasy_messages.MessageCollector,
 ) -> weasyprint.Document:
     """The document laid out with every footnote on the page of its reference, as far as WeasyPrint can.
 
@@ -78,7 +81,8 @@ def _laid_out(
     the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
     new page, with headings allowed to end a page, with both. A note still set late after that (or one
     taller than the room on a page: WeasyPrint does not continue a note on the next page) keeps the
-    first layout; a note WeasyPrint could not set at all stops the build."""
+    first layout; a note WeasyPrint could not set at all stops the build. Once WeasyPrint has reported a
+    fault, the first layout is returned as it is: the PDF fails anyway."""
     first: tuple[weasyprint.Document, list[tuple[int, int, int | None]]] | None = None
     moved: set[int] = set()
     for breaks, loose in LAYOUT_TRIES:
@@ -86,7 +90,7 @@ def _laid_out(
         page = weasyprint.HTML(string=marked, base_url=SOURCE_URL, url_fetcher=fetcher)
         laid_out = page.render(stylesheets=[stylesheet], font_config=fonts, **options)
         misplaced = _misplaced_notes(laid_out)
-        if not misplaced:
+        if not misplaced or messages.faults():  # laying out again cannot mend a fault
             return laid_out
         first = first or (laid_out, misplaced)
         moved |= {number for number, _page, _on in misplaced}
