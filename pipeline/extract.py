@@ -867,8 +867,10 @@ def _jats_date(meta: etree._Element) -> str | None:
 
 
 def _jats_back_matter(root: etree._Element, meta: etree._Element) -> str:
-    """<back>, plus what JATS keeps in the front but readers meet as back matter: bios and the licence."""
+    """<back>, plus what JATS keeps in the front but readers meet as back matter: bios, the licence and
+    the notes of <front> (the disclaimer)."""
     parts = [_jats_text(bio) for bio in meta.iter("bio")]
+    parts += [_jats_text(notes) for notes in root.findall("front/notes")]
     parts += [_jats_text(license_p) for license_p in meta.iter("license-p")]
     return normalise(" ".join([*parts, _jats_text(root.find("back"))]))
 
