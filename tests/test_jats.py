@@ -543,7 +543,7 @@ def test_notes_links_keep_trailing_punctuation_outside() -> None:
     assert "".join(paragraph.itertext()) == text
 
 
-def test_house_settings_reach_the_journal_meta() -> None:
+def test_house_settings_reach_the_journal_meta(tmp_path: Path, jats_schema_dir: Path, publishing_xsd_dir: Path) -> None:
     """The house's print ISSN and title abbreviation; the source's ISSN stays the electronic edition's."""
     from dataclasses import replace
 
@@ -551,7 +551,11 @@ def test_house_settings_reach_the_journal_meta() -> None:
 
     article = load_article(SOURCES["two-authors"])
     house = House(abbreviated_title="J. Ex. Water Law", print_ISSN="2049-3640", electronic_ISSN="2049-3659")
-    journal = jats.build(replace(article, house=house)).find("front/journal-meta")
+    path = tmp_path / "house.xml"
+    jats.write(replace(article, house=house), path)
+    assert validate.validate_jats(path, jats_schema_dir) == []
+    assert validate.validate_jats_publishing(path, publishing_xsd_dir) == []
+    journal = etree.parse(str(path)).getroot().find("front/journal-meta")
     assert journal.findtext("journal-title-group/abbrev-journal-title[@abbrev-type='publisher']") == "J. Ex. Water Law"
     issns = [(issn.get("pub-type"), issn.get("publication-format"), issn.text) for issn in journal.findall("issn")]
     assert issns == [("epub", "electronic", article.ISSN), ("ppub", "print", "2049-3640")]
