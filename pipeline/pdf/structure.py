@@ -41,12 +41,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element
 
 import pydyf
 
 from pipeline.weasy import weasyprint
 
 boxes = weasyprint.formatting_structure.boxes
+Box = boxes.Box
+Page = weasyprint.document.Page
+Document = weasyprint.document.Document
+Stream = weasyprint.pdf.stream.Stream
 AbsolutePlaceholder = weasyprint.layout.absolute.AbsolutePlaceholder
 LOGGER = weasyprint.logger.LOGGER
 
@@ -139,16 +144,17 @@ class _Level:
 
     key: tuple[int, str]
     role: str
-    box: Any
+    box: Box
 
 
-def add_tags(pdf: pydyf.PDF, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
+def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None, page_streams: list[Stream]) -> None:
     """Build the logical tree (see the module's contract); same signature as WeasyPrint's function."""
     root = Node("Document")
     nodes: dict[tuple[int, str], Node] = {}
     artifacts: dict[tuple[int, int], pydyf.Dictionary] = {}
     first_page_of_repeated: dict[int, int] = {}
     annotations_seen: set[int] = set()
+    terms = _terms(document.pages[0]._page_box) if document.pages else {}
     for number, (page, stream) in enumerate(zip(document.pages, page_streams, strict=True)):
         tags = stream._tags
         for box, path in _content(page._page_box, tags, ()):
@@ -157,7 +163,7 @@ def add_tags(pdf: pydyf.PDF, document: Any, pdf_version: Any, page_streams: list
             if margin is not None:
                 artifacts[number, mcid] = _pagination(margin.at_keyword.split("-")[0])
                 continue
-            levels = _levels(path + (box,))
+            levels = _levels((*path, box), terms)
             repeated = next((level for level in levels if level.role in ("THead", "TFoot")), None)
             if repeated is not None:
                 first = first_page_of_repeated.setdefault(repeated.key[0], number)
@@ -171,7 +177,21 @@ def add_tags(pdf: pydyf.PDF, document: Any, pdf_version: Any, page_streams: list
     _write_tree(pdf, document, pdf_version, page_streams, root, artifacts)
 
 
-def _content(box: Any, tags: dict[Any, Any], path: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+def _terms(page_box: Box) -> dict[int, int]:
+    """For each ``dd`` of the HTML, the ``dt`` it follows: the two are one list item."""
+    roots = [box.element for box in page_box.children if box.element is not None]
+    terms: dict[int, int] = {}
+    for definitions in (dl for root in roots[:1] for dl in root.iter("dl")):
+        term = None
+        for child in definitions:
+            if child.tag == "dt":
+                term = child
+            elif child.tag == "dd" and term is not None:
+                terms[id(child)] = id(term)
+    return terms
+
+
+def _content(box: Box, tags: dict[Box, Any], path: tuple[Box, ...]) -> Iterator[tuple[Box, tuple[Box, ...]]]:
     """Each marked text run or image of a page with the boxes above it, in the order of the box tree
     (the page's flow, then its footnote area, then its margins)."""
     if isinstance(box, AbsolutePlaceholder):
@@ -184,12 +204,17 @@ def _content(box: Any, tags: dict[Any, Any], path: tuple[Any, ...]) -> Iterator[
             yield from _content(child, tags, inner)
 
 
-def _levels(path: tuple[Any, ...]) -> list[_Level]:
+def _levels(path: tuple[Box, ...], terms: dict[int, int]) -> list[_Level]:
     """The structure elements a piece of content belongs to, outermost first."""
     levels: list[_Level] = []
+    in_footnote_area = False
     for box in path:
         element = box.element
+        footnote, in_footnote_area = in_footnote_area, isinstance(box, boxes.FootnoteAreaBox)
         if element is None or isinstance(box, (boxes.PageBox, boxes.LineBox)):
+            continue
+        if footnote:  # a footnote's box in the area at the foot of the page
+            levels.append(_Level((id(element), ""), "Note", box))
             continue
         tag = box.element_tag or ""
         name, _, pseudo = tag.partition("::")
@@ -206,16 +231,14 @@ def _levels(path: tuple[Any, ...]) -> list[_Level]:
             continue
         if pseudo:
             continue
-        for level in _element_levels(box, element, name):
+        for level in _element_levels(box, element, name, terms):
             if all(known.key != level.key for known in levels):
                 levels.append(level)
     return levels
 
 
-def _element_levels(box: Any, element: Any, name: str) -> list[_Level]:
+def _element_levels(box: Box, element: Element, name: str, terms: dict[int, int]) -> list[_Level]:
     key = id(element)
-    if box.style["float"] == "footnote":
-        return [_Level((key, ""), "Note", box)]
     classes = (element.get("class") or "").split()
     role = next((NOTE_CLASS_ROLES[name] for name in classes if name in NOTE_CLASS_ROLES), None)
     role = role or ELEMENT_ROLES.get(name)
@@ -223,10 +246,13 @@ def _element_levels(box: Any, element: Any, name: str) -> list[_Level]:
         role = "Link"
     if role is None and element.get("lang") and name not in ("html", "body"):
         role = "Span"
-    if name in ("li", "dd") or role == "LI":
+    if name == "li" or role == "LI":
         return [_Level((key, "item"), "LI", box), _Level((key, "body"), "LBody", box)]
     if name == "dt":
         return [_Level((key, "item"), "LI", box), _Level((key, "marker"), "Lbl", box)]
+    if name == "dd":  # one item with the term it follows
+        item = (terms.get(key, key), "item")
+        return [_Level(item, "LI", box), _Level((key, "body"), "LBody", box)]
     return [] if role is None else [_Level((key, ""), role, box)]
 
 
@@ -236,7 +262,7 @@ def _node_for(
     nodes: dict[tuple[int, str], Node],
     page_number: int,
     pdf: pydyf.PDF,
-    page: Any,
+    page: Page,
     annotations_seen: set[int],
 ) -> Node:
     """The innermost element of ``levels``, creating those not met before under their parents."""
@@ -261,7 +287,7 @@ def _node_for(
     return parent
 
 
-def _attributes(level: _Level, page: Any, in_head: bool) -> dict[str, Any]:
+def _attributes(level: _Level, page: Page, in_head: bool) -> dict[str, Any]:
     box, element = level.box, level.box.element
     if level.role == "Note":
         return {"ID": element.get("id")}
@@ -289,7 +315,7 @@ def _attributes(level: _Level, page: Any, in_head: bool) -> dict[str, Any]:
     return {}
 
 
-def _link_description(element: Any) -> str:
+def _link_description(element: Element) -> str:
     """What a link's annotation says it leads to: its label, else its text; a bare URL is named as one."""
     label = element.get("aria-label") or element.get("title")
     text = " ".join("".join(element.itertext()).split())
@@ -309,9 +335,9 @@ def _pagination(edge: str) -> pydyf.Dictionary:
 
 def _write_tree(
     pdf: pydyf.PDF,
-    document: Any,
-    pdf_version: Any,
-    page_streams: list[Any],
+    document: Document,
+    pdf_version: str | bytes | None,
+    page_streams: list[Stream],
     root: Node,
     artifacts: dict[tuple[int, int], pydyf.Dictionary],
 ) -> None:
@@ -355,7 +381,7 @@ def _write_tree(
         pdf.catalog["Lang"] = pydyf.String()
 
 
-def _marked_properties(stream: Any) -> dict[int, tuple[list[Any], int]]:
+def _marked_properties(stream: Stream) -> dict[int, tuple[list[Any], int]]:
     """Each MCID of a page: the operation list holding its property list and the list's index there,
     in the page's stream or in the transparency groups drawn on it."""
     found: dict[int, tuple[list[Any], int]] = {}
@@ -375,7 +401,7 @@ def _marked_properties(stream: Any) -> dict[int, tuple[list[Any], int]]:
 def _write_node(
     pdf: pydyf.PDF,
     node: Node,
-    parent: Any,
+    parent: bytes,
     page: int,
     renumbered: dict[tuple[int, int], int],
     page_parents: list[dict[int, Any]],
