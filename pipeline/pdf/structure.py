@@ -161,7 +161,7 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
             mcid = tags.pop(box)["mcid"]
             margin = next((level for level in path if isinstance(level, boxes.MarginBox)), None)
             if margin is not None:
-                artifacts[number, mcid] = _pagination(margin.at_keyword.split("-")[0])
+                artifacts[number, mcid] = _pagination(margin.at_keyword.lstrip("@").split("-")[0])
                 continue
             levels = _levels((*path, box), terms)
             repeated = next((level for level in levels if level.role in ("THead", "TFoot")), None)
