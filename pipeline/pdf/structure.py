@@ -343,8 +343,13 @@ def _write_tree(
 ) -> None:
     """Artifacts marked and MCIDs renumbered in the page streams, then the tree and its parent tree."""
     renumbered: dict[tuple[int, int], int] = {}
+    # A page's transparency groups are form XObjects by now, found among the PDF's objects.
+    drawn_on: dict[int, list[Stream]] = {}
+    for candidate in pdf.objects:
+        if isinstance(candidate, Stream) and candidate._tags is not None:
+            drawn_on.setdefault(id(candidate._tags), []).append(candidate)
     for number, stream in enumerate(page_streams):
-        properties = _marked_properties(stream)
+        properties = _marked_properties(drawn_on.get(id(stream._tags), [stream]))
         kept = 0
         for mcid in sorted(properties):
             operations, index = properties[mcid]
@@ -381,20 +386,14 @@ def _write_tree(
         pdf.catalog["Lang"] = pydyf.String()
 
 
-def _marked_properties(stream: Stream) -> dict[int, tuple[list[Any], int]]:
+def _marked_properties(streams: list[Stream]) -> dict[int, tuple[list[Any], int]]:
     """Each MCID of a page: the operation list holding its property list and the list's index there,
-    in the page's stream or in the transparency groups drawn on it."""
+    in the page's stream or in the transparency groups drawn on it (which share the page's MCIDs)."""
     found: dict[int, tuple[list[Any], int]] = {}
-    pending, seen = [stream], {id(stream)}
-    while pending:
-        current = pending.pop()
-        for index, operation in enumerate(current.stream):
+    for stream in streams:
+        for index, operation in enumerate(stream.stream):
             if isinstance(operation, pydyf.Dictionary) and "MCID" in operation:
-                found[operation["MCID"]] = (current.stream, index)
-        for xobject in current._resources.get("XObject", {}).values():
-            if getattr(xobject, "_tags", None) is stream._tags and id(xobject) not in seen:
-                seen.add(id(xobject))
-                pending.append(xobject)
+                found[operation["MCID"]] = (stream.stream, index)
     return found
 
 
