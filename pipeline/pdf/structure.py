@@ -322,7 +322,8 @@ def _link_description(element: Element) -> str:
     description = label or text
     if BARE_URL.match(description):
         parts = urlsplit(description if "//" in description else f"//{description}")
-        return f"URL of a page on {parts.hostname or description}"
+        host = parts.hostname or description
+        return f"URL of a page on {host.removeprefix('www.')}"
     return description
 
 
