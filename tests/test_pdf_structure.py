@@ -409,3 +409,23 @@ def test_pdftotext_words_are_the_tagged_words_in_the_sources_case(case) -> None:
     assert sum(only_tagged.values()) <= 3, only_tagged
     for label in ("ABOUT", "CITE", "COMMENTARY", "CREDITS", "DISCLAIMER"):
         assert label not in printed
+
+
+@pytest.mark.parametrize("slug", CASES)
+def test_both_variants_have_the_same_tree(slug: str, built_variants) -> None:
+    def shape(element: Element) -> list[object]:
+        return [element.role, [shape(kid) if isinstance(kid, Element) else kid for kid in element.kids]]
+
+    default, archival = (document_of(built_variants[slug, variant]) for variant in VARIANTS)
+    assert shape(default) == shape(archival)
+
+
+def test_no_empty_element(case) -> None:
+    """No element without content (veraPDF's WCAG profile fails an empty span, 4.1.2-17), and no span
+    the source did not ask for (a span is only a change of language)."""
+    _source_path, pdf = case
+    for element in document_of(pdf).walk():
+        if element.role != "Figure":
+            assert element.text().strip() or any(isinstance(kid, Element) for kid in element.kids), element
+    with pikepdf.open(pdf) as opened:
+        assert all("/Lang" in element for element in struct_elements(opened) if element.S == "/Span")

@@ -69,7 +69,7 @@ ELEMENT_ROLES = {
     "header": "Sect",
     "footer": "Sect",
     "aside": "Sect",
-    "nav": "TOC",
+    "nav": "Sect",
     "blockquote": "BlockQuote",
     "ul": "L",
     "ol": "L",
