@@ -136,7 +136,8 @@ class Element:
 
 
 def poppler_tree(pdf: Path) -> Element:
-    """`pdfinfo -struct-text`: two spaces of indent per level, a role per element, quoted text."""
+    """`pdfinfo -struct-text`: two spaces of indent per level, a role per element (with a colon when
+    attributes follow, one a line), quoted text."""
     output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
     root = Element("root")
     stack: list[tuple[int, Element]] = [(-1, root)]
@@ -147,10 +148,10 @@ def poppler_tree(pdf: Path) -> Element:
             stack.pop()
         if content.startswith('"'):
             stack[-1][1].kids.append(content[1:-1])
-        elif content.startswith("Object "):
+        elif content.startswith(("Object ", "/")):  # an annotation; an attribute (under "TH:")
             continue
         else:
-            element = Element(content.split(" ")[0])
+            element = Element(content.split(" ")[0].rstrip(":"))
             stack[-1][1].kids.append(element)
             stack.append((depth, element))
     return root
