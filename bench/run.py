@@ -283,6 +283,32 @@ def first_title(tmp: Path, repeats: int) -> dict[str, Any]:
 # 2. No-op rebuild ----------------------------------------------------------------------------------
 
 
+def structure_cost(tmp: Path, repeats: int) -> dict[str, Any]:
+    """The time the PDF's logical structure tree (pipeline/pdf/structure.py, in place of WeasyPrint's own
+    tree of pages) takes in the first title's PDF: its whole step, timed inside a normal PDF write, median
+    of ``repeats`` writes. The whole step, not its difference from WeasyPrint's: an upper bound of the cost."""
+    from pipeline.load import load_article
+    from pipeline.pdf import structure
+    from pipeline.writers import pdf
+
+    article = load_article(SOURCE_ROOT / FIRST_TITLE / "article.md")
+    build_tree = structure.add_tags
+    timings: list[float] = []
+
+    def timed(*arguments: Any) -> None:  # noqa: ANN401 (WeasyPrint's add_tags arguments, passed through)
+        started = time.perf_counter()
+        build_tree(*arguments)
+        timings.append(time.perf_counter() - started)
+
+    structure.add_tags = timed
+    try:
+        for _ in range(repeats):
+            pdf.write(article, tmp / "structure.pdf")
+    finally:
+        structure.add_tags = build_tree
+    return {"structure_s": round(median(timings), 4), "writes": len(timings)}
+
+
 def noop(dist: Path, repeats: int) -> dict[str, Any]:
     runs: list[Run] = []
     for repeat in range(repeats):
@@ -545,6 +571,9 @@ def report_lines(results: dict[str, Any], targets: list[Target]) -> list[str]:
         f"   invoke build-all                          {again['noop_s']:6.2f} s   "
         f"= {again['noop_s'] / first['build_all_s']:.2f}× the full build",
         "",
+        f"   PDF structure tree (pipeline/pdf/structure.py), median of {results['structure']['writes']} PDF writes "
+        f"{results['structure']['structure_s']:6.3f} s",
+        "",
         f"3. Generated commentaries (bench/generate.py, seed {gen['seed']}): count used {count_note}",
         f"   the {gen['requested']} generated: {src['sections'][0]}–{src['sections'][1]} sections, "
         f"{src['kilobytes'][0]}–{src['kilobytes'][1]} kB each "
@@ -600,10 +629,13 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         print(f"invoke bench: working in {tmp}", flush=True)
         first = first_title(tmp, repeats)
         again = noop(Path(first["dist"]), repeats)
+        progress("structure tree of the first title's PDF")
+        tree = structure_cost(tmp, repeats)
         gen = generated(tmp, count, seed, budget, again["noop_s"])
         targets = [
             Target("full build / bare tools' sequential", first["build_all_s"] / first["bare_total_s"], 1.0, True, "×"),
             Target("no-op rebuild / full build", again["noop_s"] / first["build_all_s"], 0.1, True, "×"),
+            Target("PDF structure tree of the first title", tree["structure_s"] * 1000, 100, True, " ms"),
             Target(f"--jobs 2 speed-up over --jobs 1 ({gen['count']} sources)", gen["speedup"], 1.7, False, "×"),
             Target(
                 "peak memory per worker",
@@ -619,9 +651,9 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
             diagnosis["full build vs bare tools"], profiles["full"] = diagnose_full(first, tmp)
         if not targets[1].passed:
             diagnosis["no-op rebuild"], profiles["noop"] = diagnose_noop(first, again, tmp)
-        if not targets[2].passed:
-            diagnosis["--jobs 2 speed-up"], profiles["jobs"] = diagnose_speedup(gen, tmp / "pilot", tmp)
         if not targets[3].passed:
+            diagnosis["--jobs 2 speed-up"], profiles["jobs"] = diagnose_speedup(gen, tmp / "pilot", tmp)
+        if not targets[4].passed:
             diagnosis["memory per worker"], profiles["memory"] = diagnose_memory(gen)
     finally:
         if keep:
@@ -635,6 +667,7 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         "meta": meta,
         "first_title": first,
         "noop": again,
+        "structure": tree,
         "generated": gen,
         "targets": [{**asdict(target), "passed": target.passed} for target in targets],
         "diagnosis": diagnosis,

@@ -12,6 +12,7 @@ from pipeline import html, notes, paths, weasy_messages
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
+from pipeline.pdf import structure
 from pipeline.weasy import weasyprint
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
@@ -38,7 +39,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
         laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
         # A fault already known fails the PDF: writing it out would be wasted work.
-        rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
+        with structure.logical_tags():  # one structure tree for the article, not one per page
+            rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
     faults = messages.faults()
     if faults:
         raise LocatedError("\n".join(faults))

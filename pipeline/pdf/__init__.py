@@ -1,0 +1,1 @@
+"""PDF post-processing beyond WeasyPrint: the logical structure tree (structure.py)."""
