@@ -10,5 +10,9 @@ from pipeline.model import Article
 
 
 def write(article: Article, path: Path) -> None:
-    text = json.dumps([csl_item(article)], ensure_ascii=False, indent=2)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_bytes(render(article))
+
+
+def render(article: Article) -> bytes:
+    """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
+    return (json.dumps([csl_item(article)], ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -59,10 +59,12 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 def write(article: Article, path: Path) -> None:
     """Write the article as a JATS 1.2 Archiving XML file at ``path``."""
-    document = build(article)
-    path.write_bytes(
-        etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
-    )
+    path.write_bytes(render(article))
+
+
+def render(article: Article) -> bytes:
+    """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
+    return etree.tostring(build(article), xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
 
 
 def build(article: Article) -> etree._Element:

@@ -1,0 +1,1 @@
+"""Post-processing of the PDF WeasyPrint writes: pikepdf in, pikepdf out."""
