@@ -10,7 +10,7 @@ from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
 from pipeline.build import FORMATS, Shard, build, default_jobs
-from pipeline.errors import PipelineError
+from pipeline.errors import LocatedError, PipelineError
 from pipeline.progress import reporter_for
 
 BUILD_HELP = {
@@ -23,6 +23,7 @@ BUILD_HELP = {
     "debug": "show the traceback of a failure",
     "keep-going": "build the other sources when one fails (default; --no-keep-going stops at the first)",
     "shard": "build only shard INDEX/COUNT of the sources (by slug hash), e.g. 0/4, for parallel CI jobs",
+    "house": "the house settings file: journal abbreviation, ISSNs, DOI prefix, depositor (default: house.yaml)",
 }
 
 
@@ -40,6 +41,7 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         debug: bool = False,
         keep_going: bool = True,
         shard: str = "",
+        house: str | None = None,
     ) -> None:
         try:
             report = build(
@@ -53,11 +55,13 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
                 keep_going=keep_going,
                 shard=Shard.parse(shard) if shard else None,
                 reporter=reporter_for(sys.stdout),
+                house_config=Path(house) if house else paths.HOUSE_CONFIG,
             )
         except PipelineError as error:
             if debug:
                 raise
-            raise Exit(f"error: {error}", code=2) from None
+            # A located error (a mistake in the house settings) is already "file:line: field: message".
+            raise Exit(str(error) if isinstance(error, LocatedError) else f"error: {error}", code=2) from None
         if not report.ok:
             raise Exit(f"{len(report.failures)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
         print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")

@@ -26,8 +26,9 @@ from types import FrameType
 from pipeline import fingerprint, manifest, paths
 from pipeline.atomic import atomic_path, link_or_copy, recover_folder, remove_unfinished, replace_folder, staging_folder
 from pipeline.errors import LocatedError, PipelineError
+from pipeline.house import load_house
 from pipeline.load import discover, load_article
-from pipeline.model import Article
+from pipeline.model import Article, House
 from pipeline.pandoc import check_pandoc
 from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.weasy_messages import notices_to
@@ -74,6 +75,7 @@ class Unit:
     formats: tuple[str, ...]
     staging: Path
     options: Options
+    house: House = field(default_factory=House)
     article: Article | None = None
     copies_images: bool = True
 
@@ -124,12 +126,14 @@ def build(
     force: bool = False,
     shard: Shard | None = None,
     reporter: PlainReporter | None = None,
+    house_config: Path = paths.HOUSE_CONFIG,
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root`` (or the one named ``slug``).
 
     A failing source does not stop the others unless ``keep_going`` is false. ``options`` holds keyword
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
-    ``shard`` builds only the sources that fall to one of several CI jobs.
+    ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
+    settings file, read once for every source (a mistake in it stops the build before anything is written).
     Failures come back as one-line messages in the report."""
     check_pandoc()
     formats = tuple(formats)
@@ -138,17 +142,19 @@ def build(
         raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
     reporter = reporter or QuietReporter()
     options = options or {}
+    house = load_house(house_config)
+    house_digest = fingerprint.house_fingerprint(house_config)
     sources = discover(source_root, slug)
     if shard is not None:
         sources = [source for source in sources if shard.owns(source.parent.name)]
     if not sources and shard is None:
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
-    plans = [_plan(source, formats, dist, options, force) for source in sources]
+    plans = [_plan(source, formats, dist, options, force, house_digest) for source in sources]
     report = BuildReport()
     try:
         with reporter, _terminate_as_interrupt():
             reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
-            units = _units(plans, options, jobs)
+            units = _units(plans, options, jobs, house)
             _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
     finally:
         # Stopped, failed or not reached: a staging folder never outlives the build.
@@ -158,12 +164,13 @@ def build(
     return report
 
 
-def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool) -> Plan:
+def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool, house_digest: str) -> Plan:
     folder = dist / source.parent.name
     recover_folder(folder)
     remove_unfinished(folder)
     state = fingerprint.read_state(folder)
-    source_digest = fingerprint.source_fingerprint(source.parent)
+    # The house's settings are part of every article's metadata.
+    source_digest = fingerprint.source_fingerprint(source.parent, house_digest)
     # A published image that went missing or changed in dist/ is put back by publishing the article anew.
     force = force or not _images_intact(folder, state.get(IMAGES_STATE, {}))
     stale: dict[str, str] = {}
@@ -206,23 +213,23 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
     return staging
 
 
-def _units(plans: list[Plan], options: Options, jobs: int) -> list[Unit]:
+def _units(plans: list[Plan], options: Options, jobs: int, house: House) -> list[Unit]:
     """By source when the sources alone keep every worker busy; else parse here and split the formats
     of each source into one group per worker."""
     busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
     if jobs <= 1 or len(busy) >= jobs:
-        return [Unit(index, plan.source, tuple(plan.stale), staging, options) for index, plan, staging in busy]
+        return [Unit(index, plan.source, tuple(plan.stale), staging, options, house) for index, plan, staging in busy]
     units: list[Unit] = []
     for index, plan, staging in busy:
         try:
-            article = load_article(plan.source)
+            article = load_article(plan.source, house)
         except PipelineError:
             # The unit loads it again in its process and reports the error in source order.
-            units.append(Unit(index, plan.source, tuple(plan.stale), staging, options))
+            units.append(Unit(index, plan.source, tuple(plan.stale), staging, options, house))
             continue
         groups = _groups(tuple(plan.stale), jobs)
         units += [
-            Unit(index, plan.source, group, staging, options, article, copies_images=number == 0)
+            Unit(index, plan.source, group, staging, options, house, article, copies_images=number == 0)
             for number, group in enumerate(groups)
         ]
     return units
@@ -257,7 +264,7 @@ def run_unit(unit: Unit) -> UnitResult:
     if not unit.formats:
         return result
     try:
-        article = unit.article or load_article(unit.source)
+        article = unit.article or load_article(unit.source, unit.house)
     except PipelineError as error:
         result.failures.append(str(error))
         return result

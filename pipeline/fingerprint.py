@@ -78,9 +78,14 @@ def style_fingerprint(name: str) -> str:
     return _digest([(paths.STYLES / name).read_bytes()])
 
 
-def source_fingerprint(source_folder: Path) -> str:
-    """Every file of one source's folder (the article and anything it uses)."""
-    return _tree(source_folder)
+def source_fingerprint(source_folder: Path, house_digest: str) -> str:
+    """Every file of one source's folder (the article and anything it uses), with the house's settings."""
+    return _digest([_tree(source_folder).encode(), house_digest.encode()])
+
+
+def house_fingerprint(house_config: Path) -> str:
+    """The house settings file's bytes; no file, no settings."""
+    return _digest([house_config.read_bytes()]) if house_config.is_file() else _digest([])
 
 
 def inputs(format_name: str, source_digest: str, options: Mapping[str, str]) -> str:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
+    import jsonschema
     from jsonschema import ValidationError
 
-from pipeline import pandoc, references
+from pipeline import identifiers, pandoc, references
 from pipeline.assets import collect_figures
 from pipeline.body import (
     align_numeric_columns,
@@ -30,7 +31,19 @@ from pipeline.body import (
     top_level_headings,
 )
 from pipeline.errors import PipelineError, SourceError, shown
-from pipeline.model import Affiliation, Article, Heading, License, Note, PandocBlock, PandocInline, Person, Section
+from pipeline.model import (
+    Affiliation,
+    Article,
+    Copyright,
+    Heading,
+    House,
+    License,
+    Note,
+    PandocBlock,
+    PandocInline,
+    Person,
+    Section,
+)
 from pipeline.sanitize import check_body
 
 SOURCE_FILE = "article.md"
@@ -74,8 +87,9 @@ def discover(source_root: Path, slug: str | None = None) -> list[Path]:
     raise PipelineError(f"no source named {slug!r}: {shown(path)} does not exist; {hint}")
 
 
-def load_article(path: Path) -> Article:
-    """Read, validate and parse one source file into the model."""
+def load_article(path: Path, house: House | None = None) -> Article:
+    """Read, validate and parse one source file into the model; ``house`` is the publishing house's
+    settings (``pipeline.house.load_house``), the same for every article of a build (none when not given)."""
     slug = path.parent.name
     if not SLUG_PATTERN.match(slug):
         raise SourceError(path, 0, "slug", f"folder name {slug!r} must be lowercase letters, digits and hyphens")
@@ -84,7 +98,8 @@ def load_article(path: Path) -> Article:
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
-    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]), reference_lines)
+    title_line = _line_of(root, ["title"])
+    return _build_article(path, slug, data, body, body_line, title_line, reference_lines, house or House())
 
 
 def _read_text(path: Path) -> str:
@@ -135,27 +150,43 @@ def _field_at(text: str, line: int) -> str:
     return _key_at("".join(lines[1:end]), line - 1)
 
 
+# The file line of the front matter's first line: the one after the opening fence.
+FRONT_MATTER_FIRST_LINE = 2
+
+
 def _parse_yaml(path: Path, front: str) -> tuple[dict[str, Any], yaml.MappingNode]:
-    loader = _FrontMatterLoader(front)
+    required = ", ".join(front_matter_schema()["required"])
+    data, root = parse_mapping(path, front, f"is empty; it needs at least {required}")
+    if root is None:  # parse_mapping raises for an empty front matter; this keeps the types honest
+        raise SourceError(path, FRONT_MATTER_FIRST_LINE, "front matter", "is empty")
+    return data, root
+
+
+def parse_mapping(
+    path: Path, text: str, when_empty: str | None, first: int = FRONT_MATTER_FIRST_LINE, what: str = "front matter"
+) -> tuple[dict[str, Any], yaml.MappingNode | None]:
+    """YAML text (starting at file line ``first``) as a mapping and its node tree, keys given once;
+    when it is empty, an error saying ``when_empty``, or an empty mapping when that is None."""
+    loader = _FrontMatterLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
-            required = ", ".join(front_matter_schema()["required"])
-            raise SourceError(path, 2, "front matter", f"is empty; it needs at least {required}")
+            if when_empty is None:
+                return {}, None
+            raise SourceError(path, first, what, when_empty)
         if not isinstance(root, yaml.MappingNode):
-            raise SourceError(
-                path, root.start_mark.line + 2, "front matter", "must be a mapping of fields (name: value lines)"
-            )
-        _reject_duplicate_keys(path, root, [])
+            message = "must be a mapping of fields (name: value lines)"
+            raise SourceError(path, root.start_mark.line + first, what, message)
+        _reject_duplicate_keys(path, root, [], first)
         data = loader.construct_document(root)
     except yaml.YAMLError as error:
-        raise _yaml_error(path, front, error) from None
+        raise _yaml_error(path, text, error, first) from None
     finally:
         loader.dispose()
     return data, root
 
 
-def _yaml_error(path: Path, front: str, error: yaml.YAMLError) -> SourceError:
+def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> SourceError:
     """A YAML syntax error as a SourceError on the line where the editor has to look."""
     problem = str(getattr(error, "problem", None) or error)
     context = str(getattr(error, "context", None) or "")
@@ -164,8 +195,8 @@ def _yaml_error(path: Path, front: str, error: yaml.YAMLError) -> SourceError:
     opened = getattr(error, "context_mark", None)
     if opened is not None and ("end of stream" in problem or "flow" in context):
         mark = opened
-    line = mark.line + 2 if mark is not None else 2
-    return SourceError(path, line, _key_at(front, line - 1), f"YAML error: {_yaml_problem(problem, context)}")
+    line = mark.line + first if mark is not None else first
+    return SourceError(path, line, _key_at(front, line - first + 1), f"YAML error: {_yaml_problem(problem, context)}")
 
 
 def _yaml_problem(problem: str, context: str) -> str:
@@ -195,23 +226,23 @@ def _key_at(front: str, line: int) -> str:
     return "front matter"
 
 
-def _reject_duplicate_keys(path: Path, node: yaml.Node, location: list[str | int]) -> None:
+def _reject_duplicate_keys(path: Path, node: yaml.Node, location: list[str | int], first: int) -> None:
     """PyYAML silently keeps the last of two equal keys; a source must give each field once."""
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key, value in node.value:
-            name, line = str(key.value), key.start_mark.line + 2
+            name, line = str(key.value), key.start_mark.line + first
             if name in seen:
                 field = _field_name([*location, name])
                 raise SourceError(path, line, field, f"is given twice (also at line {seen[name]}); keep one")
             seen[name] = line
-            _reject_duplicate_keys(path, value, [*location, name])
+            _reject_duplicate_keys(path, value, [*location, name], first)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _reject_duplicate_keys(path, item, [*location, index])
+            _reject_duplicate_keys(path, item, [*location, index], first)
 
 
-def _line_of(root: yaml.Node, location: list[str | int]) -> int:
+def _line_of(root: yaml.Node, location: list[str | int], first: int = FRONT_MATTER_FIRST_LINE) -> int:
     """The 1-based file line of the field at a JSON path (its key's line), or of the deepest one that exists."""
     node, line = root, root.start_mark.line
     for step in location:
@@ -226,7 +257,7 @@ def _line_of(root: yaml.Node, location: list[str | int]) -> int:
             line = node.start_mark.line
         else:
             break
-    return line + 2
+    return line + first
 
 
 def _field_name(location: list[str | int]) -> str:
@@ -237,25 +268,41 @@ def _field_name(location: list[str | int]) -> str:
 
 
 def _validate(path: Path, data: dict[str, Any], root: yaml.Node) -> None:
+    validate_mapping(path, data, root, front_matter_schema())
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    """The standard formats (``date``), plus the persistent identifiers' check digits."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("orcid")(lambda value: not isinstance(value, str) or identifiers.orcid_problem(value) is None)
+    checker.checks("ror")(lambda value: not isinstance(value, str) or identifiers.ror_problem(value) is None)
+    return checker
+
+
+def validate_mapping(
+    path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any], first: int = FRONT_MATTER_FIRST_LINE
+) -> None:
+    """Check YAML data against a JSON Schema; the first problem in file order becomes a SourceError."""
     # Imported here: a build with nothing to rebuild never loads a source and skips its 60 ms import.
     import jsonschema
 
-    schema = front_matter_schema()
-    _reject_unknown_keys(path, data, root, schema)
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda error: _line_of(root, list(error.absolute_path)))
+    _reject_unknown_keys(path, data, root, schema, first)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
+    errors = sorted(validator.iter_errors(data), key=lambda error: _line_of(root, list(error.absolute_path), first))
     if not errors:
         return
     error = errors[0]
     location = list(error.absolute_path)
-    line = _line_of(root, location)
+    line = _line_of(root, location, first)
     if error.validator == "required":
         missing = next(name for name in error.validator_value if name not in error.instance)
         raise SourceError(path, line, _field_name([*location, missing]), "is required but missing")
     raise SourceError(path, line, _field_name(location), _explain(error))
 
 
-def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any]) -> None:
+def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any], first: int) -> None:
     """Name the first unknown field, with the known one it was probably meant to be."""
     unknown = next(_unknown_keys(data, schema, schema, []), None)
     if unknown is None:
@@ -266,7 +313,7 @@ def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, sche
     close = difflib.get_close_matches(key.lower(), by_case, n=1)
     meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
     hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
-    raise SourceError(path, _line_of(root, location), _field_name(location), f"unknown field; {hint}")
+    raise SourceError(path, _line_of(root, location, first), _field_name(location), f"unknown field; {hint}")
 
 
 def _unknown_keys(
@@ -296,6 +343,8 @@ JSON_TYPE_WORDS = {
     "boolean": "true or false",
 }
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Formats whose failure has its own explanation (which check digit was expected).
+IDENTIFIER_PROBLEMS = {"orcid": identifiers.orcid_problem, "ror": identifiers.ror_problem}
 
 
 def _explain(error: ValidationError) -> str:
@@ -311,6 +360,8 @@ def _explain(error: ValidationError) -> str:
         return f"must be {wanted}, got {value!r}" + ("; put it in quotes if it is meant as text" if quote else "")
     if error.validator == "format" and error.validator_value == "date" and DATE_FORM.fullmatch(str(value)):
         return f"{value!r} is not a real calendar date"
+    if error.validator == "format" and error.validator_value in IDENTIFIER_PROBLEMS:
+        return IDENTIFIER_PROBLEMS[error.validator_value](str(value)) or error.message
     if error.validator in ("format", "pattern"):
         if not str(value).strip():
             return "must not be empty"
@@ -332,10 +383,13 @@ def _person(entry: dict[str, Any]) -> Person:
         family=entry["family"].strip(),
         role=entry.get("role"),
         affiliations=tuple(
-            Affiliation(institution=a["institution"], country=a.get("country"), department=a.get("department"))
+            Affiliation(
+                institution=a["institution"], country=a.get("country"), department=a.get("department"), ROR=a.get("ROR")
+            )
             for a in entry.get("affiliation", ())
         ),
         bio=entry.get("bio"),
+        ORCID=entry.get("ORCID"),
     )
 
 
@@ -347,6 +401,7 @@ def _build_article(
     body_line: int,
     title_line: int,
     reference_lines: dict[str, int],
+    house: House,
 ) -> Article:
     data = normalise_whitespace(data)
     title_inlines, introduction, sections, cited = _parse_body(path, data, title_line, body, body_line, reference_lines)
@@ -374,6 +429,8 @@ def _build_article(
         license=License(text=license_data.get("text"), url=license_data.get("url")) if license_data else None,
         image_credit=data.get("image-credit"),
         notes=tuple(Note(type=note["type"], text=note["text"]) for note in data.get("notes", ())),
+        copyright=Copyright(**data["copyright"]) if "copyright" in data else None,
+        house=house,
         introduction=introduction,
         sections=sections,
         figures=figures,

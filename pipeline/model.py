@@ -21,6 +21,31 @@ class Affiliation:
     institution: str
     country: str | None = None
     department: str | None = None
+    ROR: str | None = None  # the full https://ror.org/0… form, checksum verified at load
+
+
+@dataclass(frozen=True)
+class House:
+    """The publishing house's settings (house.yaml at the project root), the same for every article.
+    Every setting is optional: a deposit or a format that needs one leaves its element out without it."""
+
+    abbreviated_title: str | None = None  # the journal title's abbreviation
+    print_ISSN: str | None = None
+    electronic_ISSN: str | None = None
+    DOI_prefix: str | None = None  # "10.1234"
+    journal_DOI: str | None = None  # bare, like Article.DOI
+    depositor_name: str | None = None
+    depositor_email: str | None = None
+    registrant: str | None = None
+
+
+@dataclass(frozen=True)
+class Copyright:
+    """The copyright line as the source gives it; each part only when given (nothing is inferred)."""
+
+    holder: str | None = None
+    year: int | None = None
+    statement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,7 @@ class Person:
     role: str | None = None
     affiliations: tuple[Affiliation, ...] = ()
     bio: str | None = None
+    ORCID: str | None = None  # the full https://orcid.org/0000-… form, check digit verified at load
 
     @property
     def name(self) -> str:
@@ -131,6 +157,8 @@ class Article:
     title_inlines: tuple[PandocInline, ...] = ()
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
+    copyright: Copyright | None = None
+    house: House = House()
 
     @property
     def identifier(self) -> str:

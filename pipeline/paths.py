@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import shown
-from pipeline.model import Article
 
-__all__ = ["DIST", "HOUSE_CITATION_STYLE", "PROJECT_ROOT", "SOURCE", "SOURCE_URL", "STYLES", "shown", "source_dir"]
+if TYPE_CHECKING:
+    from pipeline.model import Article
+
+__all__ = [
+    "DIST",
+    "HOUSE_CITATION_STYLE",
+    "HOUSE_CONFIG",
+    "PROJECT_ROOT",
+    "SOURCE",
+    "SOURCE_URL",
+    "STYLES",
+    "shown",
+    "source_dir",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"
 SOURCE = PROJECT_ROOT / "source"
 DIST = PROJECT_ROOT / "dist"
+# The publishing house's settings (journal abbreviation, ISSNs, DOI prefix, depositor): pipeline/house.py.
+HOUSE_CONFIG = PROJECT_ROOT / "house.yaml"
 # The base URL the article's document is rendered at, standing for its source folder. WeasyPrint names
 # an image's PDF object after its URL (an MD5 of it): with the real folder in the URL, the PDF's bytes
 # would depend on where the source lies.

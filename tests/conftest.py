@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import validate
+from pipeline import paths, validate
 from pipeline.build import build
+from pipeline.house import load_house
 from pipeline.load import load_article
 from pipeline.model import Article
 
@@ -54,7 +55,7 @@ def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     assert report.ok, report.failures
     result: dict[str, Built] = {}
     for source_file in sorted(sources.glob("*/article.md")):
-        article = load_article(source_file)
+        article = load_article(source_file, load_house(paths.HOUSE_CONFIG))
         folder = dist / article.slug
         result[article.slug] = Built(
             article=article,
