@@ -417,6 +417,8 @@ def _build_article(
         genre=data.get("genre"),
         language=data["language"],
         issued=datetime.date.fromisoformat(data["issued"]),
+        updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
+        version=data.get("version"),
         container_title=data["container-title"],
         publisher=data.get("publisher"),
         ISSN=data.get("ISSN"),
