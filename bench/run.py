@@ -45,7 +45,9 @@ PILOT_SOURCES = 10
 BARE_STEPS = ("pandoc → EPUB", "pandoc → JATS", "pandoc → HTML", "weasyprint → PDF")
 # The budget check assumes --jobs 2 is at least this much faster (a pessimistic guess: it is measured after).
 ASSUMED_SPEEDUP = 1.3
-ALL_FORMATS_NOTE = "pdf, epub, jats + html, csl-json, bibtex, ris, manifest and build state"
+ALL_FORMATS_NOTE = (
+    "pdf, epub, jats + html, csl-json, bibtex, ris, crossref, doaj, the meca and bagit packages, manifest, build state"
+)
 # A build of pdf, epub and jats only, through the same build() the tasks call, in a fresh interpreter.
 SUBSET_BUILD = (
     "import sys; from pathlib import Path; from pipeline.build import build, default_jobs; "

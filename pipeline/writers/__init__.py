@@ -11,7 +11,9 @@ into the article's staged folder, so they are made afresh whenever that folder i
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -73,3 +75,18 @@ def missing(format_name: str, article: Article) -> str | None:
         if not value:
             return dotted
     return None
+
+
+def once_per_article(render: Callable[[Article], bytes]) -> Callable[[Article], bytes]:
+    """``render`` that keeps its last result: a file embedded in another (the archival PDF carries the JATS
+    and the CSL-JSON) is rendered once for both when one process writes both. Keyed by the article object
+    itself, which the cache holds, so a new or changed article is always rendered anew."""
+    last: list[tuple[Article, bytes]] = []
+
+    @functools.wraps(render)
+    def cached(article: Article) -> bytes:
+        if not (last and last[0][0] is article):
+            last[:] = [(article, render(article))]
+        return last[0][1]
+
+    return cached

@@ -25,7 +25,7 @@ from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, Figure, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.writers import jats_refs
+from pipeline.writers import jats_refs, once_per_article
 
 DTD_VERSION = "1.2"
 DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
@@ -62,6 +62,7 @@ def write(article: Article, path: Path) -> None:
     path.write_bytes(render(article))
 
 
+@once_per_article
 def render(article: Article) -> bytes:
     """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
     return etree.tostring(build(article), xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
