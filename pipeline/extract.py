@@ -30,6 +30,7 @@ XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=F
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 DOI_RESOLVER = "https://doi.org/"
+URN_DOI = "urn:doi:"
 
 
 def normalise(text: str) -> str:
@@ -812,13 +813,20 @@ def epub_facts(path: Path) -> Facts:
         text=normalise(" ".join(element_text(_body(document)) for document in main)),
         back_matter_text=element_text(_body(back_document)) if back_document is not None else "",
         section_texts=tuple(_text_by_id(body_document, entry.fragment) for entry in sections),
-        identifier=package.unique_identifier,
+        identifier=_resolvable(package.unique_identifier),
         editors=tuple(person.name for person in package.contributors if "edt" in person.roles),
         publisher=_first(package.publishers),
         citation=_epub_citation(back_document),
         toc=tuple(entry.label for entry in package.toc),
         footnotes=tuple(_note_text(note) for note in notes),
     )
+
+
+def _resolvable(identifier: str | None) -> str | None:
+    """A ``urn:doi:`` identifier as the DOI's resolver address, so that every format's identifier compares."""
+    if identifier and identifier.lower().startswith(URN_DOI):
+        return f"{DOI_RESOLVER}{identifier[len(URN_DOI) :]}"
+    return identifier
 
 
 def _is_footnote(element: etree._Element) -> bool:
@@ -867,8 +875,10 @@ def _jats_date(meta: etree._Element) -> str | None:
 
 
 def _jats_back_matter(root: etree._Element, meta: etree._Element) -> str:
-    """<back>, plus what JATS keeps in the front but readers meet as back matter: bios and the licence."""
+    """<back>, plus what JATS keeps in the front but readers meet as back matter: bios, the licence and
+    the notes of <front> (the disclaimer)."""
     parts = [_jats_text(bio) for bio in meta.iter("bio")]
+    parts += [_jats_text(notes) for notes in root.findall("front/notes")]
     parts += [_jats_text(license_p) for license_p in meta.iter("license-p")]
     return normalise(" ".join([*parts, _jats_text(root.find("back"))]))
 

@@ -14,7 +14,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, notes, pandoc, references
+from pipeline import assets, notes, pandoc, references, textlinks
 from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
@@ -60,6 +60,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["long_date"] = long_date
     environment.filters["join_names"] = join_names
+    environment.filters["described"] = textlinks.described
     return environment
 
 

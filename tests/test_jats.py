@@ -149,8 +149,11 @@ def test_journal_meta(built: Built) -> None:
     assert journal.findtext("journal-title-group/journal-title") == built.article.container_title
     assert journal.findtext("publisher/publisher-name") == built.article.publisher
     issns = journal.findall("issn")
+    # Both the JATS 1.2 attribute and the one PMC's Style Checker requires ("issn must have a pub-type").
     if built.article.ISSN:
-        assert [(issn.text, issn.get("publication-format")) for issn in issns] == [(built.article.ISSN, "electronic")]
+        assert [(issn.text, issn.get("publication-format"), issn.get("pub-type")) for issn in issns] == [
+            (built.article.ISSN, "electronic", "epub")
+        ]
     else:
         assert issns == []
 
@@ -172,6 +175,11 @@ def assert_contrib(contrib: etree._Element, person: Person) -> None:
     assert name.findtext("surname") == person.family
     assert name.findtext("given-names") == person.given
     assert contrib.findtext("role") == person.role
+    orcids = contrib.findall("contrib-id")
+    # JATS4R: the full https form, typed, and not claimed as authenticated (the source is not an ORCID sign-in).
+    expected_ids = [("orcid", "false", person.ORCID)] if person.ORCID else []
+    assert [(i.get("contrib-id-type"), i.get("authenticated"), i.text) for i in orcids] == expected_ids
+    assert contrib[0].tag == ("contrib-id" if person.ORCID else "name")
     # An affiliation sits in its contrib, or in article-meta linked by an aff xref.
     affs = contrib.findall("aff") or [
         contrib.getroottree().getroot().find(f".//aff[@id='{xref.get('rid')}']")
@@ -181,9 +189,18 @@ def assert_contrib(contrib: etree._Element, person: Person) -> None:
     for aff, affiliation in zip(affs, person.affiliations, strict=True):
         departments = [element.text for element in aff.findall("institution[@content-type='dept']")]
         assert departments == ([affiliation.department] if affiliation.department else [])
-        assert [element.text for element in aff.findall("institution") if element.get("content-type") is None] == [
+        assert [element.text for element in aff.iter("institution") if element.get("content-type") is None] == [
             affiliation.institution
         ]
+        wraps = aff.findall("institution-wrap")
+        if affiliation.ROR:
+            assert len(wraps) == 1
+            assert [(i.get("institution-id-type"), i.text) for i in wraps[0].findall("institution-id")] == [
+                ("ror", affiliation.ROR)
+            ]
+            assert wraps[0].findtext("institution") == affiliation.institution
+        else:
+            assert wraps == [] and aff.find(".//institution-id") is None
         country = aff.find("country")
         if affiliation.country:
             assert country.text == affiliation.country
@@ -234,17 +251,27 @@ def test_pub_date(built: Built) -> None:
 
 def test_self_uri(built: Built) -> None:
     uris = built.meta.findall("self-uri")
-    assert [(uri.get(HREF), uri.text) for uri in uris] == [(built.article.URL, built.article.URL)]
+    # JATS4R: the text describes the linked object (the article, by its title); "a URI is not descriptive link text".
+    assert [(uri.get(HREF), uri.text) for uri in uris] == [(built.article.URL, built.article.title)]
+    assert not re.search(r"https?://|www\.", uris[0].text)
 
 
 def test_permissions(built: Built) -> None:
-    terms_of_use = built.article.license
+    terms_of_use, copyright_line = built.article.license, built.article.copyright
     permissions = built.meta.find("permissions")
-    if terms_of_use is None:
+    if terms_of_use is None and copyright_line is None:
         assert permissions is None
         return
     # Only what the source states: no copyright statement, year or holder is made up.
-    assert [child.tag for child in permissions] == ["license"]
+    stated = [
+        ("copyright-statement", copyright_line.statement if copyright_line else None),
+        ("copyright-year", str(copyright_line.year) if copyright_line and copyright_line.year else None),
+        ("copyright-holder", copyright_line.holder if copyright_line else None),
+    ]
+    expected = [(tag, text) for tag, text in stated if text] + [("license", None)] * bool(terms_of_use)
+    assert [(child.tag, child.text if child.tag != "license" else None) for child in permissions] == expected
+    if terms_of_use is None:
+        return
     element = permissions.find("license")
     assert element.get(HREF) == terms_of_use.url
     assert element.findtext(f"{{{ALI}}}license_ref") == terms_of_use.url
@@ -288,8 +315,14 @@ def test_every_paragraph_of_the_model_is_in_the_body(built: Built) -> None:
 def test_back_matter(built: Built) -> None:
     back = built.root.find("back")
     for note in built.article.notes:
-        notes = back.findall(f"notes[@notes-type='{note.type}']")
+        # PMC Style Checker: "notes-type='disclaimer' must be children of front"; every other note is back matter.
+        place = built.root.find("front") if note.type == "disclaimer" else back
+        notes = place.findall(f"notes[@notes-type='{note.type}']")
         assert [text_of(element) for element in notes] == [normalised(note.text)]
+        assert built.root.findall(f".//notes[@notes-type='{note.type}']") == notes
+    front = built.root.find("front")
+    assert [child.tag for child in front][:2] == ["journal-meta", "article-meta"]
+    assert all(child.tag == "notes" for child in front[2:])
     credits = back.findall("notes[@notes-type='image-credit']")
     if built.article.image_credit:
         assert [element.findtext("title") for element in credits] == ["Image credit"]
@@ -298,7 +331,7 @@ def test_back_matter(built: Built) -> None:
         assert credits == []
     citations = back.findall("notes[@notes-type='suggested-citation']")
     assert [element.findtext("title") for element in citations] == [SUGGESTED_CITATION_LABEL]
-    assert [element.findtext("p") for element in citations] == [suggested_citation(built.article)]
+    assert ["".join(element.find("p").itertext()) for element in citations] == [suggested_citation(built.article)]
 
 
 def test_no_empty_elements(built: Built) -> None:
@@ -352,6 +385,10 @@ def expected_meta(article: Article) -> dict[str, Any]:
     if article.license:
         fields = {"link": article.license.url, "text": article.license.text}
         expected["license"] = {key: value for key, value in fields.items() if value}
+    if article.copyright:
+        line = article.copyright
+        fields = {"holder": line.holder, "statement": line.statement, "year": str(line.year) if line.year else None}
+        expected["copyright"] = {key: value for key, value in fields.items() if value}
     return expected
 
 
@@ -372,7 +409,8 @@ def back_matter(article: Article) -> tuple[list[str], list[str]]:
     """Titles and paragraphs of the back matter, in the order of the file, from the model."""
     titled = [(jats.IMAGE_CREDIT_LABEL, article.image_credit), (SUGGESTED_CITATION_LABEL, suggested_citation(article))]
     titles = [title for title, text in titled if text]
-    texts = [note.text for note in article.notes] + [text for _title, text in titled if text]
+    back_notes = [note.text for note in article.notes if note.type != "disclaimer"]
+    texts = back_notes + [text for _title, text in titled if text]
     return titles, [paragraph for text in texts for paragraph in paragraphs_of(text)]
 
 
@@ -389,6 +427,9 @@ def test_pandoc_reads_back_the_sections_and_their_paragraphs(built: Built) -> No
     # level-2 headers, and its paragraphs follow the last section's.
     back_titles, back_paragraphs = back_matter(built.article)
     expected[-1] += back_paragraphs
+    # The <notes> of <front> (the disclaimer) it reads before the body.
+    front_notes = [note.text for note in built.article.notes if note.type == "disclaimer"]
+    expected[0] = [paragraph for text in front_notes for paragraph in paragraphs_of(text)] + expected[0]
     assert [[normalised(text) for text in paragraphs(chunk)] for chunk in chunks] == [
         [normalised(text) for text in section] for section in expected
     ]
@@ -453,3 +494,71 @@ def test_publishing_xsd_dir_defaults_to_the_sibling_of_the_dtd(
     monkeypatch.setenv("JATS_SCHEMA_DIR", str(tmp_path / "jats-archiving-1.2"))
     assert validate.jats_publishing_xsd_dir() is None
     assert validate.validate_jats_publishing_if_applicable(write_jats("two-authors", tmp_path)) == []
+
+
+# --- links in plain-text fields ------------------------------------------------------------------
+
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+[\w]")
+
+
+def test_addresses_in_notes_and_bios_are_links(built: Built) -> None:
+    """Every web or e-mail address the model's notes, bios and suggested citation hold is an <ext-link> or
+    <email> in the file (the seed's editorial note names commentary@jurist.org); none is made up."""
+    texts = [note.text for note in built.article.notes] + [person.bio for person in built.article.author if person.bio]
+    texts.append(suggested_citation(built.article))
+    expected_urls = sorted(url for text in texts for url in WEB_ADDRESS.findall(text))
+    expected_emails = sorted(email for text in texts for email in EMAIL_ADDRESS.findall(text))
+    places = [*built.root.findall("front/notes"), *built.root.findall("back/notes"), *built.meta.iter("bio")]
+    links = [link for place in places for link in place.iter("ext-link")]
+    assert sorted(link.get(HREF) for link in links) == expected_urls
+    assert all(link.text == link.get(HREF) and link.get("ext-link-type") == "uri" for link in links)
+    assert sorted(email.text for place in places for email in place.iter("email")) == expected_emails
+
+
+def test_the_seed_editorial_note_has_its_email_address() -> None:
+    article = load_article(SOURCES["kazakhstan"])
+    note = next(note for note in article.notes if note.type == "editorial")
+    root = jats.build(article)
+    paragraph = root.find("back/notes[@notes-type='editorial']/p")
+    emails = paragraph.findall("email")
+    assert [email.text for email in emails] == ["commentary@jurist.org"]
+    assert "".join(paragraph.itertext()) == note.text  # the words around it unchanged
+
+
+def test_notes_links_keep_trailing_punctuation_outside() -> None:
+    from dataclasses import replace
+
+    from pipeline.model import Note
+
+    article = load_article(SOURCES["two-authors"])
+    text = "Data at https://example.org/data_(2023). Questions: editors@example.org, or (https://example.org/faq)."
+    root = jats.build(replace(article, notes=(Note("editorial", text),)))
+    paragraph = root.find("back/notes[@notes-type='editorial']/p")
+    assert [link.get(HREF) for link in paragraph.iter("ext-link")] == [
+        "https://example.org/data_(2023)",
+        "https://example.org/faq",
+    ]
+    assert [email.text for email in paragraph.iter("email")] == ["editors@example.org"]
+    assert "".join(paragraph.itertext()) == text
+
+
+def test_house_settings_reach_the_journal_meta(tmp_path: Path, jats_schema_dir: Path, publishing_xsd_dir: Path) -> None:
+    """The house's print ISSN and title abbreviation; the source's ISSN stays the electronic edition's."""
+    from dataclasses import replace
+
+    from pipeline.model import House
+
+    article = load_article(SOURCES["two-authors"])
+    house = House(abbreviated_title="J. Ex. Water Law", print_ISSN="2049-3640", electronic_ISSN="2049-3659")
+    path = tmp_path / "house.xml"
+    jats.write(replace(article, house=house), path)
+    assert validate.validate_jats(path, jats_schema_dir) == []
+    assert validate.validate_jats_publishing(path, publishing_xsd_dir) == []
+    journal = etree.parse(str(path)).getroot().find("front/journal-meta")
+    assert journal.findtext("journal-title-group/abbrev-journal-title[@abbrev-type='publisher']") == "J. Ex. Water Law"
+    issns = [(issn.get("pub-type"), issn.get("publication-format"), issn.text) for issn in journal.findall("issn")]
+    assert issns == [("epub", "electronic", article.ISSN), ("ppub", "print", "2049-3640")]
+    without_source_issn = jats.build(replace(article, ISSN=None, house=house)).find("front/journal-meta")
+    assert [issn.text for issn in without_source_issn.findall("issn")] == ["2049-3659", "2049-3640"]
+    assert without_source_issn.findtext("journal-id[@journal-id-type='issn']") == "2049-3659"

@@ -163,3 +163,36 @@ def test_running_heads_and_page_numbers(built: Built) -> None:
 
 def test_validate_pdf_finds_no_problem(built: Built) -> None:
     assert validate_pdf(built.pdf) == []
+
+
+def test_xmp_rights_copyright_and_licence(built: Built) -> None:
+    """dc:rights carries the copyright statement and the licence as the source words them, xmpRights:Owner
+    the holder; nothing when the source states neither. (XMP has no standard property for an author's
+    ORCID iD: dc:creator holds names only, so the iDs are in the JATS, the web page and the EPUB.)"""
+    article = built.article
+    with pikepdf.open(built.pdf) as pdf:
+        xmp = pdf.open_metadata()
+        stated = [
+            article.copyright.statement if article.copyright else None,
+            (article.license.text or article.license.url) if article.license else None,
+        ]
+        if any(stated):
+            assert xmp["dc:rights"] == " ".join(part for part in stated if part)
+        else:
+            assert "dc:rights" not in xmp
+        holder = article.copyright.holder if article.copyright else None
+        assert xmp.get("xmpRights:Owner") == ({holder} if holder else None)  # an XMP bag: unordered
+
+
+def test_the_article_link_names_its_journal_and_site_not_its_address(built: Built) -> None:
+    """A screen reader reads the title block's link as words: "JURIST – Academic Commentary (jurist.org)"."""
+    article = built.article
+    first_page = normalise(" ".join(pdf_pages(built.pdf)[0].lines))
+    site = article.URL.split("/")[2].removeprefix("www.")
+    assert normalise(f"{article.container_title} ({site})") in first_page
+    title_block = first_page[: first_page.index(normalise(article.all_sections[0].paragraphs[0])[:60])]
+    assert article.URL not in title_block and "https://" not in title_block
+    reader = PdfReader(built.pdf)
+    uris = [str(annotation.get_object()["/A"]["/URI"]) for annotation in reader.pages[0].get("/Annots") or []
+            if "/A" in annotation.get_object() and "/URI" in annotation.get_object()["/A"]]  # fmt: skip
+    assert article.URL in uris, "the link still leads to the article's page"

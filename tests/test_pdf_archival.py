@@ -104,8 +104,12 @@ def test_xmp_carries_the_metadata(built: Built, variant_pdf: tuple[str, Path]) -
         assert xmp["dc:date"] == [article.issued.isoformat()]
         assert xmp["xmp:CreateDate"].startswith(article.issued.isoformat())
         assert xmp["dc:language"] == {article.language}
-        if article.license:
-            assert xmp["dc:rights"] == (article.license.text or article.license.url)
+        stated = [
+            article.copyright.statement if article.copyright else None,
+            (article.license.text or article.license.url) if article.license else None,
+        ]
+        if any(stated):
+            assert xmp["dc:rights"] == " ".join(part for part in stated if part)
         else:
             assert "dc:rights" not in xmp
 

@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 from browser import shoot
 from conftest import REPO_ROOT, Built
+from lxml import etree
 from PIL import Image
 
 from pipeline.citation import suggested_citation
@@ -123,3 +124,84 @@ def test_renders_in_chromium_without_console_messages(built: Built) -> None:
         assert picture.size == (1280, 900)
         # Not a blank page: the rendered text leaves many distinct shades.
         assert len(picture.convert("L").getcolors(maxcolors=256) or []) > 16
+
+
+# --- FAIR Signposting, identifiers and link text ------------------------------------------------------
+
+
+def links(document: lxml.html.HtmlElement, rel: str) -> list[tuple[str, str | None]]:
+    return [(link.get("href"), link.get("type")) for link in document.xpath("//head/link[@rel=$rel]", rel=rel)]
+
+
+def test_fair_signposting_level_one(built: Built, document: lxml.html.HtmlElement) -> None:
+    """cite-as, author, license, item and describedby links (signposting.org), each one resolving: an
+    ORCID iD, licence or identifier as the source states it, an edition or metadata file in dist/<slug>/."""
+    article, folder = built.article, page_of(built).parent
+    expected_cite_as = f"https://doi.org/{article.DOI}" if article.DOI else article.URL
+    assert links(document, "cite-as") == [(expected_cite_as, None)]
+    assert links(document, "author") == [(person.ORCID, None) for person in article.author if person.ORCID]
+    license_url = article.license.url if article.license else None
+    assert links(document, "license") == ([(license_url, None)] if license_url else [])
+    slug = article.slug
+    assert links(document, "item") == [(f"{slug}.pdf", "application/pdf"), (f"{slug}.epub", "application/epub+zip")]
+    assert links(document, "describedby") == [
+        (f"{slug}.xml", "application/jats+xml"),
+        (f"{slug}.csl.json", "application/vnd.citationstyles.csl+json"),
+        (f"{slug}.bib", "application/x-bibtex"),
+        (f"{slug}.ris", "application/x-research-info-systems"),
+    ]
+    # Each relative link names a file beside the page, and the file is what its type says.
+    (pdf, _), (epub, _) = links(document, "item")
+    assert (folder / pdf).read_bytes().startswith(b"%PDF-")
+    assert (folder / epub).read_bytes()[:2] == b"PK"
+    jats_file, csl_file, bib_file, ris_file = (folder / href for href, _type in links(document, "describedby"))
+    assert etree.parse(str(jats_file)).getroot().tag == "article"
+    assert json.loads(csl_file.read_text(encoding="utf-8"))[0]["title"] == article.title
+    assert bib_file.read_text(encoding="utf-8").lstrip().startswith("@")
+    assert ris_file.read_text(encoding="utf-8").lstrip().startswith("TY  - ")
+    assert all("/" not in href for href, _type in links(document, "item") + links(document, "describedby"))
+
+
+def test_highwire_author_orcid_follows_its_author(built: Built, document: lxml.html.HtmlElement) -> None:
+    tags = [
+        (element.get("name"), element.get("content"))
+        for element in document.xpath("//head/meta[@name='citation_author' or @name='citation_author_orcid']")
+    ]
+    expected: list[tuple[str, str]] = []
+    for person in built.article.author:
+        expected.append(("citation_author", person.file_as))
+        if person.ORCID:
+            expected.append(("citation_author_orcid", person.ORCID))
+    assert tags == expected
+
+
+def test_json_ld_identifiers_and_copyright(built: Built, document: lxml.html.HtmlElement) -> None:
+    article = built.article
+    data = json.loads(document.xpath("//script[@type='application/ld+json']")[0].text)
+    assert data["@id"] == article.identifier
+    for node, person in zip(data["author"], article.author, strict=True):
+        assert node.get("@id") == person.ORCID and node.get("identifier") == person.ORCID
+        for organisation, affiliation in zip(node.get("affiliation", []), person.affiliations, strict=True):
+            assert organisation["name"] == affiliation.institution
+            assert organisation.get("@id") == affiliation.ROR and organisation.get("identifier") == affiliation.ROR
+    line = article.copyright
+    assert data.get("copyrightHolder") == (line.holder if line else None)
+    assert data.get("copyrightYear") == (line.year if line else None)
+    assert data.get("copyrightNotice") == (line.statement if line else None)
+    assert meta(document, "DC.rights")[: bool(line and line.statement)] == (
+        [line.statement] if line and line.statement else []
+    )
+
+
+def test_visible_links_say_where_they_lead(built: Built, document: lxml.html.HtmlElement) -> None:
+    """The title block and back matter never show a bare address as link text (a screen reader would spell it);
+    the article's own page is named by its journal and site."""
+    article = built.article
+    anchors = document.xpath("//header[@id='title-block']//a[@href] | //section[@id='back-matter']//a[@href]")
+    assert anchors
+    for anchor in anchors:
+        text = normalise(anchor.text_content())
+        assert text and not text.startswith(("http://", "https://", "www.")), (anchor.get("href"), text)
+    page_links = [normalise(a.text_content()) for a in anchors if a.get("href") == article.URL]
+    site = article.URL.split("/")[2].removeprefix("www.")
+    assert page_links == [f"{article.container_title} ({site})"]

@@ -21,6 +21,8 @@ STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"
 BACK_DOCUMENT = "back.xhtml"
 PACKAGE_DOCUMENT = "content.opf"  # ebooklib's name, in the book's folder
+NCX_DOCUMENT = "toc.ncx"  # likewise
+NCX_NS = "http://www.daisy.org/z3986/2005/ncx/"
 ZIP_FIRST_TIME, ZIP_LAST_TIME = (1980, 1, 1, 0, 0, 0), (2107, 12, 31, 23, 59, 58)
 
 EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
@@ -97,7 +99,11 @@ def write(article: Article, path: Path) -> None:
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
     epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
-    _normalise_zip(path, modified, {package_document: lambda opf: _with_package_language(opf, article.language)})
+    rewrites = {
+        package_document: lambda opf: _with_package_language(opf, article.language),
+        f"{book.FOLDER_NAME}/{NCX_DOCUMENT}": with_ncx_order,
+    }
+    _normalise_zip(path, modified, rewrites)
 
 
 def _add_images(book: epub.EpubBook, article: Article) -> None:
@@ -107,8 +113,15 @@ def _add_images(book: epub.EpubBook, article: Article) -> None:
         book.add_item(epub.EpubItem(uid=f"image-{index}", file_name=name, media_type=media_type, content=content))
 
 
+def package_identifier(article: Article) -> str:
+    """The book's identifier in a form reading systems recognise: ``urn:doi:`` and the DOI (calibre reads
+    the scheme from a ``urn:`` value and ignores ``identifier-type`` refinements; EPUB 3 has no
+    ``opf:scheme``), else the article's URL."""
+    return f"urn:doi:{article.DOI}" if article.DOI else article.URL
+
+
 def _write_metadata(book: epub.EpubBook, article: Article) -> None:
-    book.set_identifier(article.identifier)
+    book.set_identifier(package_identifier(article))
     book.set_title(article.title)
     book.set_language(article.language)
     for index, person in enumerate(article.author, start=1):
@@ -123,10 +136,14 @@ def _write_metadata(book: epub.EpubBook, article: Article) -> None:
         book.add_metadata("DC", "description", article.abstract)
     for keyword in article.keywords:
         book.add_metadata("DC", "subject", keyword)
+    if article.copyright and article.copyright.statement:
+        book.add_metadata("DC", "rights", article.copyright.statement)
     if article.license:
         book.add_metadata("DC", "rights", article.license.text or article.license.url)
+    # The journal as a collection of no declared type: calibre (metadata/opf3.py, read_series) turns a
+    # collection-type "series" into a numbered series ("#1" without a group-position), and a journal's
+    # articles are not volumes in an order. "set" would claim a finite, complete group.
     book.add_metadata(None, "meta", article.container_title, {"property": "belongs-to-collection", "id": "journal"})
-    book.add_metadata(None, "meta", "series", {"refines": "#journal", "property": "collection-type"})
     for name, value in accessibility_metadata(article):
         book.add_metadata(None, "meta", value, {"property": name})
 
@@ -136,6 +153,9 @@ def _add_person(book: epub.EpubBook, element: str, person: Person, uid: str, rol
     book.add_metadata("DC", element, person.name, {"id": uid})
     book.add_metadata(None, "meta", person.file_as, {"refines": f"#{uid}", "property": "file-as"})
     book.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+    if person.ORCID:
+        # The person's identifier, refining their dc:creator (the ORCID iD in its https form).
+        book.add_metadata(None, "meta", person.ORCID, {"refines": f"#{uid}", "property": "dcterms:identifier"})
 
 
 # --- Accessibility metadata --------------------------------------------------------------------
@@ -349,6 +369,19 @@ def _with_package_language(opf: bytes, language: str) -> bytes:
     package = etree.fromstring(opf, SAFE_XML_PARSER)
     package.set(XML_LANG, language)
     return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def with_ncx_order(ncx: bytes) -> bytes:
+    """What ebooklib's NCX lacks and EPUB 2 reading systems rely on: a ``playOrder`` on every navPoint
+    (1, 2, … in document order) and ``dtb:depth``, the deepest nesting of navPoints (ebooklib writes 0)."""
+    root = etree.fromstring(ncx, SAFE_XML_PARSER)
+    points = list(root.iter(f"{{{NCX_NS}}}navPoint"))
+    for order, point in enumerate(points, start=1):
+        point.set("playOrder", str(order))
+    depth = max((1 + sum(1 for a in point.iterancestors(f"{{{NCX_NS}}}navPoint")) for point in points), default=1)
+    for meta in root.iterfind(f"{{{NCX_NS}}}head/{{{NCX_NS}}}meta[@name='dtb:depth']"):
+        meta.set("content", str(depth))
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
 
 
 def _normalise_zip(path: Path, modified: datetime.datetime, rewrites: Mapping[str, Callable[[bytes], bytes]]) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 import pycountry
 from lxml import etree
 
-from pipeline import assets, pandoc, references
+from pipeline import assets, pandoc, references, textlinks
 from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
-from pipeline.model import Affiliation, Article, Figure, License, Note, Person
+from pipeline.model import Affiliation, Article, Copyright, Figure, House, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import jats_refs, once_per_article
 
@@ -41,6 +41,11 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLINK_HREF = f"{{{XLINK_NS}}}href"
 
 IMAGE_CREDIT_LABEL = "Image credit"
+# Notes PMC's Style Checker wants as children of <front> ("notes-type='disclaimer' must be children of
+# front"); the DTD's %front-model admits <notes> after <article-meta>. Every other note stays in <back>.
+FRONT_NOTE_TYPES = frozenset({"disclaimer"})
+# An ISSN's edition as JATS 1.2 words it (@publication-format) and as PMC's Style Checker asks for it (@pub-type).
+ISSN_FORMATS = {"print": "ppub", "electronic": "epub"}
 PANDOC_JATS = "jats_archiving"
 # Standalone so that pandoc also emits the <fn-group> its footnote <xref>s point to; no wrapping
 # so a paragraph's text is not broken by pandoc's line length.
@@ -104,10 +109,29 @@ def _container(tag: str, children: Iterable[etree._Element | None], **attributes
 
 
 def _paragraphs(text: str | None) -> list[etree._Element]:
-    """One <p> per blank-line-separated paragraph of a plain-text field."""
+    """One <p> per blank-line-separated paragraph of a plain-text field; the web and e-mail addresses
+    in it become <ext-link> and <email>, so ingest sees them as links, not as words."""
     if not text:
         return []
-    return [_element("p", part.strip()) for part in PARAGRAPH_BREAK.split(text) if part.strip()]
+    return [_linked_paragraph(part.strip()) for part in PARAGRAPH_BREAK.split(text) if part.strip()]
+
+
+def _linked_paragraph(text: str) -> etree._Element:
+    paragraph = etree.Element("p")
+    last: etree._Element | None = None
+    for run in textlinks.runs(text):
+        if run.kind == "text":
+            if last is None:
+                paragraph.text = run.text
+            else:
+                last.tail = run.text
+            continue
+        if run.kind == "url":
+            last = _element("ext-link", run.text, ext_link_type="uri", **{XLINK_HREF: run.text})
+        else:
+            last = _element("email", run.text)
+        paragraph.append(last)
+    return paragraph
 
 
 def _country_code(name: str) -> str | None:
@@ -122,17 +146,43 @@ def _country_code(name: str) -> str | None:
 
 
 def _front(article: Article, title: etree._Element) -> etree._Element:
-    return _append(etree.Element("front"), _journal_meta(article), _article_meta(article, title))
+    return _append(
+        etree.Element("front"),
+        _journal_meta(article),
+        _article_meta(article, title),
+        *(_note(note) for note in article.notes if note.type in FRONT_NOTE_TYPES),
+    )
 
 
 def _journal_meta(article: Article) -> etree._Element:
+    issns = journal_issns(article)
     return _append(
         etree.Element("journal-meta"),
-        _journal_id(article.ISSN),
-        _append(etree.Element("journal-title-group"), _element("journal-title", article.container_title)),
-        _issn(article.ISSN),
+        _journal_id(next(iter(issns.values()), None)),
+        _append(
+            etree.Element("journal-title-group"),
+            _element("journal-title", article.container_title),
+            _abbreviated_title(article.house),
+        ),
+        *(_issn(issn, edition) for edition, issn in issns.items()),
         _publisher(article.publisher),
     )
+
+
+def journal_issns(article: Article) -> dict[str, str]:
+    """The journal's ISSNs by edition ("electronic", "print"), each once: the source's ISSN is the
+    electronic edition's (a commentary is published online), else the house's e-ISSN; the print ISSN
+    comes from the house settings."""
+    electronic = article.ISSN or article.house.electronic_ISSN
+    issns = {"electronic": electronic, "print": article.house.print_ISSN}
+    if issns["print"] == electronic:
+        issns["print"] = None
+    return {edition: issn for edition, issn in issns.items() if issn}
+
+
+def _abbreviated_title(house: House) -> etree._Element | None:
+    title = house.abbreviated_title
+    return _element("abbrev-journal-title", title, abbrev_type="publisher") if title else None
 
 
 def _journal_id(issn: str | None) -> etree._Element | None:
@@ -149,8 +199,8 @@ def _journal_id(issn: str | None) -> etree._Element | None:
     return _element("journal-id", issn, journal_id_type="issn") if issn else None
 
 
-def _issn(issn: str | None) -> etree._Element | None:
-    return _element("issn", issn, publication_format="electronic") if issn else None
+def _issn(issn: str, edition: str) -> etree._Element:
+    return _element("issn", issn, pub_type=ISSN_FORMATS[edition], publication_format=edition)
 
 
 def _publisher(name: str | None) -> etree._Element | None:
@@ -167,8 +217,8 @@ def _article_meta(article: Article, title: etree._Element) -> etree._Element:
         _contrib_group(article.author, "author"),
         _contrib_group(article.editor, "editor"),
         _pub_date(article),
-        _permissions(article.license),
-        _element("self-uri", article.URL, **{XLINK_HREF: article.URL}),
+        _permissions(article.license, article.copyright),
+        _self_uri(article),
         _abstract(article.abstract),
         _keywords(article.keywords),
     )
@@ -189,14 +239,28 @@ def _contrib_group(people: tuple[Person, ...], contrib_type: str) -> etree._Elem
     return _container("contrib-group", (_contrib(person, contrib_type) for person in people))
 
 
+def _self_uri(article: Article) -> etree._Element:
+    """The article's web page, its text saying what it is (JATS4R: "A URI is not descriptive link text")."""
+    return _element("self-uri", article.title, **{XLINK_HREF: article.URL})
+
+
 def _contrib(person: Person, contrib_type: str) -> etree._Element:
     return _append(
         _element("contrib", contrib_type=contrib_type),
+        _orcid(person.ORCID),
         _name(person),
         _element("role", person.role) if person.role else None,
         *(_aff(affiliation) for affiliation in person.affiliations),
         _container("bio", _paragraphs(person.bio)),
     )
+
+
+def _orcid(orcid: str | None) -> etree._Element | None:
+    """The ORCID iD as JATS4R recommends; "false": the pipeline has the iD from the source, not from an
+    ORCID sign-in by its owner."""
+    if not orcid:
+        return None
+    return _element("contrib-id", orcid, contrib_id_type="orcid", authenticated="false")
 
 
 def _name(person: Person) -> etree._Element:
@@ -211,7 +275,7 @@ def _aff(affiliation: Affiliation) -> etree._Element:
     """An affiliation nested in its contrib (no id/xref bookkeeping, no empty <xref>)."""
     parts = [
         _element("institution", affiliation.department, content_type="dept") if affiliation.department else None,
-        _element("institution", affiliation.institution),
+        _institution(affiliation),
         _country(affiliation.country),
     ]
     aff = _append(etree.Element("aff"), *parts)
@@ -219,6 +283,16 @@ def _aff(affiliation: Affiliation) -> etree._Element:
     for element in aff[:-1]:
         element.tail = ", "
     return aff
+
+
+def _institution(affiliation: Affiliation) -> etree._Element:
+    """The institution, wrapped with its ROR ID when the source gives one (the ID names the
+    institution, not its department, so the department stays outside the wrap)."""
+    institution = _element("institution", affiliation.institution)
+    if not affiliation.ROR:
+        return institution
+    ror = _element("institution-id", affiliation.ROR, institution_id_type="ror")
+    return _append(etree.Element("institution-wrap"), ror, institution)
 
 
 def _country(name: str | None) -> etree._Element | None:
@@ -238,16 +312,25 @@ def _pub_date(article: Article) -> etree._Element:
     )
 
 
-def _permissions(terms_of_use: License | None) -> etree._Element | None:
+def _permissions(terms_of_use: License | None, copyright_line: Copyright | None) -> etree._Element | None:
+    """Copyright statement, year and holder (each only when the source gives it), then the licence."""
+    copyright_parts = [
+        _element("copyright-statement", copyright_line.statement) if copyright_line.statement else None,
+        _element("copyright-year", str(copyright_line.year)) if copyright_line.year else None,
+        _element("copyright-holder", copyright_line.holder) if copyright_line.holder else None,
+    ] if copyright_line else []  # fmt: skip
+    return _container("permissions", [*copyright_parts, _license(terms_of_use)])
+
+
+def _license(terms_of_use: License | None) -> etree._Element | None:
     if terms_of_use is None or not (terms_of_use.url or terms_of_use.text):
         return None
     attributes = {XLINK_HREF: terms_of_use.url} if terms_of_use.url else {}
-    license_element = _append(
+    return _append(
         _element("license", **attributes),
         _element(f"{{{ALI_NS}}}license_ref", terms_of_use.url) if terms_of_use.url else None,
         _element("license-p", terms_of_use.text) if terms_of_use.text else None,
     )
-    return _append(etree.Element("permissions"), license_element)
 
 
 def _abstract(abstract: str | None) -> etree._Element | None:
@@ -351,7 +434,7 @@ def _back(article: Article, footnotes: list[etree._Element]) -> etree._Element:
     return _append(
         etree.Element("back"),
         *footnotes,
-        *(_note(note) for note in article.notes),
+        *(_note(note) for note in article.notes if note.type not in FRONT_NOTE_TYPES),
         _titled_notes("image-credit", IMAGE_CREDIT_LABEL, article.image_credit),
         _titled_notes("suggested-citation", SUGGESTED_CITATION_LABEL, suggested_citation(article)),
     )

@@ -57,16 +57,27 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant:
             xmp["dc:language"] = [article.language]
             xmp["dc:identifier"] = article.identifier
             xmp["dc:source"] = article.container_title
+            if rights_statement(article):
+                xmp["dc:rights"] = rights_statement(article)
+            if article.copyright and article.copyright.holder:
+                # XMP Rights Management's own property for who holds the rights (predefined in PDF/A).
+                xmp["xmpRights:Owner"] = [article.copyright.holder]
             if article.publisher:
                 xmp["dc:publisher"] = [article.publisher]
             if article.license:
-                xmp["dc:rights"] = article.license.text or article.license.url
                 xmp["xmpRights:Marked"] = "True"
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
         if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
             archival.make_accessible_archive(pdf, archival.associated_files(article))
         pdf.save(path, deterministic_id=True)
+
+
+def rights_statement(article: Article) -> str | None:
+    """dc:rights: the copyright statement, then the licence, as the source words them."""
+    copyright_statement = article.copyright.statement if article.copyright else None
+    terms = (article.license.text or article.license.url) if article.license else None
+    return " ".join(part for part in (copyright_statement, terms) if part) or None
 
 
 def _laid_out(

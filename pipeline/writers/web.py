@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -15,6 +15,23 @@ from pipeline.writers import artifact_name, web_refs
 
 # The other editions the page offers; they sit beside it in dist/<slug>/.
 DOWNLOADS = ("pdf", "epub", "jats")
+# FAIR Signposting level 1 (signposting.org): the content resources the page links as ``item`` and the
+# metadata resources it links as ``describedby``, by format, with the media type each is served as.
+SIGNPOSTED_ITEMS = {"pdf": "application/pdf", "epub": "application/epub+zip"}
+SIGNPOSTED_METADATA = {
+    "jats": "application/jats+xml",
+    "csl-json": "application/vnd.citationstyles.csl+json",
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+}
+
+
+class Signpost(NamedTuple):
+    """One typed link of the page's <head>: ``<link rel href type>``."""
+
+    rel: str
+    href: str
+    type: str | None = None
 
 
 def write(article: Article, path: Path) -> None:
@@ -25,6 +42,7 @@ def write(article: Article, path: Path) -> None:
         body=html.render_body(article),
         head_extra="web/_citation_meta.html.j2",
         downloads=downloads,
+        signposts=signposts(article),
         citation_references=web_refs.citation_references(article),
         json_ld=_script_safe(json.dumps(scholarly_article(article), ensure_ascii=False, indent=2)),
         stylesheet=Markup((paths.STYLES / "web.css").read_text(encoding="utf-8")),
@@ -32,11 +50,28 @@ def write(article: Article, path: Path) -> None:
     path.write_text(page, encoding="utf-8")
 
 
+def signposts(article: Article) -> list[Signpost]:
+    """The page's FAIR Signposting links: the persistent identifier to cite it by, its authors' ORCID
+    iDs, its licence, the editions it is published as (relative: they sit beside it) and the files
+    that describe it."""
+    return [
+        Signpost("cite-as", article.identifier),
+        *(Signpost("author", person.ORCID) for person in article.author if person.ORCID),
+        *([Signpost("license", article.license.url)] if article.license and article.license.url else []),
+        *(Signpost("item", artifact_name(name, article.slug), kind) for name, kind in SIGNPOSTED_ITEMS.items()),
+        *(
+            Signpost("describedby", artifact_name(name, article.slug), kind)
+            for name, kind in SIGNPOSTED_METADATA.items()
+        ),
+    ]
+
+
 def scholarly_article(article: Article) -> dict[str, Any]:
     """schema.org ScholarlyArticle; keys only for the data the source has."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
+        "@id": article.identifier,
         "headline": article.title,
         "name": article.title,
         "url": article.URL,
@@ -57,6 +92,10 @@ def scholarly_article(article: Article) -> dict[str, Any]:
         "license": article.license.url if article.license and article.license.url else None,
         # schema.org's citation: the works this article cites (its own suggested citation is on the page).
         "citation": [web_refs.cited_work(reference) for reference in article.references] or None,
+        # The holder as the source words it (a name; whether a person or an organisation is not stated).
+        "copyrightHolder": article.copyright.holder if article.copyright else None,
+        "copyrightYear": article.copyright.year if article.copyright else None,
+        "copyrightNotice": article.copyright.statement if article.copyright else None,
     }
     if article.ISSN:
         data["isPartOf"]["issn"] = article.ISSN
@@ -67,6 +106,9 @@ def scholarly_article(article: Article) -> dict[str, Any]:
 def _person(person: Person) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@type": "Person",
+        # The ORCID iD names the person as a node of the graph (@id) and as a plain identifier for
+        # consumers that do not read @id.
+        **({"@id": person.ORCID, "identifier": person.ORCID} if person.ORCID else {}),
         "name": person.name,
         "givenName": person.given,
         "familyName": person.family,
@@ -75,7 +117,9 @@ def _person(person: Person) -> dict[str, Any]:
         data["jobTitle"] = person.role
     if person.affiliations:
         data["affiliation"] = [
-            {"@type": "Organization", "name": affiliation.institution}
+            {"@type": "Organization"}
+            | ({"@id": affiliation.ROR, "identifier": affiliation.ROR} if affiliation.ROR else {})
+            | {"name": affiliation.institution}
             | (
                 {"address": {"@type": "PostalAddress", "addressCountry": affiliation.country}}
                 if affiliation.country
