@@ -15,7 +15,8 @@ from typing import Any
 from lxml import etree
 
 from pipeline.model import Affiliation, Article, House, Person, Reference
-from pipeline.writers.deposit.record import batch_id, deposit_timestamp, journal_issns
+from pipeline.writers.deposit.record import batch_id, deposit_timestamp
+from pipeline.writers.jats import journal_issns
 
 CROSSREF_NS = "http://www.crossref.org/schema/5.3.1"
 JATS_NS = "http://www.ncbi.nlm.nih.gov/JATS1"
@@ -118,7 +119,8 @@ def _journal_metadata(article: Article) -> etree._Element:
 
 
 def _issns(article: Article) -> list[etree._Element]:
-    return [_element("issn", issn, media_type=medium) for issn, medium in journal_issns(article).items()]
+    """The journal's ISSNs, each typed by edition, as the JATS types them (one rule for every output)."""
+    return [_element("issn", issn, media_type=edition) for edition, issn in journal_issns(article).items()]
 
 
 def _journal_article(article: Article) -> etree._Element:

@@ -11,9 +11,9 @@ import pycountry
 from lxml import etree
 
 from pipeline.model import Article
-from pipeline.writers.deposit.record import journal_issns
+from pipeline.writers.jats import journal_issns
 
-# DOAJ's two ISSN elements, by the medium pipeline.writers.deposit.record gives each ISSN.
+# DOAJ's two ISSN elements, by the edition the JATS gives each ISSN (pipeline.writers.jats.journal_issns).
 ISSN_ELEMENTS = {"print": "issn", "electronic": "eissn"}
 FULL_TEXT_FORMAT = "html"
 
@@ -53,7 +53,7 @@ def _record(article: Article) -> etree._Element:
     _add(record, "language", language)
     _add(record, "publisher", article.publisher)
     _add(record, "journalTitle", article.container_title)
-    issns = {ISSN_ELEMENTS[medium]: issn for issn, medium in journal_issns(article).items()}
+    issns = {ISSN_ELEMENTS[edition]: issn for edition, issn in journal_issns(article).items()}
     for element in ("issn", "eissn"):  # the schema's order
         _add(record, element, issns.get(element))
     _add(record, "publicationDate", article.issued.isoformat())

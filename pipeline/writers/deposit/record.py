@@ -33,17 +33,3 @@ def deposit_timestamp(article: Article) -> str:
 
 def batch_id(article: Article, content: bytes) -> str:
     return f"{article.slug}-{hashlib.sha256(content).hexdigest()[:BATCH_HASH_CHARACTERS]}"
-
-
-def journal_issns(article: Article) -> dict[str, str]:
-    """Each ISSN of the journal with its medium: the house's print and electronic ISSNs as the house file
-    types them; the article's own ISSN, when the house does not type it, is the electronic one (every
-    article of this pipeline is published online, at its URL)."""
-    typed: dict[str, str] = {}
-    if article.house.print_ISSN:
-        typed[article.house.print_ISSN] = "print"
-    if article.house.electronic_ISSN:
-        typed[article.house.electronic_ISSN] = "electronic"
-    if article.ISSN and article.ISSN not in typed:
-        typed[article.ISSN] = "electronic"
-    return typed
