@@ -368,3 +368,16 @@ def test_archival_pdf_is_both_pdf_a_and_pdf_ua(archival: Path) -> None:
     assert [(p.text, p.getparent().findtext("pdfaProperty:valueType", namespaces=ns)) for p in properties] == [
         ("part", "Integer")
     ]
+
+
+def test_a_record_older_than_zip_dates_is_packed_at_the_zip_epoch(tmp_path: Path) -> None:
+    """ZIP has no date before 1980: an article issued earlier is still packaged, its members dated 1980-01-01."""
+    sources = tmp_path / "sources"
+    folder = shutil.copytree(FIXTURE_SOURCES / SLUGS[0], sources / SLUGS[0])
+    text = (folder / "article.md").read_text(encoding="utf-8")
+    (folder / "article.md").write_text(text.replace("issued: 2023-11-05", "issued: 1975-06-30"), encoding="utf-8")
+    report = build(("jats", "csl-json"), source_root=sources, dist=tmp_path / "dist")
+    assert report.ok, report.failures
+    for package_name in PACKAGES:
+        with zipfile.ZipFile(tmp_path / "dist" / SLUGS[0] / artifact_name(package_name, SLUGS[0])) as package:
+            assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}

@@ -15,8 +15,10 @@ from pathlib import Path
 from pipeline.model import Article, Figure
 from pipeline.writers.deposit.record import record_date
 
-# Every member the same: a regular file, rw-r--r--, made on Unix, at the record date's midnight.
+# Every member the same: a regular file, rw-r--r--, made on Unix, at the record date's midnight (ZIP
+# cannot say a date before 1980: an older record's members are dated 1980-01-01).
 MEMBER_MODE = 0o100644
+ZIP_EPOCH = datetime.date(1980, 1, 1)
 UNIX = 3
 COMPRESSION_LEVEL = 9
 
@@ -44,6 +46,7 @@ class PackageFacts:
 
 def write_zip(path: Path, members: Iterable[tuple[str, bytes]], date: datetime.date) -> None:
     """A ZIP of ``members`` (name in the archive, bytes) in the order given, with fixed times and modes."""
+    date = max(date, ZIP_EPOCH)
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 0, 0, 0))
