@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO_ROOT, Built
 from lxml import etree
 
-from pipeline.extract import epub_facts, normalise, pdf_facts
+from pipeline.extract import JATS_BLOCKS, element_text, epub_facts, normalise, pdf_facts
 
 SEED = REPO_ROOT / "tests" / "fixtures" / "seed" / "commentary.txt"
 FIRST_TITLE = "kazakhstan-russia-ukraine"
@@ -32,7 +32,8 @@ def full_text(format_name: str, path: Path) -> str:
         facts = epub_facts(path)
         return normalise(f"{facts.text} {facts.back_matter_text}")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return normalise(" ".join(etree.parse(str(path), parser).getroot().itertext()))
+    # Inline elements (an <ext-link> in a sentence) join their text without a space; blocks with one.
+    return normalise(element_text(etree.parse(str(path), parser).getroot(), JATS_BLOCKS))
 
 
 @pytest.fixture(params=["pdf", "epub", "jats"])
