@@ -370,14 +370,19 @@ def test_archival_pdf_is_both_pdf_a_and_pdf_ua(archival: Path) -> None:
     ]
 
 
-def test_a_record_older_than_zip_dates_is_packed_at_the_zip_epoch(tmp_path: Path) -> None:
-    """ZIP has no date before 1980: an article issued earlier is still packaged, its members dated 1980-01-01."""
+@pytest.mark.parametrize(
+    ("issued", "dated"), [("1975-06-30", (1980, 1, 1, 0, 0, 0)), ("2108-01-01", (2107, 12, 31, 0, 0, 0))]
+)
+def test_a_record_outside_zip_dates_is_packed_at_the_nearer_end(
+    tmp_path: Path, issued: str, dated: tuple[int, ...]
+) -> None:
+    """ZIP's dates run from 1980 to 2107: an article issued outside them is still packaged."""
     sources = tmp_path / "sources"
     folder = shutil.copytree(FIXTURE_SOURCES / SLUGS[0], sources / SLUGS[0])
     text = (folder / "article.md").read_text(encoding="utf-8")
-    (folder / "article.md").write_text(text.replace("issued: 2023-11-05", "issued: 1975-06-30"), encoding="utf-8")
+    (folder / "article.md").write_text(text.replace("issued: 2023-11-05", f"issued: {issued}"), encoding="utf-8")
     report = build(("jats", "csl-json"), source_root=sources, dist=tmp_path / "dist")
     assert report.ok, report.failures
     for package_name in PACKAGES:
         with zipfile.ZipFile(tmp_path / "dist" / SLUGS[0] / artifact_name(package_name, SLUGS[0])) as package:
-            assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            assert {info.date_time for info in package.infolist()} == {dated}

@@ -15,10 +15,11 @@ from pathlib import Path
 from pipeline.model import Article, Figure
 from pipeline.writers.deposit.record import record_date
 
-# Every member the same: a regular file, rw-r--r--, made on Unix, at the record date's midnight (ZIP
-# cannot say a date before 1980: an older record's members are dated 1980-01-01).
+# Every member the same: a regular file, rw-r--r--, made on Unix, at the record date's midnight. ZIP's
+# dates run from 1980 to 2107: a record dated outside them has its members dated at the nearer end.
 MEMBER_MODE = 0o100644
-ZIP_EPOCH = datetime.date(1980, 1, 1)
+ZIP_FIRST_DAY = datetime.date(1980, 1, 1)
+ZIP_LAST_DAY = datetime.date(2107, 12, 31)
 UNIX = 3
 COMPRESSION_LEVEL = 9
 
@@ -46,7 +47,7 @@ class PackageFacts:
 
 def write_zip(path: Path, members: Iterable[tuple[str, bytes]], date: datetime.date) -> None:
     """A ZIP of ``members`` (name in the archive, bytes) in the order given, with fixed times and modes."""
-    date = max(date, ZIP_EPOCH)
+    date = min(max(date, ZIP_FIRST_DAY), ZIP_LAST_DAY)
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 0, 0, 0))
