@@ -22,6 +22,8 @@ ZIP_FIRST_DAY = datetime.date(1980, 1, 1)
 ZIP_LAST_DAY = datetime.date(2107, 12, 31)
 UNIX = 3
 COMPRESSION_LEVEL = 9
+# Files that are compressed already are stored as they are: deflating them again costs time and saves nothing.
+STORED_ENDINGS = (".pdf", ".epub", ".zip", ".png", ".jpg", ".jpeg")
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,6 @@ def write_zip(path: Path, members: Iterable[tuple[str, bytes]], date: datetime.d
             info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 0, 0, 0))
             info.create_system = UNIX
             info.external_attr = MEMBER_MODE << 16
-            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION_LEVEL)
+            stored = name.lower().endswith(STORED_ENDINGS)
+            compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compress_type=compression, compresslevel=COMPRESSION_LEVEL)
