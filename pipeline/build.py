@@ -32,11 +32,16 @@ from pipeline.model import Article, House
 from pipeline.pandoc import check_pandoc
 from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.weasy_messages import notices_to
-from pipeline.writers import WRITERS, artifact_name, writer
+from pipeline.writers import PACKAGES, WRITERS, artifact_name, missing, writer
+from pipeline.writers.deposit.package import PackageFacts
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 # The build state's record of the image files published beside the artifacts (name -> SHA-256).
 IMAGES_STATE = "images"
+# ... and of the packages made of them (name -> SHA-256), made afresh whenever the folder is staged.
+PACKAGES_STATE = "packages"
+# The build state's mark of a format that has nothing to write for this source (a deposit without a DOI).
+ABSENT = "absent"
 Options = Mapping[str, Mapping[str, str]]
 
 
@@ -84,6 +89,8 @@ class Unit:
 class UnitResult:
     plan_index: int
     built: list[tuple[str, Path, float, str]] = field(default_factory=list)  # format, path, seconds, sha256
+    absent: list[tuple[str, str]] = field(default_factory=list)  # format, what the source lacks for it
+    package_facts: PackageFacts | None = None  # from the unit that copies the images
     failures: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -172,18 +179,31 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
     # The house's settings are part of every article's metadata.
     source_digest = fingerprint.source_fingerprint(source.parent, house_digest)
     # A published image that went missing or changed in dist/ is put back by publishing the article anew.
-    force = force or not _images_intact(folder, state.get(IMAGES_STATE, {}))
+    force = force or not _images_intact(folder, {**state.get(IMAGES_STATE, {}), **state.get(PACKAGES_STATE, {})})
     stale: dict[str, str] = {}
     fresh: list[str] = []
     for format_name in formats:
         wanted = fingerprint.inputs(format_name, source_digest, options.get(format_name, {}))
         artifact = folder / artifact_name(format_name, source.parent.name)
-        if not force and fingerprint.is_fresh(artifact, state.get(format_name), wanted):
+        unchanged = fingerprint.is_fresh(artifact, state.get(format_name), wanted)
+        if not force and (unchanged or _still_absent(artifact, state, format_name, wanted)):
             fresh.append(format_name)
         else:
             stale[format_name] = wanted
     staging = _stage(folder, stale) if stale else None
     return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state, staging=staging)
+
+
+def _still_absent(artifact: Path, state: Mapping[str, Mapping[str, str]], format_name: str, wanted: str) -> bool:
+    """Nothing to write last time, from the same inputs, and nothing there now."""
+    recorded = state.get(format_name) or {}
+    return recorded.get(ABSENT) is not None and recorded.get("inputs") == wanted and not artifact.exists()
+
+
+def _lacking(dotted: str) -> str:
+    """What a format lacks, in words: "no DOI in the source", "no depositor_name in the house settings"."""
+    owner, _, name = dotted.rpartition(".")
+    return f"no {name} in the house settings" if owner == "house" else f"no {name} in the source"
 
 
 def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
@@ -194,7 +214,7 @@ def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
 
 def _published_images(staging: Path, slug: str) -> dict[str, str]:
     """The files of a staged folder that are neither an artifact nor the manifest: the article's images."""
-    artifacts = {artifact_name(format_name, slug) for format_name in WRITERS}
+    artifacts = {artifact_name(format_name, slug) for format_name in (*WRITERS, *PACKAGES)}
     return {
         path.relative_to(staging).as_posix(): fingerprint.file_sha256(path)
         for path in manifest.artifact_files(staging)
@@ -270,7 +290,12 @@ def run_unit(unit: Unit) -> UnitResult:
         return result
     if unit.copies_images:
         copy_images(article, unit.staging)
+        result.package_facts = PackageFacts.of(article)
     for format_name in unit.formats:
+        lacking = missing(format_name, article)
+        if lacking is not None:
+            result.absent.append((format_name, lacking))
+            continue
         target = unit.staging / artifact_name(format_name, article.slug)
         started = time.perf_counter()
         try:
@@ -331,6 +356,9 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
     state = dict(plan.state)
     for format_name in plan.fresh:
         path = plan.folder / artifact_name(format_name, plan.folder.name)
+        if ABSENT in state.get(format_name, {}):
+            reporter.line(f"  {format_name:<8} not written: {_lacking(state[format_name][ABSENT])}  unchanged")
+            continue
         report.skipped.append(path)
         reporter.line(f"  {format_name:<8} {paths.shown(path)}  unchanged")
     failures = list(dict.fromkeys(failure for result in results for failure in result.failures))
@@ -343,7 +371,12 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
             state[format_name] = {"inputs": plan.stale[format_name], "sha256": sha256}
             report.built.append(path)
             reporter.line(f"  {format_name:<8} {paths.shown(path)}  {seconds:.2f} s")
+        for format_name, lacking in (absent for result in results for absent in result.absent):
+            state[format_name] = {"inputs": plan.stale[format_name], ABSENT: lacking}
+            reporter.line(f"  {format_name:<8} not written: {_lacking(lacking)}")
         state[IMAGES_STATE] = _published_images(plan.staging, plan.folder.name)
+        facts = next(result.package_facts for result in results if result.package_facts is not None)
+        state[PACKAGES_STATE] = write_packages(plan.staging, facts, reporter, shown_as=plan.folder)
         write_manifest(plan.staging, reporter, shown_as=plan.folder)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)
@@ -361,6 +394,22 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         reporter.line(f"  {paths.shown(plan.folder)}/ {kept}: no format of this source is published")
     reporter.advance()
     return bool(failures)
+
+
+def write_packages(folder: Path, facts: PackageFacts, reporter: PlainReporter, shown_as: Path) -> dict[str, str]:
+    """Pack the staged folder's files into each package (they are never in one another, nor in themselves);
+    returns each package's name and SHA-256. Written after every format and before the manifest, which
+    lists them."""
+    written: dict[str, str] = {}
+    for package_name in PACKAGES:
+        target = folder / artifact_name(package_name, facts.slug)
+        started = time.perf_counter()
+        with atomic_path(target) as temporary:
+            writer(package_name).write(facts, folder, temporary)
+        written[target.name] = fingerprint.file_sha256(target)
+        seconds = time.perf_counter() - started
+        reporter.line(f"  {package_name:<8} {paths.shown(shown_as / target.name)}  {seconds:.2f} s")
+    return written
 
 
 def write_manifest(folder: Path, reporter: PlainReporter, shown_as: Path | None = None) -> None:

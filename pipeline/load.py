@@ -368,7 +368,7 @@ def _explain(error: ValidationError) -> str:
         if expected:
             return f"must be {expected}, got {value!r}"
         return f"{value!r} does not match the expected form {error.validator_value}"
-    if error.validator in ("oneOf", "anyOf") and expected:
+    if error.validator in ("oneOf", "anyOf", "minimum", "maximum") and expected:
         return f"must be {expected}, got {value!r}"
     if error.validator == "minItems":
         return "must list at least one entry"
@@ -417,6 +417,8 @@ def _build_article(
         genre=data.get("genre"),
         language=data["language"],
         issued=datetime.date.fromisoformat(data["issued"]),
+        updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
+        version=data.get("version"),
         container_title=data["container-title"],
         publisher=data.get("publisher"),
         ISSN=data.get("ISSN"),

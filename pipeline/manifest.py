@@ -28,7 +28,9 @@ MEDIA_TYPES: dict[str, str] = {
     # BibTeX and RIS have no registered types; these are the ones reference managers send and accept.
     ".bib": "application/x-bibtex",
     ".ris": "application/x-research-info-systems",
-    # The image types a figure may have, fixed rather than left to the system's tables.
+    # The packages (MECA, BagIt), and the image types a figure may have: fixed rather than left to the
+    # system's tables, which differ between machines.
+    ".zip": "application/zip",
     **IMAGE_MEDIA_TYPES,
 }
 FALLBACK_MEDIA_TYPE = "application/octet-stream"

@@ -158,6 +158,8 @@ class Article:
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
     copyright: Copyright | None = None
+    updated: datetime.date | None = None  # the last correction of the published record
+    version: int | None = None  # the record's version (1 when first published), for deposits
     house: House = House()
 
     @property

@@ -12,6 +12,7 @@ from lxml import etree
 
 from pipeline import paths
 from pipeline.safexml import SAFE_XML_PARSER, SCHEMA_PARSER
+from pipeline.writers import artifact_name
 
 JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"
@@ -224,7 +225,8 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
     return True
 
 
-VALIDATORS = {".xml": validate_jats_artifact, ".epub": validate_epub, ".pdf": validate_pdf}
+# By format: a file is known by its name in the registry (a Crossref deposit is XML too, but not JATS).
+VALIDATORS = {"jats": validate_jats_artifact, "epub": validate_epub, "pdf": validate_pdf}
 
 
 def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
@@ -233,8 +235,9 @@ def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
     checked: list[Path] = []
     problems: list[str] = []
     for artifact in sorted(dist.glob("*/*")):
-        check = VALIDATORS.get(artifact.suffix)
-        if check is not None:
-            checked.append(artifact)
-            problems.extend(check(artifact))
+        slug = artifact.parent.name
+        for format_name, check in VALIDATORS.items():
+            if artifact.name == artifact_name(format_name, slug):
+                checked.append(artifact)
+                problems.extend(check(artifact))
     return checked, problems

@@ -4,16 +4,18 @@ every test source (the real first title and the second-shape fixture) into a tem
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pipeline import paths, validate
-from pipeline.build import build
+from pipeline.build import FORMATS, build
 from pipeline.house import load_house
 from pipeline.load import load_article
 from pipeline.model import Article
+from pipeline.writers import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
@@ -26,6 +28,13 @@ def copy_test_sources(root: Path) -> Path:
     for source_file in SOURCE_FILES:
         shutil.copytree(source_file.parent, root / source_file.parent.name)
     return root
+
+
+def published_formats(source_folder: Path, formats: Iterable[str] = FORMATS) -> tuple[str, ...]:
+    """The ``formats`` that write a file for the source in ``source_folder``, with the project's house
+    settings: a deposit needs what it requires (a DOI, an ISSN, a depositor)."""
+    article = load_article(source_folder / "article.md", load_house(paths.HOUSE_CONFIG))
+    return tuple(name for name in formats if missing(name, article) is None)
 
 
 @dataclass(frozen=True)

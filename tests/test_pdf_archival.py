@@ -68,6 +68,7 @@ def test_identification_matches_the_variant(variant_pdf: tuple[str, Path]) -> No
             assert not xmp.get("pdfaid:part")
         else:
             assert (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) == ("3", "A")
+            assert xmp.get("pdfuaid:part") == "1"  # an archive copy that stays an accessible one
             intents = pdf.Root.OutputIntents
             assert intents[0].S == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0]
 

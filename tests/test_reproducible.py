@@ -28,8 +28,8 @@ def build_in(place: Path, epoch: int, zone: str) -> dict[str, str]:
 
 
 def contents(path: Path) -> list[bytes]:
-    """The bytes a reader of the file gets: for a ZIP, every entry unpacked."""
-    if path.suffix == ".epub":
+    """The bytes a reader of the file gets: for a ZIP (EPUB, MECA package, bag), every entry unpacked."""
+    if path.suffix in (".epub", ".zip"):
         with zipfile.ZipFile(path) as book:
             return [book.read(name) for name in book.namelist()]
     return [path.read_bytes()]

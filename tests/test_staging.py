@@ -10,17 +10,18 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_SOURCES
+from conftest import FIXTURE_SOURCES, published_formats
 from PIL import Image
 
 from pipeline import atomic, fingerprint
-from pipeline.build import FORMATS, BuildReport, build
+from pipeline.build import BuildReport, build
 from pipeline.errors import PipelineError, shown
 from pipeline.progress import QuietReporter
-from pipeline.writers import artifact_name
+from pipeline.writers import PACKAGES, artifact_name
 
 SLUG = "figures-policy-piece"
 
@@ -86,8 +87,9 @@ def test_the_next_successful_build_publishes_every_format_at_once(published: tup
     after = snapshot(folder)
     assert set(after) == set(before)
     changed = {name for name in after if after[name] != before[name]}
-    artifacts = {artifact_name(name, SLUG) for name in FORMATS}
-    assert changed >= artifacts - {f"{SLUG}.csl.json", f"{SLUG}.bib", f"{SLUG}.ris"}
+    artifacts = {artifact_name(name, SLUG) for name in published_formats(sources / SLUG)}
+    # The citation files and the DOAJ record hold metadata only, which the edit leaves alone.
+    assert changed >= artifacts - {f"{SLUG}.csl.json", f"{SLUG}.bib", f"{SLUG}.ris", f"{SLUG}.doaj.xml"}
     assert all(after[name] == before[name] for name in after if name.endswith((".png", ".svg", ".jpg")))
 
 
@@ -98,7 +100,9 @@ def test_an_image_is_part_of_the_source(published: tuple[Path, Path]) -> None:
     Image.new("RGB", (200, 120), "#8a1c1c").save(chart, format="PNG")
     report = run(sources, dist)
     assert report.ok
-    assert {path.name for path in report.built} == {artifact_name(name, SLUG) for name in FORMATS}
+    assert {path.name for path in report.built} == {
+        artifact_name(name, SLUG) for name in published_formats(sources / SLUG)
+    }
     shipped = dist / SLUG / chart.name
     assert shipped.read_bytes() == chart.read_bytes()
     listed = {entry["name"]: entry for entry in json.loads((dist / SLUG / "manifest.json").read_text())["artifacts"]}
@@ -136,9 +140,13 @@ def test_a_single_format_build_keeps_the_others_and_the_images(published: tuple[
     assert run(sources, dist, formats=("jats",)).ok
     after = snapshot(dist / SLUG)
     assert set(after) == set(before)
-    unchanged = set(before) - {f"{SLUG}.xml", "manifest.json"}
+    # The packages are made afresh from the folder: they now hold the new JATS.
+    packages = {artifact_name(name, SLUG) for name in PACKAGES}
+    unchanged = set(before) - {f"{SLUG}.xml", "manifest.json"} - packages
     assert {name: after[name] for name in unchanged} == {name: before[name] for name in unchanged}
     assert after[f"{SLUG}.xml"] != before[f"{SLUG}.xml"]
+    with zipfile.ZipFile(dist / SLUG / artifact_name("meca", SLUG)) as package:
+        assert package.read("article.xml") == after[f"{SLUG}.xml"]
 
 
 # --- The folder swap on its own ----------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""PDF post-processing beyond WeasyPrint: the logical structure tree (structure.py)."""
+"""The PDF beyond WeasyPrint's defaults: the logical structure tree, the archival identification and attachments."""

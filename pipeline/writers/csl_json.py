@@ -7,8 +7,14 @@ from pathlib import Path
 
 from pipeline.cite import csl_item
 from pipeline.model import Article
+from pipeline.writers import once_per_article
 
 
 def write(article: Article, path: Path) -> None:
-    text = json.dumps([csl_item(article)], ensure_ascii=False, indent=2)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_bytes(render(article))
+
+
+@once_per_article
+def render(article: Article) -> bytes:
+    """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
+    return (json.dumps([csl_item(article)], ensure_ascii=False, indent=2) + "\n").encode("utf-8")

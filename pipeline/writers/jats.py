@@ -25,7 +25,7 @@ from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, Copyright, Figure, House, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.writers import jats_refs
+from pipeline.writers import jats_refs, once_per_article
 
 DTD_VERSION = "1.2"
 DTD_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with MathML3 v1.2 20190208//EN"
@@ -64,10 +64,13 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 def write(article: Article, path: Path) -> None:
     """Write the article as a JATS 1.2 Archiving XML file at ``path``."""
-    document = build(article)
-    path.write_bytes(
-        etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
-    )
+    path.write_bytes(render(article))
+
+
+@once_per_article
+def render(article: Article) -> bytes:
+    """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
+    return etree.tostring(build(article), xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
 
 
 def build(article: Article) -> etree._Element:

@@ -12,7 +12,7 @@ from pipeline import html, notes, paths, weasy_messages
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
-from pipeline.pdf import structure
+from pipeline.pdf import archival, structure
 from pipeline.weasy import weasyprint
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
@@ -21,7 +21,8 @@ DEFAULT_VARIANT = "pdf/ua-1"
 # The layouts tried, in order, while a note will not share its reference's page (see _laid_out): the
 # blocks of the notes set late start new pages; headings may end a page; both.
 LAYOUT_TRIES = ((False, False), (True, False), (False, True), (True, True))
-VARIANTS = ("pdf/ua-1", "pdf/a-3a")
+ARCHIVAL_VARIANT = "pdf/a-3a"
+VARIANTS = (DEFAULT_VARIANT, ARCHIVAL_VARIANT)
 
 
 def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
@@ -44,10 +45,10 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     faults = messages.faults()
     if faults:
         raise LocatedError("\n".join(faults))
-    _write_with_full_xmp(rendered, article, path)
+    _write_with_full_xmp(rendered, article, path, variant)
 
 
-def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
+def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant: str) -> None:
     """Add to the XMP what WeasyPrint leaves out (publication date, language, publisher, identifier,
     rights), then save with a content-derived /ID so the same source gives the same bytes."""
     with pikepdf.open(io.BytesIO(rendered)) as pdf:
@@ -68,6 +69,8 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path) -> None:
                 xmp["xmpRights:Marked"] = "True"
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
+        if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
+            archival.make_accessible_archive(pdf, archival.associated_files(article))
         pdf.save(path, deterministic_id=True)
 
 
