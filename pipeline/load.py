@@ -26,10 +26,12 @@ from pipeline.body import (
     check_title,
     citations_as_text,
     note_anchors,
+    settle_directions,
     settle_ids,
     top_level_headings,
 )
 from pipeline.errors import PipelineError, SourceError, shown
+from pipeline.language import Direction, UnknownLanguage, writing
 from pipeline.model import Affiliation, Article, Heading, License, Note, PandocBlock, PandocInline, Person, Section
 from pipeline.sanitize import check_body
 
@@ -83,8 +85,17 @@ def load_article(path: Path) -> Article:
     front, body, body_line = _split_front_matter(path, text)
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
+    direction = _direction(path, data["language"], _line_of(root, ["language"]))
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
-    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]), reference_lines)
+    return _build_article(path, slug, data, body, body_line, _line_of(root, ["title"]), reference_lines, direction)
+
+
+def _direction(path: Path, tag: str, line: int) -> Direction:
+    """The article's writing direction, which its language decides (CLDR, pipeline/language.py)."""
+    try:
+        return writing(tag).direction
+    except UnknownLanguage as error:
+        raise SourceError(path, line, "language", str(error)) from None
 
 
 def _read_text(path: Path) -> str:
@@ -262,11 +273,25 @@ def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, sche
         return
     location, known = unknown
     key = str(location[-1])
+    if location in (["dir"], ["direction"]):
+        raise SourceError(path, _line_of(root, location), key, _derived_direction(data.get("language")))
     by_case = {name.lower(): name for name in known}
     close = difflib.get_close_matches(key.lower(), by_case, n=1)
     meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
     hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
     raise SourceError(path, _line_of(root, location), _field_name(location), f"unknown field; {hint}")
+
+
+def _derived_direction(tag: object) -> str:
+    """Why a source gives no direction: its language decides it (and a passage's language, the passage's)."""
+    try:
+        said = f" ({tag} is written {'right to left' if writing(str(tag)).direction == 'rtl' else 'left to right'})"
+    except UnknownLanguage:
+        said = ""
+    return (
+        f"is not a field: the writing direction follows 'language'{said}; remove this line, and mark a passage "
+        "in another language in the body ([text]{lang=en}, ::: {lang=fr}), which sets its direction too"
+    )
 
 
 def _unknown_keys(
@@ -347,9 +372,12 @@ def _build_article(
     body_line: int,
     title_line: int,
     reference_lines: dict[str, int],
+    direction: Direction,
 ) -> Article:
     data = normalise_whitespace(data)
-    title_inlines, introduction, sections, cited = _parse_body(path, data, title_line, body, body_line, reference_lines)
+    title_inlines, introduction, sections, cited = _parse_body(
+        path, data, title_line, body, body_line, reference_lines, direction
+    )
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
@@ -379,6 +407,7 @@ def _build_article(
         figures=figures,
         references=cited.references,
         citation_style=cited.style,
+        direction=direction,
     )
 
 
@@ -405,7 +434,13 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _parse_body(
-    path: Path, data: dict[str, Any], title_line: int, body: str, body_line: int, reference_lines: dict[str, int]
+    path: Path,
+    data: dict[str, Any],
+    title_line: int,
+    body: str,
+    body_line: int,
+    reference_lines: dict[str, int],
+    direction: Direction,
 ) -> tuple[list[PandocInline], Section, tuple[Section, ...], references.Cited]:
     """Parse the title and the body in one pandoc call; render the citations, settle ids, check links,
     and split the body at its level-1 headings: an untitled introduction, then titled sections."""
@@ -427,6 +462,8 @@ def _parse_body(
     check_title(title_inlines, path, title_line)
     check_body(title_inlines, path, body, body_line)
     check_body(blocks, path, body, body_line)
+    settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line)
+    settle_directions(blocks, direction, path, locate)
     # Citations rendered before the notes are counted: a note style's citations are footnotes too.
     cited = references.resolve(path, data, reference_lines, blocks, body, body_line)
     blocks = cited.blocks

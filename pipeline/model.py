@@ -131,6 +131,7 @@ class Article:
     title_inlines: tuple[PandocInline, ...] = ()
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
+    direction: str = "ltr"  # the writing direction of ``language`` (pipeline/language.py): "ltr" or "rtl"
 
     @property
     def identifier(self) -> str:

@@ -161,7 +161,21 @@ def _glue_to_previous_word(reference: etree._Element, call: etree._Element) -> N
     if word:
         call.text = word
     elif previous is not None:
-        call.insert(0, previous)  # an inline element right before the reference (``*word*[^1]``) moves whole
+        call.insert(0, _last_word_of(previous))  # ``*a case name*[^1]``: its last word, or the element
+
+
+def _last_word_of(element: etree._Element) -> etree._Element:
+    """The last word of an inline element of plain text (``<em>Others v. Portugal</em>``) as a copy of
+    it, the element keeping the words before; an element with markup inside, or of one word, whole.
+    Only that word goes into the unbreakable call: a whole case name there would be one box wider than
+    the rest of the line (or the line), leaving a first line with a single word ("On") before it."""
+    words = re.match(r"^(.*\s)(\S+\s*)$", element.text or "", re.DOTALL)
+    if len(element) or words is None:
+        return element  # inserting it into the call moves it there
+    last = etree.Element(element.tag, {key: value for key, value in element.attrib.items() if key != "id"})
+    last.text = words.group(2)
+    element.text = words.group(1)
+    return last
 
 
 def _as_inline(element: etree._Element) -> etree._Element:

@@ -83,7 +83,7 @@ def write(article: Article, path: Path) -> None:
     for document in (article_document, back_document):
         book.add_item(document)
     book.add_item(epub.EpubNcx())
-    navigation = epub.EpubNav(title="Contents")
+    navigation = epub.EpubNav(title="Contents", direction=article.direction)
     book.add_item(navigation)
     # The nav is a spine item (outside the linear reading order) so the "toc" landmark may point at it.
     book.spine = [article_document, back_document, (navigation.id, "no")]
@@ -97,7 +97,14 @@ def write(article: Article, path: Path) -> None:
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
     epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
-    _normalise_zip(path, modified, {package_document: lambda opf: _with_package_language(opf, article.language)})
+    _normalise_zip(
+        path,
+        modified,
+        {
+            package_document: lambda opf: _with_package_language(opf, article.language),
+            f"{book.FOLDER_NAME}/{navigation.file_name}": lambda nav: _with_direction(nav, article.direction),
+        },
+    )
 
 
 def _add_images(book: epub.EpubBook, article: Article) -> None:
@@ -111,6 +118,7 @@ def _write_metadata(book: epub.EpubBook, article: Article) -> None:
     book.set_identifier(article.identifier)
     book.set_title(article.title)
     book.set_language(article.language)
+    book.set_direction(article.direction)  # the spine's page-progression-direction
     for index, person in enumerate(article.author, start=1):
         _add_person(book, "creator", person, f"author-{index}", "aut")
     for index, person in enumerate(article.editor, start=1):
@@ -349,6 +357,14 @@ def _with_package_language(opf: bytes, language: str) -> bytes:
     package = etree.fromstring(opf, SAFE_XML_PARSER)
     package.set(XML_LANG, language)
     return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _with_direction(document: bytes, direction: str) -> bytes:
+    """ebooklib sets the nav's direction on its <body> only; the <html> element carries it too, beside
+    its lang, as in the article's own documents."""
+    root = etree.fromstring(document, SAFE_XML_PARSER)
+    root.set("dir", direction)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
 
 
 def _normalise_zip(path: Path, modified: datetime.datetime, rewrites: Mapping[str, Callable[[bytes], bytes]]) -> None:
