@@ -379,6 +379,7 @@ def _build_article(
         figures=figures,
         references=cited.references,
         citation_style=cited.style,
+        citation_language=data.get("citation-language"),
     )
 
 

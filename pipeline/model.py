@@ -131,6 +131,8 @@ class Article:
     title_inlines: tuple[PandocInline, ...] = ()
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
+    # The language of the suggested citation (BCP 47); None keeps the house's (styles/house-citation.csl).
+    citation_language: str | None = None
 
     @property
     def identifier(self) -> str:

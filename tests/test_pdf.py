@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pikepdf
+from catalogues import long_date, name_list
 from conftest import Built
 from pypdf import PdfReader
 
-from pipeline.citation import join_names, long_date
 from pipeline.extract import normalise, pdf_date, pdf_outline, pdf_pages
 from pipeline.model import Article
 from pipeline.validate import validate_pdf
@@ -39,7 +39,7 @@ def test_document_info(built: Built) -> None:
     else:
         # Without an abstract the subject says what and where the article is.
         assert article.container_title in subject
-        assert long_date(article.issued) in subject
+        assert long_date(article.language, article.issued) in subject
 
 
 def test_dates_are_the_publication_date_never_the_build_time(built: Built) -> None:
@@ -129,12 +129,12 @@ def first_missing_in_order(text: str, parts: list[str]) -> str | None:
 
 def title_block_parts(article: Article) -> list[str]:
     parts = [article.genre] if article.genre else []
-    parts += [article.title, join_names(article.author)]
+    parts += [article.title, name_list(article.language, names(article))]
     for person in article.author:
         parts += [person.name, *([person.role] if person.role else [])]
         for affiliation in person.affiliations:
             parts += [part for part in (affiliation.department, affiliation.institution, affiliation.country) if part]
-    return [*parts, article.container_title, long_date(article.issued)]
+    return [*parts, article.container_title, long_date(article.language, article.issued)]
 
 
 def test_title_block_on_page_one(built: Built) -> None:
