@@ -408,6 +408,7 @@ def _build_article(
         references=cited.references,
         citation_style=cited.style,
         direction=direction,
+        citation_language=data.get("citation-language"),
     )
 
 

@@ -132,6 +132,8 @@ class Article:
     references: tuple[Reference, ...] = ()
     citation_style: str | None = None  # the CSL style id the citations were rendered in
     direction: str = "ltr"  # the writing direction of ``language`` (pipeline/language.py): "ltr" or "rtl"
+    # The language of the suggested citation (BCP 47); None keeps the house's (styles/house-citation.csl).
+    citation_language: str | None = None
 
     @property
     def identifier(self) -> str:

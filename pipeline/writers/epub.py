@@ -13,7 +13,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from pipeline import html, pandoc, paths
+from pipeline import html, i18n, pandoc, paths
 from pipeline.model import Article, Heading, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
@@ -78,24 +78,27 @@ def write(article: Article, path: Path) -> None:
     book.add_item(stylesheet)
     _add_images(book, article)
     body = html.render_body(article)
+    localisation = i18n.for_language(article.language)
+    back_matter, contents = localisation.gettext("Back matter"), localisation.gettext("Contents")
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
-    back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title="Back matter")
+    back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title=back_matter)
     for document in (article_document, back_document):
         book.add_item(document)
     book.add_item(epub.EpubNcx())
-    navigation = epub.EpubNav(title="Contents", direction=article.direction)
+    navigation = epub.EpubNav(title=contents, direction=article.direction)
     book.add_item(navigation)
     # The nav is a spine item (outside the linear reading order) so the "toc" landmark may point at it.
     book.spine = [article_document, back_document, (navigation.id, "no")]
     book.toc = _table_of_contents(article)
     book.guide = [
-        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+        {"type": "toc", "href": "nav.xhtml", "title": contents},
         {"type": "bodymatter", "href": ARTICLE_DOCUMENT, "title": article.title},
-        {"type": "backmatter", "href": BACK_DOCUMENT, "title": "Back matter"},
+        {"type": "backmatter", "href": BACK_DOCUMENT, "title": back_matter},
     ]
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
-    epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
+    options = {"mtime": modified, "epub2_guide": False, "landmark_title": localisation.gettext("Landmarks")}
+    epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     _normalise_zip(
         path,

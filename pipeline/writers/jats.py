@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pycountry
+from babel import Locale
 from lxml import etree
 
-from pipeline import assets, pandoc, references
-from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
+from pipeline import assets, i18n, pandoc, references
+from pipeline.citation import suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, Figure, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
@@ -40,7 +42,6 @@ NAMESPACES = {"xlink": XLINK_NS, "ali": ALI_NS, "mml": MATHML_NS}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLINK_HREF = f"{{{XLINK_NS}}}href"
 
-IMAGE_CREDIT_LABEL = "Image credit"
 PANDOC_JATS = "jats_archiving"
 # Standalone so that pandoc also emits the <fn-group> its footnote <xref>s point to; no wrapping
 # so a paragraph's text is not broken by pandoc's line length.
@@ -107,12 +108,25 @@ def _paragraphs(text: str | None) -> list[etree._Element]:
     return [_element("p", part.strip()) for part in PARAGRAPH_BREAK.split(text) if part.strip()]
 
 
-def _country_code(name: str) -> str | None:
-    """ISO 3166-1 alpha-2 code for a country name; None when pycountry cannot resolve it."""
+def _country_code(name: str, language: str) -> str | None:
+    """ISO 3166-1 alpha-2 code for a country name: pycountry's names and codes, else CLDR's territory
+    names in the article's language and in English ("مصر", "Allemagne"); None when neither knows it."""
     try:
         return pycountry.countries.lookup(name).alpha_2
     except LookupError:
-        return None
+        pass
+    for locale in (i18n.parse_language(language), i18n.parse_language(i18n.FALLBACK)):
+        code = _territory_codes(str(locale)).get(name.casefold()) if locale else None
+        if code:
+            return code
+    return None
+
+
+@cache
+def _territory_codes(locale: str) -> dict[str, str]:
+    """CLDR's country names in one locale, casefolded, to ISO 3166-1 codes (regions such as "001" left out)."""
+    names = Locale.parse(locale).territories
+    return {name.casefold(): code for code, name in names.items() if pycountry.countries.get(alpha_2=code) is not None}
 
 
 # --- front -----------------------------------------------------------------------------------
@@ -161,8 +175,8 @@ def _article_meta(article: Article, title: etree._Element) -> etree._Element:
         _doi(article.DOI),
         _article_categories(article.genre),
         _append(etree.Element("title-group"), title),
-        _contrib_group(article.author, "author"),
-        _contrib_group(article.editor, "editor"),
+        _contrib_group(article.author, "author", article.language),
+        _contrib_group(article.editor, "editor", article.language),
         _pub_date(article),
         _permissions(article.license),
         _element("self-uri", article.URL, **{XLINK_HREF: article.URL}),
@@ -182,16 +196,16 @@ def _article_categories(genre: str | None) -> etree._Element | None:
     return _append(etree.Element("article-categories"), heading)
 
 
-def _contrib_group(people: tuple[Person, ...], contrib_type: str) -> etree._Element | None:
-    return _container("contrib-group", (_contrib(person, contrib_type) for person in people))
+def _contrib_group(people: tuple[Person, ...], contrib_type: str, language: str) -> etree._Element | None:
+    return _container("contrib-group", (_contrib(person, contrib_type, language) for person in people))
 
 
-def _contrib(person: Person, contrib_type: str) -> etree._Element:
+def _contrib(person: Person, contrib_type: str, language: str) -> etree._Element:
     return _append(
         _element("contrib", contrib_type=contrib_type),
         _name(person),
         _element("role", person.role) if person.role else None,
-        *(_aff(affiliation) for affiliation in person.affiliations),
+        *(_aff(affiliation, language) for affiliation in person.affiliations),
         _container("bio", _paragraphs(person.bio)),
     )
 
@@ -204,12 +218,12 @@ def _name(person: Person) -> etree._Element:
     )
 
 
-def _aff(affiliation: Affiliation) -> etree._Element:
+def _aff(affiliation: Affiliation, language: str) -> etree._Element:
     """An affiliation nested in its contrib (no id/xref bookkeeping, no empty <xref>)."""
     parts = [
         _element("institution", affiliation.department, content_type="dept") if affiliation.department else None,
         _element("institution", affiliation.institution),
-        _country(affiliation.country),
+        _country(affiliation.country, language),
     ]
     aff = _append(etree.Element("aff"), *parts)
     # aff is mixed content: separators make it read as one line in any renderer.
@@ -218,10 +232,10 @@ def _aff(affiliation: Affiliation) -> etree._Element:
     return aff
 
 
-def _country(name: str | None) -> etree._Element | None:
+def _country(name: str | None, language: str) -> etree._Element | None:
     if not name:
         return None
-    code = _country_code(name)
+    code = _country_code(name, language)
     return _element("country", name, country=code) if code else _element("country", name)
 
 
@@ -272,19 +286,20 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     if body is None or title is None:
         raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body> or <article-title>")
     title.tail = None
+    localisation = i18n.for_language(article.language)
     _strip_insignificant_whitespace(body)
     section_ids = [section.get("id") for section in body.findall("sec")]
     expected_ids = [section.id for section in article.sections]
     if section_ids != expected_ids:
         raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
-    _complete_figures(body, article.figures)
+    _complete_figures(body, article.figures, localisation)
     _label_tables(body)
     pandoc_back = standalone.find("back")
     footnotes = list(pandoc_back) if pandoc_back is not None else []
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     _type_cross_references(body, footnotes)
-    jats_refs.complete_ref_list(footnotes, article, assets.labels()["references"])
+    jats_refs.complete_ref_list(footnotes, article, localisation.gettext("References"))
     jats_refs.unlink_inside_citations(body, *footnotes)
     return title, body, footnotes
 
@@ -310,13 +325,13 @@ def _type_cross_references(body: etree._Element, back: list[etree._Element]) -> 
             xref.set("ref-type", kind)
 
 
-def _complete_figures(body: etree._Element, figures: tuple[Figure, ...]) -> None:
+def _complete_figures(body: etree._Element, figures: tuple[Figure, ...], localisation: i18n.Localisation) -> None:
     """What pandoc leaves out of each <fig>: its <label>, the graphic's <alt-text> and exact media type."""
     found = body.findall(".//fig")
     if [fig.get("id") for fig in found] != [figure.id for figure in figures]:
         raise PipelineError(f"JATS figures are {[fig.get('id') for fig in found]}, expected {[f.id for f in figures]}")
     for fig, figure in zip(found, figures, strict=True):
-        fig.insert(0, _element("label", assets.figure_label(figure)))
+        fig.insert(0, _element("label", localisation.gettext("Figure %(number)s", number=figure.number)))
         graphic = fig.find("graphic")
         if graphic is None:
             raise PipelineError(f"pandoc's JATS <fig id={figure.id!r}> has no <graphic>")
@@ -345,12 +360,13 @@ def _strip_insignificant_whitespace(element: etree._Element) -> None:
 
 def _back(article: Article, footnotes: list[etree._Element]) -> etree._Element:
     # Bios live in their <contrib>; back always holds at least the suggested citation.
+    localisation = i18n.for_language(article.language)
     return _append(
         etree.Element("back"),
         *footnotes,
         *(_note(note) for note in article.notes),
-        _titled_notes("image-credit", IMAGE_CREDIT_LABEL, article.image_credit),
-        _titled_notes("suggested-citation", SUGGESTED_CITATION_LABEL, suggested_citation(article)),
+        _titled_notes("image-credit", localisation.gettext("Image credit"), article.image_credit),
+        _titled_notes("suggested-citation", localisation.gettext("Suggested citation"), suggested_citation(article)),
     )
 
 
