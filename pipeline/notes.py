@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -152,8 +153,7 @@ def _glue_to_previous_word(reference: etree._Element, call: etree._Element) -> N
     previous = reference.getprevious()
     parent = reference.getparent()
     text = (previous.tail if previous is not None else parent.text) or ""
-    word = re.search(r"\S*\s*$", text).group(0)
-    remaining = text[: len(text) - len(word)]
+    remaining, word = text[: _last_word_start(text)], text[_last_word_start(text) :]
     if previous is not None:
         previous.tail = remaining or None
     else:
@@ -169,13 +169,25 @@ def _last_word_of(element: etree._Element) -> etree._Element:
     it, the element keeping the words before; an element with markup inside, or of one word, whole.
     Only that word goes into the unbreakable call: a whole case name there would be one box wider than
     the rest of the line (or the line), leaving a first line with a single word ("On") before it."""
-    words = re.match(r"^(.*\s)(\S+\s*)$", element.text or "", re.DOTALL)
-    if len(element) or words is None:
+    text = element.text or ""
+    start = _last_word_start(text)
+    if len(element) or start == 0:
         return element  # inserting it into the call moves it there
     last = etree.Element(element.tag, {key: value for key, value in element.attrib.items() if key != "id"})
-    last.text = words.group(2)
-    element.text = words.group(1)
+    last.text = text[start:]
+    element.text = text[:start]
     return last
+
+
+def _last_word_start(text: str) -> int:
+    """Where the last word of ``text`` starts (with what follows it): after the last space, or in text
+    written without spaces (Chinese, Japanese), at its last wide letter, since a line may break before
+    any of them; gluing a whole CJK sentence to a note mark would make it one unbreakable run."""
+    start = re.search(r"\S*\s*$", text).start()
+    for index in range(len(text) - 1, start - 1, -1):
+        if unicodedata.east_asian_width(text[index]) in "WF" and unicodedata.category(text[index]).startswith("L"):
+            return index
+    return start
 
 
 def _as_inline(element: etree._Element) -> etree._Element:

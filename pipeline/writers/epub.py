@@ -14,7 +14,9 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline import html, i18n, pandoc, paths
-from pipeline.model import Article, Heading, Person
+from pipeline.body import attributes as element_attributes
+from pipeline.language import writing
+from pipeline.model import Article, Heading, PandocBlock, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
 STYLESHEET = "styles/epub.css"
@@ -60,8 +62,16 @@ ACE_CHECKED_ELEMENTS = frozenset(
         *("SmallCaps", "Code"),
         # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
         *("Cite", "Span"),
+        # A block passage in another language or direction (``::: {lang=fr}``), as in the Arabic fixture.
+        "Div",
     }
 )
+# The writing systems (ISO 15924 scripts, pipeline/language.py) of the books Ace checks in the tests
+# (tests/test_accessibility.py runs it on every source; tests/fixtures/sources has one book in each):
+# Latin left to right, Arabic right to left, Cyrillic, simplified Han. Language and direction markup,
+# fonts and line breaking differ by script, so a book with text in any other script (Hebrew, Devanagari…),
+# in its language or in a passage's, makes no claim: nothing has checked how it comes out.
+ACE_CHECKED_SCRIPTS = frozenset({"Latn", "Arab", "Cyrl", "Hans"})
 # How the summary names elements that withdraw the claim; any other is named by its pandoc kind.
 READABLE_ELEMENTS = {
     **{"Image": "images", "Figure": "figures", "Table": "tables", "Math": "mathematics", "CodeBlock": "code"},
@@ -160,6 +170,11 @@ class BodyInventory:
     sections: int
     has_introduction: bool
     images_without_alternative: int
+    scripts: frozenset[str] = frozenset({"Latn"})  # of the article's language and of every passage's
+
+    @property
+    def unchecked_scripts(self) -> list[str]:
+        return sorted(self.scripts - ACE_CHECKED_SCRIPTS)
 
     def count(self, *kinds: str) -> int:
         return sum(self.elements[kind] for kind in kinds)
@@ -170,7 +185,7 @@ class BodyInventory:
 
     @property
     def conforms(self) -> bool:
-        return not self.unchecked_elements
+        return not self.unchecked_elements and not self.unchecked_scripts
 
 
 def body_inventory(article: Article) -> BodyInventory:
@@ -183,7 +198,17 @@ def body_inventory(article: Article) -> BodyInventory:
         has_introduction=bool(article.introduction.blocks),
         # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
         images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
+        scripts=frozenset(writing(tag).script for tag in {article.language, *_passage_languages(elements)}),
     )
+
+
+def _passage_languages(elements: list[PandocBlock]) -> set[str]:
+    """The languages the body marks passages with (``[text]{lang=en}``, ``::: {lang=fr}``)."""
+    found: set[str] = set()
+    for element in elements:
+        attrs = element_attributes(element)
+        found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
+    return found
 
 
 def accessibility_metadata(article: Article) -> list[tuple[str, str]]:
@@ -278,6 +303,7 @@ def _conformance_sentence(body: BodyInventory) -> str:
             "whose tests check every kind of content in this book with Ace by DAISY."
         )
     unchecked = [READABLE_ELEMENTS.get(kind, kind) for kind in body.unchecked_elements]
+    unchecked += [f"text in the script {script}" for script in body.unchecked_scripts]
     return f"No accessibility conformance is claimed: it has content not checked automatically ({_join(unchecked)})."
 
 
