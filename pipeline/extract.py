@@ -159,6 +159,9 @@ HARD_HYPHEN_AT_END = re.compile(r"\S-$")
 URL_BROKEN_AT_SLASH = re.compile(r"\S://\S*/$")
 FOLIO = re.compile(r"(?:page\s*)?\d+(?:\s*(?:/|of)\s*\d+)?", re.IGNORECASE)
 SAME_BASELINE = 0.5  # points
+# The running head stands well above the text block (print.css: 3 mm of padding below it); a first line
+# set a little higher than page 1's (a CJK face's taller ascent) is still text.
+HEAD_RISE = 4.0  # points
 PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})(\d{2})")
 
 
@@ -280,8 +283,9 @@ def _merged(ordered: list[PdfLine], right_to_left: bool = False) -> list[PdfLine
 
 
 def _wide(text: str) -> bool:
-    """Whether ``text`` holds a wide character: Han, kana, Hangul, or CJK punctuation."""
-    return any(unicodedata.east_asian_width(character) in ("W", "F") for character in text)
+    """Whether ``text`` is a wide character (Han, kana, Hangul, CJK punctuation): between two of them
+    a line breaks without a space (at a space between a wide and a narrow one, one cannot tell)."""
+    return bool(text) and all(unicodedata.east_asian_width(character) in ("W", "F") for character in text)
 
 
 def _has_rtl(text: str) -> bool:
@@ -383,7 +387,7 @@ def _split_page(
     last_called: int = 0,
     right_to_left: bool = False,
 ) -> PdfPage:
-    head = [line for line in lines if line.baseline > text_block_top + SAME_BASELINE]
+    head = [line for line in lines if line.baseline > text_block_top + HEAD_RISE]
     runs = [line for line in lines if line not in head]
     calls = [run for run in runs if _is_note_call(run, runs)]
     rest = _merged(_attach_raised_and_lowered([run for run in runs if run not in calls]), right_to_left)
@@ -445,7 +449,11 @@ def join_lines(lines: Iterable[str]) -> str:
             continue
         if text.endswith(HYPHENATION_MARKS):
             text = text[:-1] + line
-        elif HARD_HYPHEN_AT_END.search(text) or URL_BROKEN_AT_SLASH.search(text) or _wide(text[-1:] + line[:1]):
+        elif (
+            HARD_HYPHEN_AT_END.search(text)
+            or URL_BROKEN_AT_SLASH.search(text)
+            or (_wide(text[-1:]) and _wide(line[:1]))
+        ):
             text += line  # text written without spaces (Chinese, Japanese) breaks lines between characters
         else:
             text = f"{text} {line}" if text else line
@@ -507,6 +515,8 @@ def _running_journal(pages: tuple[PdfPage, ...], title: str | None) -> str | Non
         head = page.running_head
         if head and title and head.endswith(title):
             return head[: -len(title)].strip() or None
+        if head and title and head.startswith(title):  # a right-to-left page: the journal heads its right side
+            return head[len(title) :].strip() or None
     return None
 
 

@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pikepdf
+import pytest
 from catalogues import long_date, name_list
 from conftest import Built
 from pypdf import PdfReader
 
-from pipeline.extract import normalise, pdf_date, pdf_outline, pdf_pages
+from pipeline.extract import join_lines, normalise, pdf_date, pdf_outline, pdf_pages
 from pipeline.model import Article
 from pipeline.validate import validate_pdf
 
@@ -142,7 +143,9 @@ def title_block_parts(article: Article) -> list[str]:
 
 def test_title_block_on_page_one(built: Built) -> None:
     article = built.article
-    first_page = normalise(" ".join(pdf_pages(built.pdf)[0].lines))
+    if article.direction == "rtl":
+        pytest.skip("pypdf reads mixed-direction lines out of order: tests/test_languages_direction.py reads this PDF")
+    first_page = join_lines(pdf_pages(built.pdf)[0].lines)
     # The title block is what precedes the body (on a short article the citation, which repeats the
     # journal and the date, is on page 1 too).
     opening = normalise(article.all_sections[0].paragraphs[0])[:60]
