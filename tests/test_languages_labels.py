@@ -383,3 +383,14 @@ def test_the_house_citation_stays_in_the_house_language_unless_the_source_says(s
     citation = suggested_citation(french)
     assert get_month_names("wide", locale="fr")[month] in citation
     assert get_month_names("wide", locale="en")[month] not in citation
+
+
+@pytest.mark.parametrize("language", ["ru", "zh-Hans-CN", "de", "sw"])
+def test_without_a_genre_the_article_type_gives_it_in_the_articles_language(sources: Path, language: str) -> None:
+    source = copy_with("ru-commentary-arbitration", sources, "no-genre", language=language)
+    source.write_text(re.sub(r"^genre: .*\n", "", source.read_text(encoding="utf-8"), flags=re.MULTILINE), "utf-8")
+    article = load_article(source)
+    assert front_matter(source)["article-type"] == "article-commentary"
+    assert article.genre == label(language, "Commentary")
+    page = lxml.html.fromstring(html.render(article, "article.html.j2", html.render_body(article)).encode())
+    assert element_text(page.find_class("genre")[0]) == label(language, "Commentary")
