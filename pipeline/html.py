@@ -124,10 +124,19 @@ def _render_body(article: Article) -> BodyHtml:
         title=title_markup,
         introduction=_joined(introduction),
         sections=tuple(_joined([section]) for section in sections),
-        footnotes=_joined([notes.note_section(footnotes, localisation.gettext("Notes"))]) if footnotes else Markup(""),
+        footnotes=_joined([_note_list(footnotes, localisation)]) if footnotes else Markup(""),
         print_introduction=_joined(print_introduction),
         print_sections=tuple(_joined([section]) for section in print_sections),
         bibliography=Markup("\n".join(bibliography)),
+    )
+
+
+def _note_list(footnotes: list[notes.Footnote], localisation: i18n.Localisation) -> etree._Element:
+    """The notes after the body, titled and with each back link named in the article's language."""
+    return notes.note_section(
+        footnotes,
+        localisation.gettext("Notes"),
+        lambda number: localisation.gettext("Back to reference %(number)s", number=number),
     )
 
 

@@ -33,6 +33,24 @@ DOMAIN = "pipeline"
 FALLBACK = "en"
 
 
+def N_(message: str) -> str:
+    """gettext's mark of a message kept here for the catalogues and translated where it is printed."""
+    return message
+
+
+# The genre readers see when the source names none, by JATS @article-type.
+DEFAULT_GENRES = {
+    "article-commentary": N_("Commentary"),
+    "editorial": N_("Editorial"),
+    "research-article": N_("Research article"),
+    "review-article": N_("Review article"),
+    "book-review": N_("Book review"),
+    "brief-report": N_("Brief report"),
+    "letter": N_("Letter"),
+    "news": N_("News"),
+}
+
+
 @cache
 def catalogue_paths() -> dict[str, Path]:
     """Each catalogue by its locale identifier (``fr``, ``zh``, ``pt_BR``), as found on disk."""
@@ -126,3 +144,10 @@ def for_language(language: str) -> Localisation:
             f"pipeline/locale/{DOMAIN}.pot to pipeline/locale/<language>/LC_MESSAGES/{DOMAIN}.po and translate it"
         )
     return found
+
+
+def default_genre(article_type: str, language: str) -> str | None:
+    """The genre label of an article type in the article's language (``Commentary``, ``Комментарий``);
+    None for a type with no default."""
+    message = DEFAULT_GENRES.get(article_type)
+    return localisation(language).gettext(message) if message else None

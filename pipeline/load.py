@@ -17,7 +17,7 @@ import yaml
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-from pipeline import pandoc, references
+from pipeline import i18n, pandoc, references
 from pipeline.assets import collect_figures
 from pipeline.body import (
     align_numeric_columns,
@@ -387,7 +387,7 @@ def _build_article(
         title=pandoc.stringify(title_inlines),
         title_inlines=tuple(title_inlines),
         article_type=data["article-type"],
-        genre=data.get("genre"),
+        genre=data.get("genre") or i18n.default_genre(data["article-type"], data["language"]),
         language=data["language"],
         issued=datetime.date.fromisoformat(data["issued"]),
         container_title=data["container-title"],

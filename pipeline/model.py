@@ -7,6 +7,7 @@ Pure data, no I/O. Field names follow CSL-JSON where one exists (``container-tit
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,15 @@ class Affiliation:
     department: str | None = None
 
 
+# Unicode names of the letters of scripts whose names are written family name first, without a space.
+FAMILY_FIRST_SCRIPTS = ("CJK ", "HIRAGANA ", "KATAKANA ", "HANGUL ")
+
+
+def _written_family_first(name: str) -> bool:
+    letters = [char for char in name if char.isalpha()]
+    return bool(letters) and all(unicodedata.name(char, "").startswith(FAMILY_FIRST_SCRIPTS) for char in letters)
+
+
 @dataclass(frozen=True)
 class Person:
     given: str
@@ -33,7 +43,10 @@ class Person:
 
     @property
     def name(self) -> str:
-        """The name as printed in a byline: given name first."""
+        """The name as printed in a byline: given name first, or, for a name written in Chinese, Japanese or
+        Korean characters, family name first with no space (陈晓明), as CSL processors print it."""
+        if _written_family_first(self.family + self.given):
+            return f"{self.family}{self.given}"
         return f"{self.given} {self.family}"
 
     @property

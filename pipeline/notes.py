@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -51,9 +52,9 @@ def footnotes(note_list: etree._Element) -> list[Footnote]:
     return found
 
 
-def note_section(notes: list[Footnote], heading: str) -> etree._Element:
+def note_section(notes: list[Footnote], heading: str, backlink_label: Callable[[int], str]) -> etree._Element:
     """The notes after the body (EPUB, web): a titled section of ``<aside>`` notes, each opening with
-    its number, which links back to the reference."""
+    its number, which links back to the reference (named for screen readers by ``backlink_label``)."""
     section = etree.Element(_tag("section"), {"class": "footnotes", "id": "footnotes"}, nsmap={None: XHTML})
     section.set("aria-labelledby", "footnotes-title")
     title = etree.SubElement(section, _tag("h2"), {"id": "footnotes-title"})
@@ -69,7 +70,7 @@ def note_section(notes: list[Footnote], heading: str) -> etree._Element:
             _tag("a"), {"href": f"#{note.reference_id}", "class": "footnote-back"}, nsmap={None: XHTML}
         )
         back.set("role", "doc-backlink")
-        back.set("aria-label", f"Back to reference {note.number}")
+        back.set("aria-label", backlink_label(note.number))
         back.text = str(note.number)
         back.tail = " " + (first.text or "").lstrip()
         first.text = None

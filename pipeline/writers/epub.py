@@ -99,7 +99,7 @@ def write(article: Article, path: Path) -> None:
     book.add_item(navigation)
     # The nav is a spine item (outside the linear reading order) so the "toc" landmark may point at it.
     book.spine = [article_document, back_document, (navigation.id, "no")]
-    book.toc = _table_of_contents(article)
+    book.toc = _table_of_contents(article, back_matter)
     book.guide = [
         {"type": "toc", "href": "nav.xhtml", "title": contents},
         {"type": "bodymatter", "href": ARTICLE_DOCUMENT, "title": article.title},
@@ -353,11 +353,11 @@ def _add_epub_type(element: etree._Element, epub_type: str) -> None:
 TocEntry = epub.Link | tuple[epub.Section, list["TocEntry"]]
 
 
-def _table_of_contents(article: Article) -> list[TocEntry]:
+def _table_of_contents(article: Article, back_matter: str) -> list[TocEntry]:
     """The title, every heading of the body nested by level (nav and NCX alike), then the back matter."""
     entries: list[TocEntry] = [epub.Link(ARTICLE_DOCUMENT, article.title, "toc-title")]
     entries += _nested(list(article.outline))
-    entries.append(epub.Link(BACK_DOCUMENT, "Back matter", "toc-back"))
+    entries.append(epub.Link(BACK_DOCUMENT, back_matter, "toc-back"))
     return entries
 
 
