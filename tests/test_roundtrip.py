@@ -105,9 +105,17 @@ def back_matter_problems(article: Article, facts: Facts, body_end: int) -> list[
     return problems
 
 
+# Round trips that wait for another part of issue 11 (strict: the test fails once they pass, so the mark
+# goes then). Chinese line breaking (scope 4, branch issue11-direction): WeasyPrint sets lines of the
+# Chinese fixture past the right margin, where pdftotext cannot read them, and the article stays one page.
+AWAITING = {("zh-commentary-data-rules", "pdf"): "Chinese line breaking in print.css (issue 11, scope 4)"}
+
+
 @pytest.mark.parametrize("format_name", FORMATS)
-def test_round_trip(built: Built, format_name: str) -> None:
+def test_round_trip(built: Built, format_name: str, request: pytest.FixtureRequest) -> None:
     article = built.article
+    if (article.slug, format_name) in AWAITING:
+        request.applymarker(pytest.mark.xfail(reason=AWAITING[article.slug, format_name], strict=True))
     facts = EXTRACTORS[format_name](getattr(built, format_name))
     assert facts.format == format_name
     paragraph_problems, body_end = find_paragraphs(article, facts.text)
