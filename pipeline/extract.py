@@ -890,11 +890,13 @@ def _jats_text(element: etree._Element | None) -> str:
 
 
 def _jats_name(contrib: etree._Element) -> str:
-    """A contributor's name as printed in a byline: given names, then surname."""
+    """A contributor's name as printed in a byline: given names, then surname; for JATS's "eastern" style,
+    surname then given names, written together (陈晓明)."""
     name = contrib.find("name")
     if name is None:
         return normalise(contrib.findtext("string-name", default=""))
-    return normalise(f"{name.findtext('given-names', default='')} {name.findtext('surname', default='')}")
+    given, surname = name.findtext("given-names", default=""), name.findtext("surname", default="")
+    return normalise(surname + given if name.get("name-style") == "eastern" else f"{given} {surname}")
 
 
 def _jats_contribs(meta: etree._Element, contrib_type: str) -> tuple[str, ...]:

@@ -28,11 +28,6 @@ class Affiliation:
 FAMILY_FIRST_SCRIPTS = ("CJK ", "HIRAGANA ", "KATAKANA ", "HANGUL ")
 
 
-def _written_family_first(name: str) -> bool:
-    letters = [char for char in name if char.isalpha()]
-    return bool(letters) and all(unicodedata.name(char, "").startswith(FAMILY_FIRST_SCRIPTS) for char in letters)
-
-
 @dataclass(frozen=True)
 class Person:
     given: str
@@ -45,9 +40,13 @@ class Person:
     def name(self) -> str:
         """The name as printed in a byline: given name first, or, for a name written in Chinese, Japanese or
         Korean characters, family name first with no space (陈晓明), as CSL processors print it."""
-        if _written_family_first(self.family + self.given):
-            return f"{self.family}{self.given}"
-        return f"{self.given} {self.family}"
+        return f"{self.family}{self.given}" if self.family_first else f"{self.given} {self.family}"
+
+    @property
+    def family_first(self) -> bool:
+        """Written in Chinese, Japanese or Korean characters: family name first (JATS's "eastern" style)."""
+        letters = [char for char in self.family + self.given if char.isalpha()]
+        return bool(letters) and all(unicodedata.name(char, "").startswith(FAMILY_FIRST_SCRIPTS) for char in letters)
 
     @property
     def file_as(self) -> str:

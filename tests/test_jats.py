@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,10 @@ def test_title(built: Built) -> None:
 
 def assert_contrib(contrib: etree._Element, person: Person, language: str) -> None:
     name = contrib.find("name")
-    assert name.get("name-style") == "western"
+    # JATS "eastern": family name first, as names written in Chinese (Han) characters are.
+    letters = [char for char in person.family + person.given if char.isalpha()]
+    han = all(unicodedata.name(char).startswith("CJK UNIFIED IDEOGRAPH") for char in letters)
+    assert name.get("name-style") == ("eastern" if han else "western")
     assert name.findtext("surname") == person.family
     assert name.findtext("given-names") == person.given
     assert contrib.findtext("role") == person.role

@@ -21,8 +21,8 @@ from pipeline.progress import PlainReporter
 from pipeline.weasy_messages import classify
 from pipeline.writers import pdf
 
-# Linear A: no font the set-up installs has it (fc-list ':charset=10600' lists none).
-UNCOVERED_CHARACTER = "\U00010600"
+# Tangsa: no font the set-up installs has it (fc-list ':charset=16a70' lists none; fonts-noto-core has Linear A).
+UNCOVERED_CHARACTER = "\U00016a70"
 
 
 def copy_sources(root: Path) -> list[Path]:
@@ -81,7 +81,7 @@ def test_a_character_no_font_has_fails_the_source_with_its_line(tmp_path: Path) 
 
     expected = (
         f"{shown(source)}:{line_holding(source, UNCOVERED_CHARACTER)}: pdf: no installed font has the character "
-        f"{UNCOVERED_CHARACTER!r} (U+10600); it would print as an empty box"
+        f"{UNCOVERED_CHARACTER!r} (U+16A70); it would print as an empty box"
     )
     assert report.failures == [expected]
     assert not list((dist / source.parent.name).glob("*.pdf*")), "a failed build left a PDF behind"

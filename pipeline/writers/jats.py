@@ -212,7 +212,7 @@ def _contrib(person: Person, contrib_type: str, language: str) -> etree._Element
 
 def _name(person: Person) -> etree._Element:
     return _append(
-        _element("name", name_style="western"),
+        _element("name", name_style="eastern" if person.family_first else "western"),
         _element("surname", person.family),
         _element("given-names", person.given) if person.given else None,
     )
