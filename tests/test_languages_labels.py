@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,6 +234,14 @@ def test_pdf_labels_date_and_byline(built: Built) -> None:
     expected = [*expected_back_matter(built).values(), labelled(language, "Suggested citation")]
     expected += [long_date(language, article.issued), name_list(language, [p.name for p in article.author])]
     for part in expected:
+        if article.direction == "rtl":
+            # pdftotext marks runs with bidi controls, and where right-to-left text meets numbers or
+            # Latin text it may give the runs in another order ("( 21 · )Example Legal Pressأبريل 2024"):
+            # each word of the label, date or byline is looked for.
+            unmarked = "".join(c for c in text if unicodedata.category(c) != "Cf" and c != ":")
+            for word in part.split():
+                assert squeezed(word).replace(":", "") in unmarked, f"{part!r} is not in the PDF"
+            continue
         assert squeezed(part) in text, f"{part!r} is not in the PDF"
 
 
