@@ -4,16 +4,13 @@ transformations that show them the same way in every format.
 A figure is pandoc's implicit figure, an image alone in its paragraph with a caption:
 ``![Caption](chart.png){#fig-fines fig-alt="What the chart shows"}`` (Quarto's ``fig-alt`` for the
 text alternative; without it the caption serves). Figures are numbered in document order; the number
-and id come from here, the label text ("Figure 1") from ``pipeline/templates/labels.json``.
+and id come from here, the label text ("Figure 1") from the message catalogues (``pipeline/i18n.py``).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
-from functools import cache
-from importlib import resources
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
@@ -27,16 +24,6 @@ FIGURE_ID_PREFIX = "fig-"
 # An image file's name travels into ZIP entries, URLs and XML attributes unescaped: plain characters only.
 SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
 XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-
-
-@cache
-def labels() -> dict[str, str]:
-    """Label texts by kind (``{"figure": "Figure {number}", ...}``): data, not code."""
-    return json.loads(resources.files("pipeline").joinpath("templates/labels.json").read_text(encoding="utf-8"))
-
-
-def figure_label(figure: Figure, kind: str = "figure") -> str:
-    return labels()[kind].format(number=figure.number)
 
 
 # --- Load time --------------------------------------------------------------------------------
@@ -174,11 +161,11 @@ class _LineFinder:
 
 
 def with_figures(
-    blocks: list[PandocBlock], figures: tuple[Figure, ...], caption_label: str | None
+    blocks: list[PandocBlock], figures: tuple[Figure, ...], caption_label: Callable[[Figure], str] | None
 ) -> list[PandocBlock]:
     """A copy of ``blocks`` in which each figure has its id and its image the figure's alt text (no
-    ``fig-alt`` attribute left); with ``caption_label`` (a labels.json kind) the caption starts with
-    the figure's label in a ``<span class="figure-label">``."""
+    ``fig-alt`` attribute left); with ``caption_label`` (the label text of a figure) the caption starts with
+    that label in a ``<span class="figure-label">``."""
     if not figures:
         return blocks  # nothing to change, and copying a whole body is not free
     remaining = iter(figures)
@@ -195,13 +182,15 @@ def with_figures(
     return cast(list[PandocBlock], mapped(blocks))
 
 
-def _figure_block(block: dict[str, Any], figure: Figure, caption_label: str | None) -> dict[str, Any]:
+def _figure_block(
+    block: dict[str, Any], figure: Figure, caption_label: Callable[[Figure], str] | None
+) -> dict[str, Any]:
     attributes, (short, caption), content = block["c"]
     caption = [dict(item) for item in caption]
     if caption_label and caption and caption[0]["t"] in ("Plain", "Para"):
         label = {
             "t": "Span",
-            "c": [["", ["figure-label"], []], [{"t": "Str", "c": figure_label(figure, caption_label)}]],
+            "c": [["", ["figure-label"], []], [{"t": "Str", "c": caption_label(figure)}]],
         }
         caption[0] = {"t": caption[0]["t"], "c": [label, {"t": "Space"}, *caption[0]["c"]]}
     return {

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline import pandoc
 from pipeline.errors import SourceError
+from pipeline.language import DIRECTIONS, Direction, UnknownLanguage, writing
 from pipeline.model import PandocBlock, PandocInline
 
 # An id every output accepts: an ASCII XML name (JATS @id, XHTML and EPUB fragments, PDF destinations).
@@ -179,6 +180,43 @@ def align_numeric_columns(blocks: list[PandocBlock]) -> None:
             texts = [" ".join(pandoc.paragraphs(cell[4])).strip() if cell else "" for cell in cells]
             if all(NUMBER.match(text) for text in texts if text) and any(texts):
                 spec[0] = {"t": "AlignRight"}
+
+
+# What a passage's ``dir`` may say; "auto" leaves it to the text (the first strong character decides).
+PASSAGE_DIRECTIONS = (*DIRECTIONS, "auto")
+
+
+def settle_directions(value: Any, direction: Direction, path: Path, locate: Locate) -> None:  # noqa: ANN401 (AST)
+    """A passage marked with a language (``[text]{lang=en}``, ``::: {lang=fr}``) is in a language CLDR
+    knows, and is written in that language's direction: when it differs from the direction of the text
+    around it (a French block in an Arabic article) and the source gives no ``dir``, it gets one, so
+    every format sets it the right way round. A ``dir`` the source gives is kept, if it is a direction."""
+    if isinstance(value, list):
+        for item in value:
+            settle_directions(item, direction, path, locate)
+        return
+    if not isinstance(value, dict) or "t" not in value:
+        return
+    attrs = attributes(value)
+    inner = direction
+    if attrs is not None:
+        given = dict(attrs[2])
+        if "dir" in given and given["dir"] not in PASSAGE_DIRECTIONS:
+            message = f"dir={given['dir']!r} is not a direction; use rtl, ltr or auto (or only lang: it implies dir)"
+            raise SourceError(path, locate(f"dir={given['dir']}", f'dir="{given["dir"]}"'), "body", message)
+        if "lang" in given:
+            try:
+                implied = writing(given["lang"]).direction
+            except UnknownLanguage as error:
+                raise SourceError(
+                    path, locate(f"lang={given['lang']}", f'lang="{given["lang"]}"'), "body", str(error)
+                ) from None
+            if "dir" not in given and implied != direction:
+                attrs[2].append(["dir", implied])
+                given["dir"] = implied
+        if given.get("dir") in DIRECTIONS:
+            inner = given["dir"]
+    settle_directions(value.get("c"), inner, path, locate)
 
 
 def top_level_headings(blocks: list[PandocBlock]) -> Iterator[PandocBlock]:

@@ -1,44 +1,16 @@
-"""The house citation style, generated from the metadata by CSL (a citation is never stored in the source);
-the long date and name list the title block prints."""
+"""The house citation style, generated from the metadata by CSL (a citation is never stored in the source).
+
+It is in the house's language (the style's ``default-locale``), whatever the article's, unless the source
+names another in ``citation-language``: a citation is read by the house's readers and indexers alike,
+and its label ("Suggested citation") is what the article's language translates."""
 
 from __future__ import annotations
 
-import datetime
-
 from pipeline import paths
 from pipeline.cite import csl_item
-from pipeline.model import Article, Person
+from pipeline.model import Article
 from pipeline.paths import HOUSE_CITATION_STYLE
 from pipeline.references import format_entry
-
-SUGGESTED_CITATION_LABEL = "Suggested citation"
-# A CSL style the house wrote (not one of the CSL repository's), beside the house's stylesheets.
-
-
-def long_date(day: datetime.date) -> str:
-    """A date as readers see it: ``March 22, 2022`` (independent of the machine's locale)."""
-    months = (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    )
-    return f"{months[day.month - 1]} {day.day}, {day.year}"
-
-
-def join_names(people: tuple[Person, ...]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
-    names = [person.name for person in people]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
 
 # citeproc reads CSL strings as rich text: it curls straight quotes and apostrophes and takes <i>…</i> as
 # markup. The house prints what the source typed, so these characters pass through it as private-use
@@ -70,5 +42,6 @@ def suggested_citation(article: Article) -> str:
     global _last_formatted
     if _last_formatted is None or _last_formatted[0] is not article:
         item = {key: _stand_ins(value) for key, value in csl_item(article).items()}
-        _last_formatted = (article, _as_typed(format_entry(item, paths.STYLES / HOUSE_CITATION_STYLE)))
+        style = paths.STYLES / HOUSE_CITATION_STYLE
+        _last_formatted = (article, _as_typed(format_entry(item, style, article.citation_language)))
     return _last_formatted[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -159,6 +160,9 @@ HARD_HYPHEN_AT_END = re.compile(r"\S-$")
 URL_BROKEN_AT_SLASH = re.compile(r"\S://\S*/$")
 FOLIO = re.compile(r"(?:page\s*)?\d+(?:\s*(?:/|of)\s*\d+)?", re.IGNORECASE)
 SAME_BASELINE = 0.5  # points
+# The running head stands well above the text block (print.css: 3 mm of padding below it); a first line
+# set a little higher than page 1's (a CJK face's taller ascent) is still text.
+HEAD_RISE = 4.0  # points
 PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})(\d{2})")
 
 
@@ -216,7 +220,14 @@ class _LineCollector:
         for index, part in enumerate(text.split("\n")):
             position = _user_space(cm, tm)
             # A run on another baseline (a raised note call, the text after it) is a line of its own.
-            if index or (part.strip() and self._position and abs(self._position[0] - position[0]) >= SAME_BASELINE):
+            # So is a run of right-to-left letters next to one without (a Latin name, a number): the
+            # PDF draws them left to right, and a right-to-left line is read in the other order (_merged).
+            turns = part.strip() and self._text.strip() and _has_rtl(part) != _has_rtl(self._text)
+            if (
+                index
+                or turns
+                or (part.strip() and self._position and abs(self._position[0] - position[0]) >= SAME_BASELINE)
+            ):
                 self._close()
             if part.strip() and self._position is None:
                 self._position = position
@@ -247,19 +258,44 @@ def _page_lines(page: PageObject) -> list[PdfLine]:
     return sorted(collector.finish(), key=lambda line: (-line.baseline, line.x))
 
 
-def _merged(ordered: list[PdfLine]) -> list[PdfLine]:
+def _merged(ordered: list[PdfLine], right_to_left: bool = False) -> list[PdfLine]:
     """Runs on one baseline as one line: separate runs are separate words, except a sub- or superscript,
-    which joins its neighbours as drawn (``CO`` ``2`` ``-equivalent``)."""
-    merged: list[PdfLine] = []
+    which joins its neighbours as drawn (``CO`` ``2`` ``-equivalent``). In a right-to-left document, a
+    line with right-to-left letters is read from its rightmost run to its leftmost."""
+    rows: list[list[PdfLine]] = []
     for line in sorted(ordered, key=lambda line: (-line.baseline, line.x)):
-        if merged and abs(merged[-1].baseline - line.baseline) < SAME_BASELINE:
-            previous = merged.pop()
-            spaced = previous.raw[-1:].isspace() or line.raw[:1].isspace()
-            separator = "" if (previous.attached or line.attached) and not spaced else " "
-            text = f"{previous.text}{separator}{line.text}"
-            line = PdfLine(previous.baseline, previous.x, text, previous.size, line.raw, line.attached)
-        merged.append(line)
+        if rows and abs(rows[-1][0].baseline - line.baseline) < SAME_BASELINE:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    merged: list[PdfLine] = []
+    for row in rows:
+        left = row[0]
+        if right_to_left and any(_has_rtl(run.text) for run in row):
+            row = row[::-1]  # drawn left to right (by x, or in drawing order when runs share one origin)
+        joined = row[0]
+        for line in row[1:]:
+            spaced = joined.raw[-1:].isspace() or line.raw[:1].isspace()
+            separator = "" if (joined.attached or line.attached) and not spaced else " "
+            text = f"{joined.text}{separator}{line.text}"
+            joined = PdfLine(left.baseline, left.x, text, left.size, line.raw, line.attached)
+        merged.append(PdfLine(left.baseline, left.x, joined.text, left.size, joined.raw, joined.attached))
     return merged
+
+
+def _wide(text: str) -> bool:
+    """Whether ``text`` is a wide character (Han, kana, Hangul, CJK punctuation): between two of them
+    a line breaks without a space (at a space between a wide and a narrow one, one cannot tell)."""
+    return bool(text) and all(unicodedata.east_asian_width(character) in ("W", "F") for character in text)
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(character) in ("R", "AL") for character in text)
+
+
+def _right_to_left(text: str) -> bool:
+    directions = [unicodedata.bidirectional(character) for character in text]
+    return sum(direction in ("R", "AL") for direction in directions) > directions.count("L")
 
 
 def _attach_raised_and_lowered(runs: list[PdfLine]) -> list[PdfLine]:
@@ -345,12 +381,17 @@ def _split_notes(
 
 
 def _split_page(
-    number: int, lines: list[PdfLine], text_block_top: float, first_pending: int = 1, last_called: int = 0
+    number: int,
+    lines: list[PdfLine],
+    text_block_top: float,
+    first_pending: int = 1,
+    last_called: int = 0,
+    right_to_left: bool = False,
 ) -> PdfPage:
-    head = [line for line in lines if line.baseline > text_block_top + SAME_BASELINE]
+    head = [line for line in lines if line.baseline > text_block_top + HEAD_RISE]
     runs = [line for line in lines if line not in head]
     calls = [run for run in runs if _is_note_call(run, runs)]
-    rest = _merged(_attach_raised_and_lowered([run for run in runs if run not in calls]))
+    rest = _merged(_attach_raised_and_lowered([run for run in runs if run not in calls]), right_to_left)
     foot: list[PdfLine] = []
     if rest and FOLIO.fullmatch(rest[-1].text):
         bottom = rest[-1].baseline
@@ -381,10 +422,12 @@ def _pages(reader: PdfReader) -> tuple[PdfPage, ...]:
     if not page_lines or not page_lines[0]:
         return tuple(PdfPage(n, "", (), "") for n in range(1, len(page_lines) + 1))
     text_block_top = max(line.baseline for line in page_lines[0])
+    # A document is right to left when most of its letters are (Arabic, Hebrew): read from its text alone.
+    right_to_left = _right_to_left("".join(line.text for lines in page_lines for line in lines))
     pages: list[PdfPage] = []
     first_pending, last_called = 1, 0
     for number, lines in enumerate(page_lines, start=1):
-        page = _split_page(number, lines, text_block_top, first_pending, last_called)
+        page = _split_page(number, lines, text_block_top, first_pending, last_called, right_to_left)
         first_pending += len(page.notes)
         last_called = max([last_called, *page.note_calls])
         pages.append(page)
@@ -407,8 +450,12 @@ def join_lines(lines: Iterable[str]) -> str:
             continue
         if text.endswith(HYPHENATION_MARKS):
             text = text[:-1] + line
-        elif HARD_HYPHEN_AT_END.search(text) or URL_BROKEN_AT_SLASH.search(text):
-            text += line
+        elif (
+            HARD_HYPHEN_AT_END.search(text)
+            or URL_BROKEN_AT_SLASH.search(text)
+            or (_wide(text[-1:]) and _wide(line[:1]))
+        ):
+            text += line  # text written without spaces (Chinese, Japanese) breaks lines between characters
         else:
             text = f"{text} {line}" if text else line
     return text
@@ -469,6 +516,8 @@ def _running_journal(pages: tuple[PdfPage, ...], title: str | None) -> str | Non
         head = page.running_head
         if head and title and head.endswith(title):
             return head[: -len(title)].strip() or None
+        if head and title and head.startswith(title):  # a right-to-left page: the journal heads its right side
+            return head[len(title) :].strip() or None
     return None
 
 
@@ -849,11 +898,13 @@ def _jats_text(element: etree._Element | None) -> str:
 
 
 def _jats_name(contrib: etree._Element) -> str:
-    """A contributor's name as printed in a byline: given names, then surname."""
+    """A contributor's name as printed in a byline: given names, then surname; for JATS's "eastern" style,
+    surname then given names, written together (陈晓明)."""
     name = contrib.find("name")
     if name is None:
         return normalise(contrib.findtext("string-name", default=""))
-    return normalise(f"{name.findtext('given-names', default='')} {name.findtext('surname', default='')}")
+    given, surname = name.findtext("given-names", default=""), name.findtext("surname", default="")
+    return normalise(surname + given if name.get("name-style") == "eastern" else f"{given} {surname}")
 
 
 def _jats_contribs(meta: etree._Element, contrib_type: str) -> tuple[str, ...]:

@@ -35,6 +35,11 @@ def pipeline_version() -> str:
         return "unknown"
 
 
+def babel_version() -> str:
+    """Babel's CLDR data formats every date and name list the pipeline prints."""
+    return version("babel")
+
+
 def _digest(parts: Iterable[bytes]) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -58,12 +63,13 @@ def _tree(folder: Path, pattern: str = "*") -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """The pipeline's code, its schema and version, pandoc's version, and the citation styles every
-    format's references depend on: the styles package's version (a style chosen by id changes only with
-    it) and the house's default. The house's own CSL style is a style file of the formats that print it."""
+    """The pipeline's code, its schema, message catalogues and version, pandoc's and Babel's versions, and
+    the citation styles every format's references depend on: the styles package's version (a style chosen
+    by id changes only with it) and the house's default. The house's own CSL style is a style file of the
+    formats that print it."""
     return _digest(
-        [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(),
-         pipeline_version().encode(), pandoc_version().encode(),
+        [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(), _tree(PACKAGE / "locale").encode(),
+         pipeline_version().encode(), pandoc_version().encode(), babel_version().encode(),
          styles_version().encode(), (paths.STYLES / HOUSE_SETTINGS).read_bytes()]
     )  # fmt: skip
 

@@ -14,8 +14,8 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, notes, pandoc, references, textlinks
-from pipeline.citation import SUGGESTED_CITATION_LABEL, join_names, long_date, suggested_citation
+from pipeline import assets, i18n, notes, pandoc, references, textlinks
+from pipeline.citation import suggested_citation
 from pipeline.errors import PipelineError
 from pipeline.model import Article
 from pipeline.safexml import SAFE_XML_PARSER
@@ -25,11 +25,8 @@ XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 HEADING_SHIFT = 1
 PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
 FOOTNOTES_ID = "footnotes"
-# The label kind (pipeline/templates/labels.json) that opens a figure's caption: "Figure 1."
-FIGURE_CAPTION_LABEL = "figure-caption"
 # The title's inlines travel through the same pandoc call as the body, in a div of their own.
 TITLE_MARKUP_ID = "title-markup"
-NOTES_HEADING = "Notes"
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,9 @@ class BodyHtml:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(language: str) -> jinja2.Environment:
+    """The templates with the labels, dates and name lists of one language (one per language and process)."""
+    localisation = i18n.localisation(language)
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline", "templates"),
         autoescape=True,
@@ -57,9 +56,11 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    environment.filters["long_date"] = long_date
-    environment.filters["join_names"] = join_names
+    environment.install_gettext_translations(localisation.translations, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["long_date"] = localisation.long_date
+    environment.filters["name_list"] = localisation.names
     environment.filters["described"] = textlinks.described
     return environment
 
@@ -78,11 +79,16 @@ def render_body(article: Article) -> BodyHtml:
 
 def _render_body(article: Article) -> BodyHtml:
     """Render the title, introduction and sections through pandoc in a single call, then split them."""
+    localisation = i18n.for_language(article.language)
     title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
     fragment = pandoc.ast_to(
         [
             title_div,
-            *assets.with_figures(pandoc.body_blocks(article), article.figures, FIGURE_CAPTION_LABEL),
+            *assets.with_figures(
+                pandoc.body_blocks(article),
+                article.figures,
+                lambda figure: localisation.gettext("Figure %(number)s.", number=figure.number),
+            ),
             *references.bibliography_blocks(article),
         ],
         "html5",
@@ -119,10 +125,19 @@ def _render_body(article: Article) -> BodyHtml:
         title=title_markup,
         introduction=_joined(introduction),
         sections=tuple(_joined([section]) for section in sections),
-        footnotes=_joined([notes.note_section(footnotes, NOTES_HEADING)]) if footnotes else Markup(""),
+        footnotes=_joined([_note_list(footnotes, localisation)]) if footnotes else Markup(""),
         print_introduction=_joined(print_introduction),
         print_sections=tuple(_joined([section]) for section in print_sections),
         bibliography=Markup("\n".join(bibliography)),
+    )
+
+
+def _note_list(footnotes: list[notes.Footnote], localisation: i18n.Localisation) -> etree._Element:
+    """The notes after the body, titled and with each back link named in the article's language."""
+    return notes.note_section(
+        footnotes,
+        localisation.gettext("Notes"),
+        lambda number: localisation.gettext("Back to reference %(number)s", number=number),
     )
 
 
@@ -158,21 +173,26 @@ def description(article: Article) -> str:
     """One sentence about the article for metadata: its abstract, else what and where it is."""
     if article.abstract:
         return article.abstract
-    return f"{article.genre or 'Article'} published in {article.container_title} on {long_date(article.issued)}"
+    localisation = i18n.localisation(article.language)
+    return localisation.gettext(
+        "%(genre)s published in %(journal)s on %(date)s",
+        genre=article.genre or localisation.gettext("Article"),
+        journal=article.container_title,
+        date=localisation.long_date(article.issued),
+    )
 
 
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
+    i18n.for_language(article.language)  # the notice, when the language has no catalogue
     return (
-        _environment()
+        _environment(article.language)
         .get_template(template)
         .render(
             article=article,
             body=body,
             citation=suggested_citation(article),
             description=description(article),
-            citation_label=SUGGESTED_CITATION_LABEL,
-            labels=assets.labels(),
             **context,
         )
     )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import jsonschema
     from jsonschema import ValidationError
 
-from pipeline import identifiers, pandoc, references
+from pipeline import i18n, identifiers, pandoc, references
 from pipeline.assets import collect_figures
 from pipeline.body import (
     align_numeric_columns,
@@ -27,10 +27,12 @@ from pipeline.body import (
     check_title,
     citations_as_text,
     note_anchors,
+    settle_directions,
     settle_ids,
     top_level_headings,
 )
 from pipeline.errors import PipelineError, SourceError, shown
+from pipeline.language import Direction, UnknownLanguage, writing
 from pipeline.model import (
     Affiliation,
     Article,
@@ -97,9 +99,18 @@ def load_article(path: Path, house: House | None = None) -> Article:
     front, body, body_line = _split_front_matter(path, text)
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
+    direction = _direction(path, data["language"], _line_of(root, ["language"]))
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
     title_line = _line_of(root, ["title"])
-    return _build_article(path, slug, data, body, body_line, title_line, reference_lines, house or House())
+    return _build_article(path, slug, data, body, body_line, title_line, reference_lines, house or House(), direction)
+
+
+def _direction(path: Path, tag: str, line: int) -> Direction:
+    """The article's writing direction, which its language decides (CLDR, pipeline/language.py)."""
+    try:
+        return writing(tag).direction
+    except UnknownLanguage as error:
+        raise SourceError(path, line, "language", str(error)) from None
 
 
 def _read_text(path: Path) -> str:
@@ -309,11 +320,25 @@ def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, sche
         return
     location, known = unknown
     key = str(location[-1])
+    if location in (["dir"], ["direction"]):
+        raise SourceError(path, _line_of(root, location), key, _derived_direction(data.get("language")))
     by_case = {name.lower(): name for name in known}
     close = difflib.get_close_matches(key.lower(), by_case, n=1)
     meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
     hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
     raise SourceError(path, _line_of(root, location, first), _field_name(location), f"unknown field; {hint}")
+
+
+def _derived_direction(tag: object) -> str:
+    """Why a source gives no direction: its language decides it (and a passage's language, the passage's)."""
+    try:
+        said = f" ({tag} is written {'right to left' if writing(str(tag)).direction == 'rtl' else 'left to right'})"
+    except UnknownLanguage:
+        said = ""
+    return (
+        f"is not a field: the writing direction follows 'language'{said}; remove this line, and mark a passage "
+        "in another language in the body ([text]{lang=en}, ::: {lang=fr}), which sets its direction too"
+    )
 
 
 def _unknown_keys(
@@ -402,9 +427,12 @@ def _build_article(
     title_line: int,
     reference_lines: dict[str, int],
     house: House,
+    direction: Direction,
 ) -> Article:
     data = normalise_whitespace(data)
-    title_inlines, introduction, sections, cited = _parse_body(path, data, title_line, body, body_line, reference_lines)
+    title_inlines, introduction, sections, cited = _parse_body(
+        path, data, title_line, body, body_line, reference_lines, direction
+    )
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures = collect_figures(path, every_block, body, body_line)
     license_data = data.get("license")
@@ -414,7 +442,7 @@ def _build_article(
         title=pandoc.stringify(title_inlines),
         title_inlines=tuple(title_inlines),
         article_type=data["article-type"],
-        genre=data.get("genre"),
+        genre=data.get("genre") or i18n.default_genre(data["article-type"], data["language"]),
         language=data["language"],
         issued=datetime.date.fromisoformat(data["issued"]),
         updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
@@ -438,6 +466,8 @@ def _build_article(
         figures=figures,
         references=cited.references,
         citation_style=cited.style,
+        direction=direction,
+        citation_language=data.get("citation-language"),
     )
 
 
@@ -464,7 +494,13 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _parse_body(
-    path: Path, data: dict[str, Any], title_line: int, body: str, body_line: int, reference_lines: dict[str, int]
+    path: Path,
+    data: dict[str, Any],
+    title_line: int,
+    body: str,
+    body_line: int,
+    reference_lines: dict[str, int],
+    direction: Direction,
 ) -> tuple[list[PandocInline], Section, tuple[Section, ...], references.Cited]:
     """Parse the title and the body in one pandoc call; render the citations, settle ids, check links,
     and split the body at its level-1 headings: an untitled introduction, then titled sections."""
@@ -486,6 +522,8 @@ def _parse_body(
     check_title(title_inlines, path, title_line)
     check_body(title_inlines, path, body, body_line)
     check_body(blocks, path, body, body_line)
+    settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line)
+    settle_directions(blocks, direction, path, locate)
     # Citations rendered before the notes are counted: a note style's citations are footnotes too.
     cited = references.resolve(path, data, reference_lines, blocks, body, body_line)
     blocks = cited.blocks

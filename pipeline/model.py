@@ -7,6 +7,7 @@ Pure data, no I/O. Field names follow CSL-JSON where one exists (``container-tit
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ class Copyright:
     statement: str | None = None
 
 
+# Unicode names of the letters of scripts whose names are written family name first, without a space.
+FAMILY_FIRST_SCRIPTS = ("CJK ", "HIRAGANA ", "KATAKANA ", "HANGUL ")
+
+
 @dataclass(frozen=True)
 class Person:
     given: str
@@ -59,8 +64,15 @@ class Person:
 
     @property
     def name(self) -> str:
-        """The name as printed in a byline: given name first."""
-        return f"{self.given} {self.family}"
+        """The name as printed in a byline: given name first, or, for a name written in Chinese, Japanese or
+        Korean characters, family name first with no space (陈晓明), as CSL processors print it."""
+        return f"{self.family}{self.given}" if self.family_first else f"{self.given} {self.family}"
+
+    @property
+    def family_first(self) -> bool:
+        """Written in Chinese, Japanese or Korean characters: family name first (JATS's "eastern" style)."""
+        letters = [char for char in self.family + self.given if char.isalpha()]
+        return bool(letters) and all(unicodedata.name(char, "").startswith(FAMILY_FIRST_SCRIPTS) for char in letters)
 
     @property
     def file_as(self) -> str:
@@ -161,6 +173,9 @@ class Article:
     updated: datetime.date | None = None  # the last correction of the published record
     version: int | None = None  # the record's version (1 when first published), for deposits
     house: House = House()
+    direction: str = "ltr"  # the writing direction of ``language`` (pipeline/language.py): "ltr" or "rtl"
+    # The language of the suggested citation (BCP 47); None keeps the house's (styles/house-citation.csl).
+    citation_language: str | None = None
 
     @property
     def identifier(self) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -50,9 +52,9 @@ def footnotes(note_list: etree._Element) -> list[Footnote]:
     return found
 
 
-def note_section(notes: list[Footnote], heading: str) -> etree._Element:
+def note_section(notes: list[Footnote], heading: str, backlink_label: Callable[[int], str]) -> etree._Element:
     """The notes after the body (EPUB, web): a titled section of ``<aside>`` notes, each opening with
-    its number, which links back to the reference."""
+    its number, which links back to the reference (named for screen readers by ``backlink_label``)."""
     section = etree.Element(_tag("section"), {"class": "footnotes", "id": "footnotes"}, nsmap={None: XHTML})
     section.set("aria-labelledby", "footnotes-title")
     title = etree.SubElement(section, _tag("h2"), {"id": "footnotes-title"})
@@ -68,7 +70,7 @@ def note_section(notes: list[Footnote], heading: str) -> etree._Element:
             _tag("a"), {"href": f"#{note.reference_id}", "class": "footnote-back"}, nsmap={None: XHTML}
         )
         back.set("role", "doc-backlink")
-        back.set("aria-label", f"Back to reference {note.number}")
+        back.set("aria-label", backlink_label(note.number))
         back.text = str(note.number)
         back.tail = " " + (first.text or "").lstrip()
         first.text = None
@@ -152,8 +154,7 @@ def _glue_to_previous_word(reference: etree._Element, call: etree._Element) -> N
     previous = reference.getprevious()
     parent = reference.getparent()
     text = (previous.tail if previous is not None else parent.text) or ""
-    word = re.search(r"\S*\s*$", text).group(0)
-    remaining = text[: len(text) - len(word)]
+    remaining, word = text[: _last_word_start(text)], text[_last_word_start(text) :]
     if previous is not None:
         previous.tail = remaining or None
     else:
@@ -161,7 +162,33 @@ def _glue_to_previous_word(reference: etree._Element, call: etree._Element) -> N
     if word:
         call.text = word
     elif previous is not None:
-        call.insert(0, previous)  # an inline element right before the reference (``*word*[^1]``) moves whole
+        call.insert(0, _last_word_of(previous))  # ``*a case name*[^1]``: its last word, or the element
+
+
+def _last_word_of(element: etree._Element) -> etree._Element:
+    """The last word of an inline element of plain text (``<em>Others v. Portugal</em>``) as a copy of
+    it, the element keeping the words before; an element with markup inside, or of one word, whole.
+    Only that word goes into the unbreakable call: a whole case name there would be one box wider than
+    the rest of the line (or the line), leaving a first line with a single word ("On") before it."""
+    text = element.text or ""
+    start = _last_word_start(text)
+    if len(element) or start == 0:
+        return element  # inserting it into the call moves it there
+    last = etree.Element(element.tag, {key: value for key, value in element.attrib.items() if key != "id"})
+    last.text = text[start:]
+    element.text = text[:start]
+    return last
+
+
+def _last_word_start(text: str) -> int:
+    """Where the last word of ``text`` starts (with what follows it): after the last space, or in text
+    written without spaces (Chinese, Japanese), at its last wide letter, since a line may break before
+    any of them; gluing a whole CJK sentence to a note mark would make it one unbreakable run."""
+    start = re.search(r"\S*\s*$", text).start()
+    for index in range(len(text) - 1, start - 1, -1):
+        if unicodedata.east_asian_width(text[index]) in "WF" and unicodedata.category(text[index]).startswith("L"):
+            return index
+    return start
 
 
 def _as_inline(element: etree._Element) -> etree._Element:

@@ -354,10 +354,12 @@ def bibliography_blocks(article: Article) -> list[PandocBlock]:
     return [{"t": "Div", "c": [[REFS_ID, ["references", "csl-bib-body"], []], entries]}]
 
 
-def format_entry(item: dict[str, Any], style: Path) -> str:
-    """One CSL item as its bibliography entry in ``style``, as plain text on one line (the style's own
-    locale: no ``lang`` is passed)."""
-    meta = {"nocite": _nocite_meta([str(item["id"])])}
+def format_entry(item: dict[str, Any], style: Path, language: str | None = None) -> str:
+    """One CSL item as its bibliography entry in ``style``, as plain text on one line: in the style's own
+    locale, or in ``language`` (a BCP 47 tag) when given."""
+    meta: dict[str, Any] = {"nocite": _nocite_meta([str(item["id"])])}
+    if language:
+        meta["lang"] = {"t": "MetaInlines", "c": [{"t": "Str", "c": language}]}
     document = {"pandoc-api-version": pandoc.api_version(), "meta": meta, "blocks": []}
     with tempfile.TemporaryDirectory() as folder:
         bibliography = Path(folder) / "item.json"

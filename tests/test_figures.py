@@ -3,7 +3,7 @@ shows it with its caption and text alternative, dist/<slug>/ ships it beside the
 JATS (listed in the manifest), the JATS <fig> carries label, caption, alt-text and graphic, the PDF
 embeds each raster image and tags each figure with its /Alt, and the web page's images load in
 Chromium. Expected values come from the source text (parsed here with a regular expression, not by
-the pipeline) and from the label data in pipeline/templates/labels.json."""
+the pipeline) and from the label messages of the article's language (the .po files, read with Babel)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,15 @@ from pathlib import Path
 import lxml.html
 import pikepdf
 import pytest
+import yaml
 from browser import image_widths
-from conftest import REPO_ROOT, Built
+from catalogues import label
+from conftest import Built
 from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
 
 FIGURES_SOURCE = "figures-policy-piece"
-LABELS = json.loads((REPO_ROOT / "pipeline" / "templates" / "labels.json").read_text(encoding="utf-8"))
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
@@ -45,6 +46,7 @@ class SourceFigure:
     file: str
     caption: str
     alt: str
+    language: str  # the article's, whose figure labels these are
 
     @property
     def media_type(self) -> str:
@@ -52,16 +54,18 @@ class SourceFigure:
 
     @property
     def label(self) -> str:
-        return LABELS["figure"].format(number=self.number)
+        return label(self.language, "Figure %(number)s", number=self.number)
 
     @property
     def caption_label(self) -> str:
-        return LABELS["figure-caption"].format(number=self.number)
+        return label(self.language, "Figure %(number)s.", number=self.number)
 
 
 def source_figures(source: Path) -> list[SourceFigure]:
     figures: list[SourceFigure] = []
-    for line in source.read_text(encoding="utf-8").splitlines():
+    text = source.read_text(encoding="utf-8")
+    language = yaml.safe_load(text.split("---\n")[1])["language"]
+    for line in text.splitlines():
         match = FIGURE_LINE.match(line)
         if not match:
             continue
@@ -76,6 +80,7 @@ def source_figures(source: Path) -> list[SourceFigure]:
                 file=match["file"],
                 caption=match["caption"],
                 alt=alt.group(1) if alt else match["caption"],
+                language=language,
             )
         )
     return figures

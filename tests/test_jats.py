@@ -10,17 +10,18 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pycountry
 import pypandoc
 import pytest
+from catalogues import country_code, label
 from lxml import etree
 
 from pipeline import validate
-from pipeline.citation import SUGGESTED_CITATION_LABEL, suggested_citation
+from pipeline.citation import suggested_citation
 from pipeline.load import load_article
 from pipeline.model import Article, Person
 from pipeline.pandoc import paragraphs, stringify
@@ -169,9 +170,12 @@ def test_title(built: Built) -> None:
     assert built.meta.findtext("title-group/article-title") == built.article.title
 
 
-def assert_contrib(contrib: etree._Element, person: Person) -> None:
+def assert_contrib(contrib: etree._Element, person: Person, language: str) -> None:
     name = contrib.find("name")
-    assert name.get("name-style") == "western"
+    # JATS "eastern": family name first, as names written in Chinese (Han) characters are.
+    letters = [char for char in person.family + person.given if char.isalpha()]
+    han = all(unicodedata.name(char).startswith("CJK UNIFIED IDEOGRAPH") for char in letters)
+    assert name.get("name-style") == ("eastern" if han else "western")
     assert name.findtext("surname") == person.family
     assert name.findtext("given-names") == person.given
     assert contrib.findtext("role") == person.role
@@ -204,7 +208,7 @@ def assert_contrib(contrib: etree._Element, person: Person) -> None:
         country = aff.find("country")
         if affiliation.country:
             assert country.text == affiliation.country
-            assert country.get("country") == pycountry.countries.lookup(affiliation.country).alpha_2
+            assert country.get("country") == country_code(affiliation.country, language)
         else:
             assert country is None
     bio = contrib.find("bio")
@@ -218,14 +222,14 @@ def test_authors(built: Built) -> None:
     authors = built.meta.findall("contrib-group/contrib[@contrib-type='author']")
     assert len(authors) == len(built.article.author)
     for contrib, person in zip(authors, built.article.author, strict=True):
-        assert_contrib(contrib, person)
+        assert_contrib(contrib, person, built.article.language)
 
 
 def test_editors(built: Built) -> None:
     editors = built.meta.findall("contrib-group/contrib[@contrib-type='editor']")
     assert len(editors) == len(built.article.editor)
     for contrib, person in zip(editors, built.article.editor, strict=True):
-        assert_contrib(contrib, person)
+        assert_contrib(contrib, person, built.article.language)
 
 
 def test_kazakhstan_resolves_to_its_iso_code(built: Built) -> None:
@@ -325,12 +329,12 @@ def test_back_matter(built: Built) -> None:
     assert all(child.tag == "notes" for child in front[2:])
     credits = back.findall("notes[@notes-type='image-credit']")
     if built.article.image_credit:
-        assert [element.findtext("title") for element in credits] == ["Image credit"]
+        assert [element.findtext("title") for element in credits] == [label(built.article.language, "Image credit")]
         assert [text_of(element.find("p")) for element in credits] == [normalised(built.article.image_credit)]
     else:
         assert credits == []
     citations = back.findall("notes[@notes-type='suggested-citation']")
-    assert [element.findtext("title") for element in citations] == [SUGGESTED_CITATION_LABEL]
+    assert [element.findtext("title") for element in citations] == [label(built.article.language, "Suggested citation")]
     assert ["".join(element.find("p").itertext()) for element in citations] == [suggested_citation(built.article)]
 
 
@@ -407,7 +411,10 @@ def split_at_sections(blocks: list[dict[str, Any]]) -> tuple[list[tuple[str, str
 
 def back_matter(article: Article) -> tuple[list[str], list[str]]:
     """Titles and paragraphs of the back matter, in the order of the file, from the model."""
-    titled = [(jats.IMAGE_CREDIT_LABEL, article.image_credit), (SUGGESTED_CITATION_LABEL, suggested_citation(article))]
+    titled = [
+        (label(article.language, "Image credit"), article.image_credit),
+        (label(article.language, "Suggested citation"), suggested_citation(article)),
+    ]
     titles = [title for title, text in titled if text]
     back_notes = [note.text for note in article.notes if note.type != "disclaimer"]
     texts = back_notes + [text for _title, text in titled if text]

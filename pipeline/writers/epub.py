@@ -13,8 +13,10 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from pipeline import html, pandoc, paths
-from pipeline.model import Article, Heading, Person
+from pipeline import html, i18n, pandoc, paths
+from pipeline.body import attributes as element_attributes
+from pipeline.language import writing
+from pipeline.model import Article, Heading, PandocBlock, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
 STYLESHEET = "styles/epub.css"
@@ -62,8 +64,16 @@ ACE_CHECKED_ELEMENTS = frozenset(
         *("SmallCaps", "Code"),
         # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
         *("Cite", "Span"),
+        # A block passage in another language or direction (``::: {lang=fr}``), as in the Arabic fixture.
+        "Div",
     }
 )
+# The writing systems (ISO 15924 scripts, pipeline/language.py) of the books Ace checks in the tests
+# (tests/test_accessibility.py runs it on every source; tests/fixtures/sources has one book in each):
+# Latin left to right, Arabic right to left, Cyrillic, simplified Han. Language and direction markup,
+# fonts and line breaking differ by script, so a book with text in any other script (Hebrew, Devanagari…),
+# in its language or in a passage's, makes no claim: nothing has checked how it comes out.
+ACE_CHECKED_SCRIPTS = frozenset({"Latn", "Arab", "Cyrl", "Hans"})
 # How the summary names elements that withdraw the claim; any other is named by its pandoc kind.
 READABLE_ELEMENTS = {
     **{"Image": "images", "Figure": "figures", "Table": "tables", "Math": "mathematics", "CodeBlock": "code"},
@@ -80,28 +90,32 @@ def write(article: Article, path: Path) -> None:
     book.add_item(stylesheet)
     _add_images(book, article)
     body = html.render_body(article)
+    localisation = i18n.for_language(article.language)
+    back_matter, contents = localisation.gettext("Back matter"), localisation.gettext("Contents")
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
-    back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title="Back matter")
+    back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title=back_matter)
     for document in (article_document, back_document):
         book.add_item(document)
     book.add_item(epub.EpubNcx())
-    navigation = epub.EpubNav(title="Contents")
+    navigation = epub.EpubNav(title=contents, direction=article.direction)
     book.add_item(navigation)
     # The nav is a spine item (outside the linear reading order) so the "toc" landmark may point at it.
     book.spine = [article_document, back_document, (navigation.id, "no")]
-    book.toc = _table_of_contents(article)
+    book.toc = _table_of_contents(article, back_matter)
     book.guide = [
-        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+        {"type": "toc", "href": "nav.xhtml", "title": contents},
         {"type": "bodymatter", "href": ARTICLE_DOCUMENT, "title": article.title},
-        {"type": "backmatter", "href": BACK_DOCUMENT, "title": "Back matter"},
+        {"type": "backmatter", "href": BACK_DOCUMENT, "title": back_matter},
     ]
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
-    epub.write_epub(str(path), book, {"mtime": modified, "epub2_guide": False, "landmark_title": "Landmarks"})
+    options = {"mtime": modified, "epub2_guide": False, "landmark_title": localisation.gettext("Landmarks")}
+    epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     rewrites = {
         package_document: lambda opf: _with_package_language(opf, article.language),
         f"{book.FOLDER_NAME}/{NCX_DOCUMENT}": with_ncx_order,
+        f"{book.FOLDER_NAME}/{navigation.file_name}": lambda nav: _with_direction(nav, article.direction),
     }
     _normalise_zip(path, modified, rewrites)
 
@@ -124,6 +138,7 @@ def _write_metadata(book: epub.EpubBook, article: Article) -> None:
     book.set_identifier(package_identifier(article))
     book.set_title(article.title)
     book.set_language(article.language)
+    book.set_direction(article.direction)  # the spine's page-progression-direction
     for index, person in enumerate(article.author, start=1):
         _add_person(book, "creator", person, f"author-{index}", "aut")
     for index, person in enumerate(article.editor, start=1):
@@ -169,6 +184,11 @@ class BodyInventory:
     sections: int
     has_introduction: bool
     images_without_alternative: int
+    scripts: frozenset[str] = frozenset({"Latn"})  # of the article's language and of every passage's
+
+    @property
+    def unchecked_scripts(self) -> list[str]:
+        return sorted(self.scripts - ACE_CHECKED_SCRIPTS)
 
     def count(self, *kinds: str) -> int:
         return sum(self.elements[kind] for kind in kinds)
@@ -179,7 +199,7 @@ class BodyInventory:
 
     @property
     def conforms(self) -> bool:
-        return not self.unchecked_elements
+        return not self.unchecked_elements and not self.unchecked_scripts
 
 
 def body_inventory(article: Article) -> BodyInventory:
@@ -192,7 +212,17 @@ def body_inventory(article: Article) -> BodyInventory:
         has_introduction=bool(article.introduction.blocks),
         # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
         images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
+        scripts=frozenset(writing(tag).script for tag in {article.language, *_passage_languages(elements)}),
     )
+
+
+def _passage_languages(elements: list[PandocBlock]) -> set[str]:
+    """The languages the body marks passages with (``[text]{lang=en}``, ``::: {lang=fr}``)."""
+    found: set[str] = set()
+    for element in elements:
+        attrs = element_attributes(element)
+        found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
+    return found
 
 
 def accessibility_metadata(article: Article) -> list[tuple[str, str]]:
@@ -287,6 +317,7 @@ def _conformance_sentence(body: BodyInventory) -> str:
             "whose tests check every kind of content in this book with Ace by DAISY."
         )
     unchecked = [READABLE_ELEMENTS.get(kind, kind) for kind in body.unchecked_elements]
+    unchecked += [f"text in the script {script}" for script in body.unchecked_scripts]
     return f"No accessibility conformance is claimed: it has content not checked automatically ({_join(unchecked)})."
 
 
@@ -336,11 +367,11 @@ def _add_epub_type(element: etree._Element, epub_type: str) -> None:
 TocEntry = epub.Link | tuple[epub.Section, list["TocEntry"]]
 
 
-def _table_of_contents(article: Article) -> list[TocEntry]:
+def _table_of_contents(article: Article, back_matter: str) -> list[TocEntry]:
     """The title, every heading of the body nested by level (nav and NCX alike), then the back matter."""
     entries: list[TocEntry] = [epub.Link(ARTICLE_DOCUMENT, article.title, "toc-title")]
     entries += _nested(list(article.outline))
-    entries.append(epub.Link(BACK_DOCUMENT, "Back matter", "toc-back"))
+    entries.append(epub.Link(BACK_DOCUMENT, back_matter, "toc-back"))
     return entries
 
 
@@ -381,6 +412,14 @@ def with_ncx_order(ncx: bytes) -> bytes:
     depth = max((1 + sum(1 for a in point.iterancestors(f"{{{NCX_NS}}}navPoint")) for point in points), default=1)
     for meta in root.iterfind(f"{{{NCX_NS}}}head/{{{NCX_NS}}}meta[@name='dtb:depth']"):
         meta.set("content", str(depth))
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _with_direction(document: bytes, direction: str) -> bytes:
+    """ebooklib sets the nav's direction on its <body> only; the <html> element carries it too, beside
+    its lang, as in the article's own documents."""
+    root = etree.fromstring(document, SAFE_XML_PARSER)
+    root.set("dir", direction)
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
 
 
