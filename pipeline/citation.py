@@ -6,6 +6,10 @@ and its label ("Suggested citation") is what the article's language translates."
 
 from __future__ import annotations
 
+from functools import cache
+
+from lxml import etree
+
 from pipeline import paths
 from pipeline.cite import csl_item
 from pipeline.model import Article
@@ -30,6 +34,22 @@ def _stand_ins(value: object) -> object:
 
 def _as_typed(text: str) -> str:
     return text.translate(str.maketrans({stand_in: typed for typed, stand_in in AS_TYPED.items()}))
+
+
+CSL_NS = "http://purl.org/net/xbiblio/csl"
+
+
+@cache
+def _house_language() -> str:
+    """The house citation style's ``default-locale``: the language of every citation that names none."""
+    style = etree.parse(str(paths.STYLES / HOUSE_CITATION_STYLE)).getroot()
+    return style.get("default-locale") or "en-US"
+
+
+def citation_language(article: Article) -> str:
+    """The language the suggested citation is written in (BCP 47): the source's ``citation-language``,
+    else the house's; the formats that show the citation mark it, so that it is read in its language."""
+    return article.citation_language or _house_language()
 
 
 # The last article's citation: the writers of one article ask for it several times (one pandoc call).

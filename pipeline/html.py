@@ -15,8 +15,9 @@ from lxml import etree
 from markupsafe import Markup
 
 from pipeline import assets, i18n, notes, pandoc, references, textlinks
-from pipeline.citation import suggested_citation
+from pipeline.citation import citation_language, suggested_citation
 from pipeline.errors import PipelineError
+from pipeline.language import writing
 from pipeline.model import Article
 from pipeline.safexml import SAFE_XML_PARSER
 
@@ -192,6 +193,7 @@ def render(article: Article, template: str, body: BodyHtml | None = None, **cont
             article=article,
             body=body,
             citation=suggested_citation(article),
+            citation_writing=writing(citation_language(article)),
             description=description(article),
             **context,
         )

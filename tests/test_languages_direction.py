@@ -166,6 +166,23 @@ def test_passages_keep_their_language_and_direction(built_all: dict[str, Built],
         assert text in [" ".join("".join(element.itertext()).split()) for element in in_jats], f"JATS {lang}"
 
 
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_suggested_citation_is_marked_with_its_own_language(built_all: dict[str, Built], slug: str) -> None:
+    """The house citation keeps the house's language (the CSL style's default-locale) unless the source
+    names a citation-language: an English citation on an Arabic page is read, and set, left to right."""
+    built = built_all[slug]
+    style = etree.parse(str(REPO_ROOT / "styles" / "house-citation.csl")).getroot()
+    language = str(front_matter(built).get("citation-language") or style.get("default-locale"))
+    direction = writing(language).direction
+    page = etree.parse(str(built.pdf.parent / "index.html"), etree.HTMLParser()).getroot()
+    back = epub_documents(built.epub)["back.xhtml"]
+    for root, path in ((page, ".//p[@class='suggested-citation']/span[@lang]"),
+                       (back, f".//{{{XHTML}}}p[@class='suggested-citation']/{{{XHTML}}}span[@lang]")):  # fmt: skip
+        marked = root.findall(path)
+        assert [element.get("lang") for element in marked] == [language]
+        assert marked[0].get("dir") == (direction if direction != expected_direction(built) else None)
+
+
 def test_the_language_decides_the_direction_of_a_passage_too() -> None:
     """The French block of the Arabic fixture has no dir in the source; the model gives it one."""
     article = load_article(REPO_ROOT / "tests/fixtures/sources/arbitration-egypt-arabic/article.md")

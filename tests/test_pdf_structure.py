@@ -135,10 +135,24 @@ class Element:
         )
 
 
+def actual_texts(pdf: Path) -> set[str]:
+    """The /ActualText of every marked-content sequence: what a reader says in place of the drawn glyphs
+    (a line that hyphenation broke is drawn with its hyphen and said without it)."""
+    found: set[str] = set()
+    with pikepdf.open(pdf) as document:
+        for page in document.pages:
+            for operands, _operator in pikepdf.parse_content_stream(page, "BDC"):
+                if isinstance(operands[1], pikepdf.Dictionary) and "/ActualText" in operands[1]:
+                    found.add(str(operands[1].ActualText))
+    return found
+
+
 def poppler_tree(pdf: Path) -> Element:
     """`pdfinfo -struct-text`: two spaces of indent per level, a role per element (with a colon when
-    attributes follow, one a line), quoted text."""
+    attributes follow, one a line), quoted text; poppler prints the drawn text, so a line whose marked
+    content has an /ActualText one character shorter (its hyphen) is read as that text."""
     output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
+    spoken = actual_texts(pdf)
     root = Element("root")
     stack: list[tuple[int, Element]] = [(-1, root)]
     for line in output.stdout.splitlines():
@@ -147,7 +161,8 @@ def poppler_tree(pdf: Path) -> Element:
         while stack[-1][0] >= depth:
             stack.pop()
         if content.startswith('"'):
-            stack[-1][1].kids.append(content[1:-1])
+            text = content[1:-1]
+            stack[-1][1].kids.append(text[:-1] if text[:-1] in spoken else text)
         elif content.startswith(("Object ", "/")):  # an annotation; an attribute (under "TH:")
             continue
         else:

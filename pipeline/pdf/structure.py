@@ -27,7 +27,9 @@ and images. Output, in the same PDF:
   placed right after its call, a ``Reference``; ``img`` is ``Figure`` with ``/Alt`` and a ``/BBox`` in
   page coordinates; ``th`` a ``TH`` with ``/Scope``; ``li`` an ``LI`` of ``Lbl`` (its marker) and
   ``LBody``;
-- ``/ParentTree`` and ``/ParentTreeNextKey`` that list every MCID and annotation once.
+- ``/ParentTree`` and ``/ParentTreeNextKey`` that list every MCID and annotation once;
+- a line that hyphenation broke inside a word keeps its drawn hyphen, and its marked content an
+  ``/ActualText`` without it, so that search, copy and speech get the word as written.
 
 The print markup of footnotes (``pipeline/notes.py``) sets a note's paragraphs and lists as spans, for
 a footnote is inline; ``NOTE_CLASS_ROLES`` gives them their roles.
@@ -152,6 +154,7 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
     root = Node("Document")
     nodes: dict[tuple[int, str], Node] = {}
     artifacts: dict[tuple[int, int], pydyf.Dictionary] = {}
+    actual_texts: dict[tuple[int, int], str] = {}
     first_page_of_repeated: dict[int, int] = {}
     annotations_seen: set[int] = set()
     terms = _terms(document.pages[0]._page_box) if document.pages else {}
@@ -172,9 +175,27 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
                     continue
             parent = _node_for(levels, root, nodes, number, pdf, page, annotations_seen)
             parent.kids.append(MarkedContent(number, mcid))
+            written = _unhyphenated(box)
+            if written is not None:
+                actual_texts[number, mcid] = written
         for box in list(tags):  # content WeasyPrint drew outside any element: never lost
             root.kids.append(MarkedContent(number, tags.pop(box)["mcid"]))
-    _write_tree(pdf, document, pdf_version, page_streams, root, artifacts)
+    _write_tree(pdf, document, pdf_version, page_streams, root, artifacts, actual_texts)
+
+
+def _unhyphenated(box: Box) -> str | None:
+    """The text of a line hyphenation broke inside a word, without the hyphen it added; None for any
+    other box. A line may also end with a hyphen its element has (a break after "self‐"): then the
+    line's text, hyphen included, is found in the element's."""
+    if not isinstance(box, boxes.TextBox):
+        return None
+    hyphen = box.style["hyphenate_character"]
+    if not hyphen or not box.text.endswith(hyphen) or box.element is None:
+        return None
+    line = " ".join(box.text.split())
+    if line in " ".join("".join(box.element.itertext()).split()):
+        return None
+    return box.text[: -len(hyphen)]
 
 
 def _terms(page_box: Box) -> dict[int, int]:
@@ -341,8 +362,10 @@ def _write_tree(
     page_streams: list[Stream],
     root: Node,
     artifacts: dict[tuple[int, int], pydyf.Dictionary],
+    actual_texts: dict[tuple[int, int], str],
 ) -> None:
-    """Artifacts marked and MCIDs renumbered in the page streams, then the tree and its parent tree."""
+    """Artifacts marked, actual texts given and MCIDs renumbered in the page streams, then the tree and
+    its parent tree."""
     renumbered: dict[tuple[int, int], int] = {}
     # A page's transparency groups are form XObjects by now, found among the PDF's objects.
     drawn_on: dict[int, list[Stream]] = {}
@@ -360,6 +383,8 @@ def _write_tree(
             else:
                 operations[index]["MCID"] = renumbered[number, mcid] = kept
                 kept += 1
+                if (number, mcid) in actual_texts:
+                    operations[index]["ActualText"] = pydyf.String(actual_texts[number, mcid])
 
     parent_tree = pydyf.Dictionary({"Nums": pydyf.Array()})
     pdf.add_object(parent_tree)
