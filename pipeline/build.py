@@ -149,7 +149,6 @@ def build(
         raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
     reporter = reporter or QuietReporter()
     options = options or {}
-    house = load_house(house_config)
     house_digest = fingerprint.house_fingerprint(house_config)
     sources = discover(source_root, slug)
     if shard is not None:
@@ -159,6 +158,9 @@ def build(
     plans = [_plan(source, formats, dist, options, force, house_digest) for source in sources]
     report = BuildReport()
     try:
+        # Read and checked only when an article is to be written: the house file's bytes are part of every
+        # article's fingerprint, so a changed file makes them all stale, and a no-op rebuild needs none of it.
+        house = load_house(house_config) if any(plan.stale for plan in plans) else House()
         with reporter, _terminate_as_interrupt():
             reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
             units = _units(plans, options, jobs, house)
