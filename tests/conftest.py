@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import babel
 import pytest
+import yaml
 
 from pipeline import paths, validate
 from pipeline.build import FORMATS, build
@@ -78,4 +80,17 @@ def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
 @pytest.fixture(params=[path.parent.name for path in SOURCE_FILES])
 def built(request: pytest.FixtureRequest, built_all: dict[str, Built]) -> Built:
     """Each test source in turn, built."""
+    return built_all[request.param]
+
+
+def _written_left_to_right(source_file: Path) -> bool:
+    """The source's language is written left to right (CLDR, read here with Babel, not the pipeline)."""
+    front = yaml.safe_load(source_file.read_text(encoding="utf-8").split("---")[1])
+    return babel.Locale.parse(front["language"], sep="-").character_order == "left-to-right"
+
+
+@pytest.fixture(params=[path.parent.name for path in SOURCE_FILES if _written_left_to_right(path)])
+def built_ltr(request: pytest.FixtureRequest, built_all: dict[str, Built]) -> Built:
+    """Each left-to-right test source, built: for PDF checks through pypdf, which orders a line of mixed
+    directions visually (right-to-left PDFs are read by tests/test_languages_direction.py)."""
     return built_all[request.param]

@@ -17,7 +17,6 @@ FORMATS = tuple(EXTRACTORS)
 # pypdf reads a line that mixes right-to-left and left-to-right runs (an Arabic sentence with a Latin
 # name or a number) with the runs out of order, and Arabic vowel marks doubled or dropped: the text of
 # a right-to-left PDF is read back with poppler's pdftotext in tests/test_languages_direction.py.
-RTL_PDF_READ_ELSEWHERE = "a right-to-left PDF is read back by tests/test_languages_direction.py"
 
 
 def metadata_problems(article: Article, facts: Facts) -> list[str]:
@@ -109,11 +108,19 @@ def back_matter_problems(article: Article, facts: Facts, body_end: int) -> list[
     return problems
 
 
-@pytest.mark.parametrize("format_name", FORMATS)
+@pytest.mark.parametrize("format_name", [name for name in FORMATS if name != "pdf"])
 def test_round_trip(built: Built, format_name: str) -> None:
+    assert_round_trip(built, format_name)
+
+
+def test_pdf_round_trip(built_ltr: Built) -> None:
+    """pypdf orders a line of mixed directions visually: right-to-left PDFs are read back by
+    tests/test_languages_direction.py."""
+    assert_round_trip(built_ltr, "pdf")
+
+
+def assert_round_trip(built: Built, format_name: str) -> None:
     article = built.article
-    if format_name == "pdf" and article.direction == "rtl":
-        pytest.skip(RTL_PDF_READ_ELSEWHERE)
     facts = EXTRACTORS[format_name](getattr(built, format_name))
     assert facts.format == format_name
     paragraph_problems, body_end = find_paragraphs(article, facts.text)

@@ -58,7 +58,6 @@ STYLES = Path(__file__).resolve().parents[1] / "styles"
 # pypdf reads a right-to-left note's lines with its marker and punctuation out of place and Arabic
 # vowel marks doubled: the right-to-left fixture's notes are read with pdftotext instead, in
 # tests/test_languages_direction.py (test_rtl_notes_stand_at_the_foot_of_their_pages).
-RTL_NOTES_READ_ELSEWHERE = "right-to-left notes are read by tests/test_languages_direction.py"
 
 
 # --- What the source says ------------------------------------------------------------------------
@@ -126,9 +125,8 @@ def test_the_fixtures_hold_every_element(built_all: dict[str, Built]) -> None:
 # --- Footnotes ----------------------------------------------------------------------------------
 
 
-def test_pdf_notes_stand_at_the_foot_of_the_page_that_references_them(built: Built) -> None:
-    if built.article.direction == "rtl":
-        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
+def test_pdf_notes_stand_at_the_foot_of_the_page_that_references_them(built_ltr: Built) -> None:
+    built = built_ltr
     pages = pdf_pages(built.pdf)
     notes = pdf_footnotes(pages)
     expected = source_notes(built)
@@ -142,17 +140,15 @@ def test_pdf_notes_stand_at_the_foot_of_the_page_that_references_them(built: Bui
         assert destinations[f"fn{number}"] == destinations[f"fnref{number}"], f"note {number}"
 
 
-def test_pdf_note_marks_never_open_a_line(built: Built) -> None:
-    if built.article.direction == "rtl":
-        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
+def test_pdf_note_marks_never_open_a_line(built_ltr: Built) -> None:
+    built = built_ltr
     for page in pdf_pages(built.pdf):
         assert page.note_calls_opening_a_line == (), f"page {page.number}"
 
 
-def test_pdf_has_no_endnote_list(built: Built) -> None:
+def test_pdf_has_no_endnote_list(built_ltr: Built) -> None:
+    built = built_ltr
     """The notes are at the feet of the pages, not collected after the body under a heading."""
-    if built.article.direction == "rtl":
-        pytest.skip(RTL_NOTES_READ_ELSEWHERE)
     text = normalise(" ".join(line for page in pdf_pages(built.pdf) for line in page.lines))
     if built.article.references:  # the bibliography may repeat a note word for word (a note style's treaty)
         text = text[: text.rindex("References")]  # the heading as written (small capitals in print)
