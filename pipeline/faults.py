@@ -34,9 +34,6 @@ class BuildFault(PipelineError):
         super().__init__(message)
         self.details = details
 
-    def __reduce__(self) -> tuple[type[BuildFault], tuple[str, str]]:
-        return type(self), (str(self), self.details)
-
 
 class DistBusy(BuildFault):
     """Another build holds the output folder: run again when it has finished."""

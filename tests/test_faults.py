@@ -3,10 +3,10 @@ exit code (sysexits: 75 "run again later", 74 an I/O fault, 70 a worker that die
 leaves ``dist/`` byte for byte as it was.
 
 Read-only folders and a full disk are real where the tests may mount (a tmpfs, a read-only bind mount: root
-with CAP_SYS_ADMIN); elsewhere a non-root user's read-only folder is a real one too (chmod), and only root
-in a container without CAP_SYS_ADMIN gets the same faults injected at the operating-system calls
-(tests/faulty_build.py). A dying worker and an unpicklable error are injected into the writer of one
-source: the worker really dies, by SIGKILL or abort(3).
+with CAP_SYS_ADMIN); elsewhere a folder without write permission is a real refusal too (a user other than
+root), and only root in a container without CAP_SYS_ADMIN (where permissions do not bind root either) gets
+the same faults injected at the operating-system calls (tests/faulty_build.py). A dying worker and an
+unpicklable error are injected into the writer of one source: the worker really dies, by SIGKILL or abort(3).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -129,6 +131,21 @@ def can_mount() -> bool:
         probe.rmdir()
 
 
+@cache
+def permissions_protect() -> bool:
+    """A folder without write permission refuses this user (not so for root with CAP_DAC_OVERRIDE)."""
+    probe = Path(tempfile.mkdtemp())
+    probe.chmod(0o555)
+    try:
+        (probe / "probe").touch()
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o755)
+        shutil.rmtree(probe)
+    return False
+
+
 def mount(*args: str) -> None:
     subprocess.run(["mount", *args], check=True, capture_output=True)
 
@@ -143,7 +160,7 @@ def read_only(folder: Path) -> Iterator[tuple[str, Sequence[str]]]:
             yield os.strerror(errno.EROFS), ()
         finally:
             subprocess.run(["umount", str(folder)], check=True)
-    elif os.geteuid() != 0:
+    elif permissions_protect():
         modes = {path: path.stat().st_mode for path in (folder, *folder.rglob("*")) if path.is_dir()}
         for path in modes:
             path.chmod(0o555)
@@ -308,9 +325,11 @@ def test_a_read_only_parent_stops_the_build_before_dist_exists(tmp_path: Path) -
     parent.mkdir()
     with read_only(parent) as (reason, fault):
         result = cli("build-jats", sources, parent / "dist", fault=fault)
+        debug = cli("build-jats", sources, parent / "dist", "--debug", fault=fault)
     assert result.returncode == os.EX_IOERR, result.stdout + result.stderr
     assert only_error(result) == f"error: {shown(parent / 'dist')}: {reason}; {STOPPED}"
     assert list(parent.iterdir()) == []
+    assert debug.returncode != 0 and "Traceback" in debug.stderr and reason in debug.stderr
 
 
 def test_a_full_disk_stops_the_build_in_one_line(tmp_path: Path) -> None:
