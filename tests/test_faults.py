@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -92,6 +92,19 @@ def hidden_leftovers(dist: Path) -> list[str]:
     return sorted(
         path.relative_to(dist).as_posix() for path in dist.rglob(".*") if path.name != fingerprint.STATE_FOLDER
     )
+
+
+def started(task: str, sources: Path, dist: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command(task, sources, dist, *extra), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def wait_while_running(process: subprocess.Popen[bytes], ready: Callable[[], bool], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while process.poll() is None and not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None and ready(), "the build ended before the test could step in: make it longer"
 
 
 def holder_written(lock: Path) -> bool:
@@ -204,17 +217,8 @@ def fill(folder: Path, leave_bytes: int) -> None:
 
 def test_a_second_build_is_refused_naming_the_first_which_finishes_whole(tmp_path: Path) -> None:
     sources, dist = make_sources(tmp_path / "sources"), tmp_path / "dist"
-    first = subprocess.Popen(
-        command("build-pdf", sources, dist, "--jobs", "1"),
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    lock = dist / LOCK_NAME
-    deadline = time.monotonic() + 60
-    while first.poll() is None and not holder_written(lock) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert first.poll() is None, "the first build ended before a second could start"
+    first = started("build-pdf", sources, dist, "--jobs", "1")
+    wait_while_running(first, lambda: holder_written(dist / LOCK_NAME))
 
     second = cli("build-jats", sources, dist)
 
@@ -239,16 +243,9 @@ def test_a_second_build_is_refused_naming_the_first_which_finishes_whole(tmp_pat
 
 def test_a_killed_build_leaves_no_workers_and_no_lock_that_blocks(tmp_path: Path) -> None:
     sources, dist = make_sources(tmp_path / "sources"), tmp_path / "dist"
-    process = subprocess.Popen(
-        command("build-pdf", sources, dist, "--jobs", "2"),
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while len(workers := children(process.pid)) < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert len(workers) == 2 and process.poll() is None, "the build ended before its workers could be seen"
+    process = started("build-pdf", sources, dist, "--jobs", "2")
+    wait_while_running(process, lambda: len(children(process.pid)) == 2)
+    workers = children(process.pid)
     process.kill()
     process.wait(timeout=10)
     deadline = time.monotonic() + WORKERS_GONE_S
