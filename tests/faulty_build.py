@@ -2,7 +2,9 @@
 
     python tests/faulty_build.py FAULT [OPTIONS] -- build-jats --sources ... --dist ...
 
-Faults a test cannot cause for real from outside the build:
+Faults a test cannot cause for real from outside the build, or not at the right moment:
+  stall FORMAT SLUG GATE  writing FORMAT for SLUG waits until the file GATE exists: the build runs (and holds
+                          its lock, its workers) for as long as the test needs
   die FORMAT SLUG HOW     the worker writing FORMAT for SLUG dies: SIGKILL, or abort() as a C library does
   raise FORMAT SLUG KIND  writing FORMAT for SLUG raises an exception that cannot be pickled: lxml's own
                           XMLSyntaxError (its error log cannot be), or one that refuses outright
@@ -20,6 +22,7 @@ import errno
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,8 @@ from typing import Any
 # Audit events that change a folder, and the argument that names the path changed.
 CHANGES = {"os.mkdir": 0, "os.rmdir": 0, "os.remove": 0, "os.rename": 1, "os.link": 1, "os.symlink": 1,
            "os.chmod": 0, "os.truncate": 0, "os.utime": 0}  # fmt: skip
+# A stalled build goes on by itself after this long: a test that failed to open the gate does not hang.
+STALL_LIMIT_S = 120
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
@@ -79,6 +84,13 @@ def writer_fault(format_module: str, slug: str, fault: Callable[[], None]) -> No
     module.write = write
 
 
+def wait_for(gate: Path) -> None:
+    deadline = time.monotonic() + STALL_LIMIT_S
+    while not gate.exists():
+        assert time.monotonic() < deadline, f"{gate} did not appear within {STALL_LIMIT_S} s"
+        time.sleep(0.02)
+
+
 def abort() -> None:
     """abort(3), as a C library does on a failed assertion; without a core file."""
     import resource
@@ -112,8 +124,8 @@ def main(argv: list[str]) -> None:
             "lxml": lxml_error,
             "unpicklable": unpicklable_error,
         }
-        assert kind in ("die", "raise"), kind
-        writer_fault(WRITERS[format_name].module, slug, faults[how])
+        assert kind in ("die", "raise", "stall"), kind
+        writer_fault(WRITERS[format_name].module, slug, faults[how] if kind != "stall" else lambda: wait_for(Path(how)))
     from invoke.main import program
 
     program.run(["invoke", *command])

@@ -94,9 +94,9 @@ def hidden_leftovers(dist: Path) -> list[str]:
     )
 
 
-def started(task: str, sources: Path, dist: Path, *extra: str) -> subprocess.Popen[bytes]:
+def started(task: str, sources: Path, dist: Path, *extra: str, fault: Sequence[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        command(task, sources, dist, *extra), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        command(task, sources, dist, *extra, fault=fault), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
 
 
@@ -216,13 +216,15 @@ def fill(folder: Path, leave_bytes: int) -> None:
 
 
 def test_a_second_build_is_refused_naming_the_first_which_finishes_whole(tmp_path: Path) -> None:
-    sources, dist = make_sources(tmp_path / "sources"), tmp_path / "dist"
-    first = started("build-pdf", sources, dist, "--jobs", "1")
+    sources, dist, gate = make_sources(tmp_path / "sources"), tmp_path / "dist", tmp_path / "gate"
+    # The first build holds dist/ until the test opens the gate: it writes the first article's JATS then.
+    first = started("build-jats", sources, dist, fault=("stall", "jats", SLUGS[0], str(gate)))
     wait_while_running(first, lambda: holder_written(dist / LOCK_NAME))
 
-    second = cli("build-jats", sources, dist)
+    second = cli("build-pdf", sources, dist)
 
     assert first.poll() is None, "the first build must still be running for this test to mean anything"
+    gate.touch()
     assert second.returncode == os.EX_TEMPFAIL, second.stdout + second.stderr
     line = only_error(second)
     holder = re.fullmatch(
@@ -235,15 +237,16 @@ def test_a_second_build_is_refused_naming_the_first_which_finishes_whole(tmp_pat
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, out + err
     assert b"Traceback" not in out + err
-    # The first build published both articles whole, the second wrote nothing (no JATS) and swept nothing.
+    # The first build published both articles whole, the second wrote nothing (no PDF) and swept nothing.
     for slug in SLUGS:
-        assert sorted(path.suffix for path in (dist / slug).iterdir()) == [".json", ".pdf", ".zip", ".zip"]
+        assert sorted(path.suffix for path in (dist / slug).iterdir()) == [".json", ".xml", ".zip", ".zip"]
     assert hidden_leftovers(dist) == []
 
 
 def test_a_killed_build_leaves_no_workers_and_no_lock_that_blocks(tmp_path: Path) -> None:
-    sources, dist = make_sources(tmp_path / "sources"), tmp_path / "dist"
-    process = started("build-pdf", sources, dist, "--jobs", "2")
+    sources, dist, gate = make_sources(tmp_path / "sources"), tmp_path / "dist", tmp_path / "gate"
+    # One worker stalls in the first article's JATS, the other waits for work: both alive, never finished.
+    process = started("build-jats", sources, dist, "--jobs", "2", fault=("stall", "jats", SLUGS[0], str(gate)))
     wait_while_running(process, lambda: len(children(process.pid)) == 2)
     workers = children(process.pid)
     process.kill()
