@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.faults import STOPPED, WorkerDied, excerpt, how_it_ended
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import SynchronizedArray
+
+    Slots = SynchronizedArray[int]
 
 Unit = TypeVar("Unit")
 Result = TypeVar("Result")
@@ -31,7 +36,7 @@ REAP_TIMEOUT_S = 5.0
 SLOT_WIDTH = 2
 
 # In a worker process: the shared table and this worker's place in it.
-_slots: Any = None
+_slots: Slots | None = None
 _slot = -1
 
 
@@ -58,7 +63,7 @@ def run_in_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(parent: int, slots: Any) -> None:  # noqa: ANN401 (a multiprocessing shared array)
+def _start_worker(parent: int, slots: Slots) -> None:
     global _slots, _slot
     _die_with_parent(parent)
     # The build's own SIGTERM handler (stop like Ctrl-C) is for the build, not for its workers: the pool
@@ -83,6 +88,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _run(work: Callable[[Unit], Result], index: int, unit: Unit) -> Result:
+    assert _slots is not None, "run in a worker started by run_in_pool"
     _slots[_slot + 1] = index + 1
     try:
         return work(unit)
@@ -90,7 +96,7 @@ def _run(work: Callable[[Unit], Result], index: int, unit: Unit) -> Result:
         _slots[_slot + 1] = 0
 
 
-def _death(error: BrokenProcessPool, workers: list[BaseProcess], slots: Any, labels: list[str]) -> str:  # noqa: ANN401
+def _death(error: BrokenProcessPool, workers: list[BaseProcess], slots: Slots, labels: list[str]) -> str:
     """Which worker died, how, and while doing what."""
     for process in workers:
         process.join(REAP_TIMEOUT_S)
@@ -100,7 +106,7 @@ def _death(error: BrokenProcessPool, workers: list[BaseProcess], slots: Any, lab
         cause = excerpt(error.__cause__) if error.__cause__ is not None else "a worker ended abruptly"
         return f"the build's worker processes stopped: {cause}; {STOPPED}"
     process = dead[0]
-    doing = "before it took any work"
+    doing = "while idle"
     for index in range(0, len(slots), SLOT_WIDTH):
         if slots[index] == process.pid and slots[index + 1]:
             doing = f"while building {labels[slots[index + 1] - 1]}"
