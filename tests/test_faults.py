@@ -12,6 +12,7 @@ unpicklable error are injected into the writer of one source: the worker really 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +34,8 @@ from test_bad_input import CONTROL, CORPUS, assert_no_traceback, snapshot
 from pipeline import atomic, fingerprint
 from pipeline.build import build
 from pipeline.errors import PipelineError, shown
-from pipeline.lock import LOCK_NAME
+from pipeline.faults import DistBusy
+from pipeline.lock import DYING_HOLDER_WAIT_S, LOCK_NAME, dist_lock
 from pipeline.progress import QuietReporter
 
 SHIM = REPO_ROOT / "tests" / "faulty_build.py"
@@ -261,6 +264,31 @@ def test_a_killed_build_leaves_no_workers_and_no_lock_that_blocks(tmp_path: Path
     assert cli("build-jats", sources, dist, "--source", SLUGS[1]).returncode == 0
     assert hidden_leftovers(dist) == []
     assert sorted(path.name for path in dist.iterdir()) == [fingerprint.STATE_FOLDER, SLUGS[1]]
+
+
+def test_a_lock_kept_by_a_killed_builds_workers_is_waited_for_briefly(tmp_path: Path) -> None:
+    """Killed a moment ago, the holder's workers may still hold the lock while the kernel ends them: the
+    next build waits for that; a holder still running is refused at once."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    for holder_pid, released_after_s in ((ended.pid, 0.3), (os.getpid(), None)):
+        handle = os.open(dist / LOCK_NAME, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        os.write(handle, f"pid {holder_pid} on {socket.gethostname()}, started 2024-05-02 09:14:03 UTC".encode())
+        if released_after_s is not None:
+            threading.Timer(released_after_s, os.close, [handle]).start()
+            started = time.monotonic()
+            with dist_lock(dist):
+                waited = time.monotonic() - started
+            assert released_after_s <= waited < DYING_HOLDER_WAIT_S
+        else:
+            started = time.monotonic()
+            with pytest.raises(DistBusy, match=rf"\(pid {holder_pid} on "):
+                dist_lock(dist).__enter__()
+            assert time.monotonic() - started < 1
+            os.close(handle)
 
 
 def children(pid: int) -> list[int]:
