@@ -68,7 +68,13 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that keeps dates as text, so the schema reports a bad date by line and field."""
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
+class _FastFrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same, parsed by libyaml: fast, and it refuses collections nested a thousand deep where PyYAML's
+    own scanner takes time that grows with the square of the depth. Its error messages are worded
+    otherwise, so a text it refuses is parsed again by _FrontMatterLoader for the message."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = _FastFrontMatterLoader.yaml_implicit_resolvers = {
     first: [entry for entry in entries if entry[0] != "tag:yaml.org,2002:timestamp"]
     for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -182,9 +188,8 @@ def parse_mapping(
 ) -> tuple[dict[str, Any], yaml.MappingNode | None]:
     """YAML text (starting at file line ``first``) as a mapping and its node tree, keys given once;
     when it is empty, an error saying ``when_empty``, or an empty mapping when that is None."""
-    loader = _FrontMatterLoader(text)
+    loader, root = _compose(path, text, first, what)
     try:
-        root = _compose(path, loader, text, first, what)
         if root is None:
             if when_empty is None:
                 return {}, None
@@ -202,21 +207,25 @@ def parse_mapping(
     return data, root
 
 
-def _compose(path: Path, loader: yaml.SafeLoader, text: str, first: int, what: str) -> yaml.Node | None:
-    """The YAML's node graph (aliases are shared nodes, not copies: composing a bomb costs nothing)."""
+def _compose(path: Path, text: str, first: int, what: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """A loader and the YAML's node graph (an alias is the node it names, shared: composing a bomb costs
+    nothing; check_expansion measures it before anything walks it)."""
+    fast = _FastFrontMatterLoader(text)
     try:
-        return loader.get_single_node()
-    except RecursionError:
-        # PyYAML composes nested collections recursively; the limit of check_expansion is far lower.
-        line = first + max(range(len(text.splitlines()) or 1), key=lambda index: _opened_at(text, index))
-        message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
-        raise SourceError(path, line, _key_at(text, line - first + 1), message) from None
-
-
-def _opened_at(text: str, index: int) -> int:
-    """How deep line ``index`` of a YAML text is, roughly: its indentation and the brackets it opens."""
-    line = text.splitlines()[index] if text else ""
-    return len(line) - len(line.lstrip(" -")) + line.count("[") + line.count("{")
+        return fast, fast.get_single_node()
+    except yaml.YAMLError as error:
+        fast.dispose()
+        if "maximum nesting depth" in str(error):
+            mark = getattr(error, "problem_mark", None)
+            line = first + (mark.line if mark is not None else 0)
+            message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
+            raise SourceError(path, line, _key_at(text, line - first + 1), message) from None
+    slow = _FrontMatterLoader(text)
+    try:
+        return slow, slow.get_single_node()
+    except yaml.YAMLError as error:
+        slow.dispose()
+        raise _yaml_error(path, text, error, first) from None
 
 
 def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> SourceError:
