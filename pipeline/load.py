@@ -49,6 +49,7 @@ from pipeline.model import (
     Person,
     Section,
 )
+from pipeline.nesting import check_markdown_nesting
 from pipeline.sanitize import check_body
 from pipeline.sourcefiles import NamedBy, read_source_file
 from pipeline.yaml_expansion import check_expansion, front_matter_limits
@@ -616,13 +617,16 @@ def _read_body(
     path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int
 ) -> pandoc.ReadMarkdown:
     """The body (and the title) through pandoc, within the limits on its time, memory and nesting."""
+    check_markdown_nesting(path, body, body_line)
     try:
         return pandoc.read_markdown(body, title=title)
     except pandoc.PandocLimitExceeded as error:
         raise SourceError(path, body_line, "body", f"{error} reading the title and body; shorten or split it") from None
     except pandoc.TooDeep as error:
-        nested = f"lists, quotes, divisions, tables, notes and inline markup nest {error.depth} deep here"
-        message = f"{nested}; at most {limit('nesting-depth')} levels are allowed"
+        message = (
+            f"lists, quotes, divisions, tables, notes and inline markup nest more than {limit('nesting-depth')} "
+            "levels deep here"
+        )
         if error.text and error.text in title and not any(error.text in line for line in body_lines):
             raise SourceError(path, title_line, "title", message) from None
         raise SourceError(path, body_line + _deepest_line(body_lines, error.text), "body", message) from None

@@ -230,8 +230,8 @@ def _check_yaml_fields(file: Path, text: str) -> None:
 
 
 # What delimits a BibTeX field: braces and quotes open and close values, a comma ends a field, "@"
-# starts an entry (and a line feed is counted, for the line).
-BIBTEX_DELIMITER = re.compile(r'[{}",@\n]')
+# starts an entry.
+BIBTEX_DELIMITER = re.compile(r'[{}",@]')
 
 
 def _check_bibtex_fields(file: Path, text: str) -> None:
@@ -239,28 +239,29 @@ def _check_bibtex_fields(file: Path, text: str) -> None:
     field may be, and no braces nested deeper than YAML may nest: pandoc's BibTeX reader takes time
     that grows with the square of a field's length."""
     most, deepest = limit("field-characters"), limit("yaml-depth")
-    depth, in_quotes, start, line, start_line = 0, False, 0, 1, 1
+    depth, in_quotes, start = 0, False, 0
     for match in BIBTEX_DELIMITER.finditer(text):
         character, offset = match.group(), match.start()
         closes_entry = False
-        if character == "\n":
-            line += 1
-        elif character == "@" and depth == 0:
-            start, start_line = offset, line
+        if character == "@" and depth == 0:
+            start = offset
         elif character == '"' and depth == 1:
             in_quotes = not in_quotes
         elif character == "{":
             depth += 1
             if depth > deepest:
+                line = text.count("\n", 0, offset) + 1
                 raise SourceError(file, line, "bibliography", f"braces nest more than {deepest} deep")
         elif character == "}" and depth > 0:
             depth -= 1
             closes_entry = depth == 0
         if closes_entry or (character == "," and depth == 1 and not in_quotes):
             if offset - start > most:
+                # The field starts at the first character after the comma that ends the one before.
+                field_start = offset - len(text[start + 1 : offset].lstrip())
                 message = f"a field of {offset - start} characters; a field may have at most {most}"
-                raise SourceError(file, start_line, "bibliography", message)
-            start, start_line = offset, line
+                raise SourceError(file, text.count("\n", 0, field_start) + 1, "bibliography", message)
+            start = offset
 
 
 def _pandoc_items(file: Path, reader: str, text: str, line: int = 1) -> list[dict[str, Any]]:
