@@ -9,9 +9,10 @@ from pipeline.limits import limit
 
 
 def shown(path: Path) -> str:
-    """A path relative to the working directory when it lies below it: short, and no local prefix."""
+    """A path relative to the working directory when it lies below it: short, and no local prefix. The
+    file itself is named, not what it may link to (a link out of a source folder is the fault)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 

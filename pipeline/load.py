@@ -621,7 +621,8 @@ def _read_body(
     try:
         return pandoc.read_markdown(body, title=title)
     except pandoc.PandocLimitExceeded as error:
-        raise SourceError(path, body_line, "body", f"{error} reading the title and body; shorten or split it") from None
+        first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
+        raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None
     except pandoc.TooDeep as error:
         message = (
             f"lists, quotes, divisions, tables, notes and inline markup nest more than {limit('nesting-depth')} "

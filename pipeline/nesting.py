@@ -51,15 +51,24 @@ def check_markdown_nesting(path: Path, body: str, body_line: int) -> None:
         if marks > most_marks:
             message = f"{marks} quote and list marks open this line; lists and quotes may nest {most_marks} deep"
             raise SourceError(path, number, "body", message)
-        for match in BRACKET_OR_CODE.finditer(line):
-            token = match.group()
-            if token == "[":
-                brackets += 1
-                if brackets > most_brackets:
-                    message = f"brackets (links, spans, citations) nest more than {most_brackets} deep here"
-                    raise SourceError(path, number, "body", message, match.start() + 1)
-            elif token == "]":
-                brackets = max(brackets - 1, 0)
+        brackets, overflow = bracket_depth(line, brackets, most_brackets)
+        if overflow is not None:
+            message = f"brackets (links, spans, citations) nest more than {most_brackets} deep here"
+            raise SourceError(path, number, "body", message, overflow + 1)
+
+
+def bracket_depth(text: str, depth: int, most: int) -> tuple[int, int | None]:
+    """The bracket depth at the end of ``text`` when ``depth`` brackets were open before it, and the
+    offset of the first bracket that opens more than ``most`` (None when none does)."""
+    for match in BRACKET_OR_CODE.finditer(text):
+        token = match.group()
+        if token == "[":
+            depth += 1
+            if depth > most:
+                return depth, match.start()
+        elif token == "]":
+            depth = max(depth - 1, 0)
+    return depth, None
 
 
 def _opening_marks(line: str) -> int:

@@ -18,6 +18,7 @@ import yaml
 
 from pipeline.errors import SourceError
 from pipeline.limits import limit
+from pipeline.nesting import bracket_depth
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ExpansionLimits:
     characters: int
     depth: int
     field_characters: int
+    bracket_depth: int
 
 
 def front_matter_limits() -> ExpansionLimits:
@@ -34,6 +36,7 @@ def front_matter_limits() -> ExpansionLimits:
         limit("front-matter-expanded-characters"),
         limit("yaml-depth"),
         limit("field-characters"),
+        limit("bracket-depth"),
     )
 
 
@@ -43,6 +46,7 @@ def bibliography_limits() -> ExpansionLimits:
         limit("bibliography-expanded-characters"),
         limit("yaml-depth"),
         limit("field-characters"),
+        limit("bracket-depth"),
     )
 
 
@@ -80,11 +84,7 @@ def check_expansion(
             continue
         on_path.discard(id(node))
         if isinstance(node, yaml.ScalarNode):
-            length = len(str(node.value))
-            if length > limits.field_characters:
-                message = f"a value of {length} characters; a value may have at most {limits.field_characters}"
-                raise _error(path, node, first, field_at, message)
-            size = _Size(1, length, 1)
+            size = _Size(1, _check_scalar(path, node, first, field_at, limits), 1)
         else:
             measured = [sizes[id(child)] for child in children]
             size = _Size(
@@ -101,6 +101,21 @@ def check_expansion(
             )
             raise _error(path, node, first, field_at, message)
         sizes[id(node)] = size
+
+
+def _check_scalar(
+    path: Path, node: yaml.ScalarNode, first: int, field_at: Callable[[int], str], limits: ExpansionLimits
+) -> int:
+    """A value's length, once it is known to be no longer than a field may be and to nest brackets no
+    deeper than the body may (pandoc reads titles and references as Markdown)."""
+    value = str(node.value)
+    if len(value) > limits.field_characters:
+        message = f"a value of {len(value)} characters; a value may have at most {limits.field_characters}"
+        raise _error(path, node, first, field_at, message)
+    if bracket_depth(value, 0, limits.bracket_depth)[1] is not None:
+        message = f"brackets (links, spans, citations) nest more than {limits.bracket_depth} deep"
+        raise _error(path, node, first, field_at, message)
+    return len(value)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
