@@ -134,7 +134,7 @@ def _doctype_problem(data: bytes, docinfo: etree.DocInfo) -> str | None:
     if outside:
         entity = outside[0]
         return (
-            f"its DOCTYPE declares the external entity {entity.name!r} ({quoted(entity.system_url or '')}); "
+            f"its DOCTYPE declares the external entity {quoted(entity.name)} ({quoted(entity.system_url or '')}); "
             "an SVG may not refer to files outside itself"
         )
     subset = INTERNAL_SUBSET.search(data)
@@ -177,7 +177,7 @@ def _svg_attribute_problem(name: str, value: str) -> str | None:
     if name.lower().startswith("on"):
         return "is an event handler, which runs code"
     if name in ("href", "src") and not value.strip().startswith("#"):
-        return f"refers to {value.strip()!r} outside the image; only #fragments of the file itself may be"
+        return f"refers to {quoted(value.strip())} outside the image; only #fragments of the file itself may be"
     if name == "attributeName" and value.strip().lower().endswith("href"):
         return "animates a link target"
     return _css_problem(value)
@@ -188,5 +188,5 @@ def _css_problem(css: str) -> str | None:
         return "imports another file in a style"
     for match in CSS_URL.finditer(css):
         if not match["target"].strip().startswith("#"):
-            return f"refers to {match['target'].strip()!r} outside the image in a style"
+            return f"refers to {quoted(match['target'].strip())} outside the image in a style"
     return None

@@ -169,7 +169,7 @@ def _field_at(text: str, line: int) -> str:
         return "front matter"
     if line > end:
         return "body"
-    return _key_at("".join(lines[1:end]), line - 1)
+    return key_at("".join(lines[1:end]), line - 1)
 
 
 # The file line of the front matter's first line: the one after the opening fence.
@@ -198,7 +198,7 @@ def parse_mapping(
         if not isinstance(root, yaml.MappingNode):
             message = "must be a mapping of fields (name: value lines)"
             raise SourceError(path, root.start_mark.line + first, what, message)
-        check_expansion(path, root, first, lambda line: _key_at(text, line - first + 1), front_matter_limits())
+        check_expansion(path, root, first, lambda line: key_at(text, line - first + 1), front_matter_limits())
         _reject_duplicate_keys(path, root, [], first, set())
         data = loader.construct_document(root)
     except yaml.YAMLError as error:
@@ -220,7 +220,7 @@ def _compose(path: Path, text: str, first: int, what: str) -> tuple[yaml.SafeLoa
             mark = getattr(error, "problem_mark", None)
             line = first + (mark.line if mark is not None else 0)
             message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
-            raise SourceError(path, line, _key_at(text, line - first + 1), message) from None
+            raise SourceError(path, line, key_at(text, line - first + 1), message) from None
     slow = _FrontMatterLoader(text)
     try:
         return slow, slow.get_single_node()
@@ -240,7 +240,7 @@ def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> So
         mark = opened
     line = mark.line + first if mark is not None else first
     message = f"YAML error: {clipped(_yaml_problem(problem, context))}"
-    return SourceError(path, line, _key_at(front, line - first + 1), message)
+    return SourceError(path, line, key_at(front, line - first + 1), message)
 
 
 def _yaml_problem(problem: str, context: str) -> str:
@@ -260,7 +260,7 @@ def _yaml_problem(problem: str, context: str) -> str:
     return f"{problem} ({context})" if context else problem
 
 
-def _key_at(front: str, line: int) -> str:
+def key_at(front: str, line: int) -> str:
     """The nearest field at or above ``line`` (1-based, counted from the fence) of the front matter."""
     lines = front.splitlines()[: max(line, 1)]
     for text in reversed(lines):

@@ -311,19 +311,19 @@ def _add_items(
         for file, line in places:
             if key in defined_at:
                 first_file, first_line = defined_at[key]
-                message = f"key {key!r} is defined twice (also at {shown(first_file)}:{first_line}); keep one"
+                message = f"key {quoted(key)} is defined twice (also at {shown(first_file)}:{first_line}); keep one"
                 raise SourceError(file, line, "bibliography", message)
             defined_at[key] = (file, line)
     for item in new:
         key, kind = str(item.get("id") or ""), str(item.get("type", ""))
         if not key:
             title = item.get("title", "untitled")
-            raise SourceError(origin, 1, "bibliography", f"the entry {title!r} has no id (the key citations use)")
+            raise SourceError(origin, 1, "bibliography", f"the entry {quoted(title)} has no id (the key citations use)")
         if kind not in CSL_TYPES:
             close = _closest_type(kind)
             hint = f"did you mean {close!r}?" if close else "see the CSL specification's item types"
             file, line = defined_at.get(key, (origin, 1))
-            message = f"reference {key!r} has type {kind!r}, not a CSL type; {hint}"
+            message = f"reference {quoted(key)} has type {quoted(kind)}, not a CSL type; {hint}"
             raise SourceError(file, line, "bibliography", message)
         items[key] = item
 
@@ -385,7 +385,7 @@ def _check_keys(
             raise SourceError(path, line, field, message)
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else " (write \\@ for an @ that is not a citation)"
-        raise SourceError(path, line, field, f"no reference {key!r} in {bibliography.names}{hint}")
+        raise SourceError(path, line, field, f"no reference {quoted(key)} in {bibliography.names}{hint}")
 
 
 # --- citeproc ----------------------------------------------------------------------------------
@@ -449,7 +449,7 @@ def check_ids(body_ids: Iterable[str], cited: Cited, path: Path, locate: Callabl
     for identifier in body_ids:
         if identifier in entries:
             key = identifier.removeprefix(ENTRY_ID_PREFIX)
-            message = f"id {identifier!r} is the id of the bibliography's entry for @{key}; choose another"
+            message = f"id {quoted(identifier)} is the id of the bibliography's entry for @{key}; choose another"
             raise SourceError(path, locate(f"#{identifier}", identifier), "body", message)
 
 

@@ -228,7 +228,8 @@ CASES = [
          "1000 quote and list marks open this line", "> > >"),
     Case("body-deep-list-marks", _source(body=f"{PARAGRAPH}\n\n{'- ' * 1_000}deep"), "body",
          "1000 quote and list marks open this line", "- - -"),
-    Case("body-deep-indented-list", _source(body=f"{PARAGRAPH}\n\n{DEEP_LIST}"), "body", "this line is indented 130 columns; at most 128", f"{' ' * 130}- deep"),
+    Case("body-deep-indented-list", _source(body=f"{PARAGRAPH}\n\n{DEEP_LIST}"), "body",
+         "this line is indented 130 columns; at most 128", f"{' ' * 130}- deep"),
     Case("body-deep-brackets", _source(body=f"{PARAGRAPH} {'[' * 1_000}x{']{}' * 1_000}"), "body",
          "brackets (links, spans, citations) nest more than 5 deep here", "[[[", "[", column_shift=5),
     # 3. Characters.
