@@ -31,7 +31,7 @@ author:
 """
 BOMB_LEAF_CHARACTERS, BOMB_WIDTH = 100, 10
 # Loads a source in a fresh process, and prints as JSON the error, the seconds loading took, and the peak
-# resident memory (kB) of the process and of the largest child it ran (pandoc, for the body).
+# resident memory (kB) of the process or of the largest child it ran (pandoc, for the body), whichever is larger.
 REFUSE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
@@ -45,7 +45,9 @@ try:
 except SourceError as refused:
     error = str(refused)
 seconds = time.perf_counter() - started
-peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+# This process's own peak since it started (VmHWM: getrusage would count the parent it was forked from).
+status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+peak = max(int(status["VmHWM"].split()[0]), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"error": error, "seconds": seconds, "peak_kb": peak}))
 """
 
