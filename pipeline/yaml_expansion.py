@@ -31,19 +31,17 @@ class ExpansionLimits:
 
 
 def front_matter_limits() -> ExpansionLimits:
-    return ExpansionLimits(
-        limit("front-matter-expanded-nodes"),
-        limit("front-matter-expanded-characters"),
-        limit("yaml-depth"),
-        limit("field-characters"),
-        limit("bracket-depth"),
-    )
+    return _limits_of("front-matter")
 
 
 def bibliography_limits() -> ExpansionLimits:
+    return _limits_of("bibliography")
+
+
+def _limits_of(kind: str) -> ExpansionLimits:
     return ExpansionLimits(
-        limit("bibliography-expanded-nodes"),
-        limit("bibliography-expanded-characters"),
+        limit(f"{kind}-expanded-nodes"),
+        limit(f"{kind}-expanded-characters"),
         limit("yaml-depth"),
         limit("field-characters"),
         limit("bracket-depth"),

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -31,10 +28,11 @@ from lxml import etree
 from test_bad_input import (
     CONTROL,
     CORPUS,
-    REPO_ROOT,
+    Run,
     assert_no_traceback,
     error_lines,
     previous_build,
+    run_build_all,
     snapshot,
 )
 from test_images import svg
@@ -294,17 +292,8 @@ def _make_good(folder: Path, outside: Path) -> None:
     write(folder, "article.md", article("bibliography: references.bib\n", body))
 
 
-@dataclass(frozen=True)
-class HostileRun:
-    sources: Path
-    dist: Path
-    before: dict[str, bytes]
-    result: subprocess.CompletedProcess[str]
-    seconds: float
-
-
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """Every case and the good source in one sources folder, over a dist/ holding a previous build of
     each, built by one CLI run."""
     root = tmp_path_factory.mktemp("hostile")
@@ -315,20 +304,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
     for slug in (*SLUGS, GOOD):
         previous_build(dist, slug)
     before = snapshot(dist)
-    started = time.perf_counter()
-    # A build that opened one of the FIFOs would wait for ever: the time limit fails it instead.
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "build-all", "--sources", str(sources), "--dist", str(dist)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=600,
-        check=False,
-    )
-    return HostileRun(sources, dist, before, result, time.perf_counter() - started)
+    # A build that opened one of the FIFOs would wait for ever: run_build_all's time limit fails it instead.
+    result = run_build_all("--sources", sources, "--dist", dist)
+    return Run(sources, dist, before, result)
 
 
 def expected_location(case: Case, sources: Path) -> tuple[Path, int, int | None]:
@@ -344,13 +322,13 @@ def expected_location(case: Case, sources: Path) -> tuple[Path, int, int | None]
     return file, index + 1, column
 
 
-def test_the_run_fails_with_code_2_and_no_traceback(hostile: HostileRun) -> None:
+def test_the_run_fails_with_code_2_and_no_traceback(hostile: Run) -> None:
     assert hostile.result.returncode == 2, hostile.result.stdout + hostile.result.stderr
     assert_no_traceback(hostile.result)
 
 
 @pytest.mark.parametrize("case", CASES, ids=SLUGS)
-def test_each_case_is_one_located_line(hostile: HostileRun, case: Case) -> None:
+def test_each_case_is_one_located_line(hostile: Run, case: Case) -> None:
     output = hostile.result.stdout + hostile.result.stderr
     reported = [match for match in error_lines(hostile.result) if Path(match["path"]).parts[-2] == case.slug]
     assert len(reported) == 1, output
@@ -366,14 +344,14 @@ def test_each_case_is_one_located_line(hostile: HostileRun, case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=SLUGS)
-def test_each_case_leaves_its_dist_folder_as_it_was(hostile: HostileRun, case: Case) -> None:
+def test_each_case_leaves_its_dist_folder_as_it_was(hostile: Run, case: Case) -> None:
     after = snapshot(hostile.dist)
     mine = {name: data for name, data in after.items() if name.split("/")[0] == case.slug}
     assert mine == {name: data for name, data in hostile.before.items() if name.split("/")[0] == case.slug}
     assert not [path for path in (hostile.dist / case.slug).iterdir() if path.name.startswith(".")]
 
 
-def test_the_data_uri_is_not_quoted(hostile: HostileRun) -> None:
+def test_the_data_uri_is_not_quoted(hostile: Run) -> None:
     output = hostile.result.stdout + hostile.result.stderr
     assert "iVBORw0KGgo" not in output
     assert "x" * 200 not in output and "lorem ipsum lorem" not in output and "word word word" not in output
@@ -382,7 +360,7 @@ def test_the_data_uri_is_not_quoted(hostile: HostileRun) -> None:
 # The good source: the same tricks, used the right way.
 
 
-def test_the_good_source_is_built(hostile: HostileRun) -> None:
+def test_the_good_source_is_built(hostile: Run) -> None:
     folder = hostile.dist / GOOD
     assert (folder / f"{GOOD}.pdf").read_bytes().startswith(b"%PDF-")
     # The image came through a symbolic link to a folder inside the source folder, byte for byte.
@@ -421,7 +399,7 @@ def balanced(text: str) -> bool:
     return not stack
 
 
-def test_balanced_direction_controls_and_joiners_reach_every_format(hostile: HostileRun) -> None:
+def test_balanced_direction_controls_and_joiners_reach_every_format(hostile: Run) -> None:
     texts = _paragraph_texts(hostile.dist / GOOD)
     for name, paragraphs in texts.items():
         with_controls = [text for text in paragraphs if any(c in BIDI_CONTROLS for c in text)]
