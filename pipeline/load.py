@@ -560,6 +560,7 @@ def _parse_body(
         return body_line
 
     check_notes(blocks, read.warnings, path, body_lines, body_line)
+    pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
     title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], title))
     check_title(title_inlines, path, title_line)
     check_body(title_inlines, path, body, body_line)

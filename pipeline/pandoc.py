@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import subprocess
 import tempfile
@@ -35,6 +36,9 @@ PANDOC_VERSION = "3.9"
 MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex-yaml_metadata_block+ascii_identifiers"
 # The title is read as Markdown in the same call as the body, as pandoc metadata.
 TITLE_FIELD = "title"
+# Where pandoc's warnings go that no check turns into an error (pypandoc's logger, as before).
+WARNINGS_LOGGER = "pypandoc"
+LEVEL_PREFIX = re.compile(r"^\[[A-Z]+\]\s*")
 # pandoc's exit code when its heap limit (+RTS -M) is reached.
 HEAP_EXHAUSTED = 251
 # A string of pandoc's JSON, and the braces of its objects (every element of the AST is one).
@@ -99,7 +103,15 @@ def convert(text: str, reader: str, writer: str, arguments: Iterable[str] = ()) 
 
 
 def convert_text(text: str, reader: str, writer: str, arguments: Iterable[str] = ()) -> str:
-    return convert(text, reader, writer, arguments).output
+    """pandoc's output for ``text``; what it warned about is passed on to the log, as pypandoc does."""
+    converted = convert(text, reader, writer, arguments)
+    log_warnings(converted.warnings)
+    return converted.output
+
+
+def log_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        logging.getLogger(WARNINGS_LOGGER).warning(LEVEL_PREFIX.sub("", warning))
 
 
 @dataclass(frozen=True)
