@@ -227,6 +227,13 @@ def _compose(path: Path, text: str, first: int, what: str) -> tuple[yaml.SafeLoa
     except yaml.YAMLError as error:
         slow.dispose()
         raise _yaml_error(path, text, error, first) from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively: the line that opens the most is at fault.
+        slow.dispose()
+        lines = text.splitlines() or [""]
+        index = max(range(len(lines)), key=lambda number: lines[number].count("[") + lines[number].count("{"))
+        message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
+        raise SourceError(path, first + index, key_at(text, index + 1), message) from None
 
 
 def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> SourceError:

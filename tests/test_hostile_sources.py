@@ -204,6 +204,9 @@ CASES = [
          "a value of 12500 characters; a value may have at most 10000", "abstract:"),
     Case("front-matter-deep", _source(f"keywords: {'[' * 2_000}{']' * 2_000}\n"), "keywords",
          "nests lists and mappings more than 20 deep", "keywords:"),
+    # Deep enough for PyYAML's recursion, and wrong elsewhere: libyaml refuses it, PyYAML reads it for the message.
+    Case("front-matter-deep-and-wrong", _source(f"keywords: {'[' * 900}{']' * 900}\n\tabstract: x\n"), "keywords",
+         "nests lists and mappings more than 20 deep", "keywords:"),
     Case("front-matter-brackets", _source('abstract: "' + "[" * 16 + "x" + "]{}" * 16 + '"\n'), "abstract",
          "brackets (links, spans, citations) nest more than 5 deep", "abstract:"),
     Case("bibliography-5-mb-field", _bibliography_5_mb_field, "bibliography",
