@@ -109,8 +109,13 @@ def clean(c: Context) -> None:
     shutil.rmtree(paths.DIST, ignore_errors=True)
 
 
-@task(help={"only": "fetch only this set (a folder name in pipeline/schemas/pins.json, e.g. crossref-5.3.1)"})
-def fetch_schemas(c: Context, only: str = "") -> None:
+@task(
+    help={
+        "only": "fetch only this set (a folder name in pipeline/schemas/pins.json, e.g. crossref-5.3.1)",
+        "target": "folder to fill instead of .cache/schemas (then name its sets with the *_SCHEMA_DIR variables)",
+    }
+)
+def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
     """Download the official schemas (JATS DTD and XSD, Crossref, DOAJ, MECA) into .cache/schemas/, each
     file checked against its pin in pipeline/schemas/pins.json; $SCHEMAS_MIRROR names a folder to read
     instead of the network. The only task that uses the network; files already there are not read again."""
@@ -119,7 +124,11 @@ def fetch_schemas(c: Context, only: str = "") -> None:
 
     mirror = os.environ.get(MIRROR_VARIABLE)
     try:
-        report = fetch_schemas(mirror=Path(mirror) if mirror else None, names=[only] if only else None)
+        report = fetch_schemas(
+            Path(target) if target else SCHEMA_CACHE,
+            mirror=Path(mirror) if mirror else None,
+            names=[only] if only else None,
+        )
     except SchemaFetchError as error:
         for problem in error.problems:
             print(f"fetch-schemas: {problem}", file=sys.stderr)
@@ -133,7 +142,10 @@ def fetch_schemas(c: Context, only: str = "") -> None:
         print(f"{name}: {count} file(s) present, each matching its pin")
     for name, count in report.fetched.items():
         print(f"{name}: {count} file(s) read from {origin}, each matching its pin")
-    print(f"schemas in {shown(SCHEMA_CACHE)}; the tests and `invoke validate` find them there")
+    if target:
+        print(f"schemas in {shown(Path(target))}")
+    else:
+        print(f"schemas in {shown(SCHEMA_CACHE)}; the tests and `invoke validate` find them there")
 
 
 @task(

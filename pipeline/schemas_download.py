@@ -17,7 +17,9 @@ import os
 import re
 import shutil
 import tempfile
+import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -85,6 +87,10 @@ def _opened(set_name: str, pinned: PinnedFile, mirror: Path | None, address: Add
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             stream = urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS)
+        except urllib.error.HTTPError as error:
+            raise PipelineError(
+                f"{set_name}/{pinned.path}: could not download {url}: HTTP {error.code} {error.reason}"
+            ) from None
         except (OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", None) or error
             raise PipelineError(f"{set_name}/{pinned.path}: could not download {url}: {reason}") from None
@@ -113,12 +119,18 @@ def _fetch_one(set_name: str, pinned: PinnedFile, staged: Path, mirror: Path | N
     try:
         with _opened(set_name, pinned, mirror, address) as stream:
             actual, size = _copy(stream, partial)
+            declared = getattr(stream, "headers", {}).get("Content-Length")
     except (OSError, http.client.HTTPException) as error:  # e.g. IncompleteRead: the connection closed early
         raise PipelineError(
             f"{set_name}/{pinned.path}: reading {where} broke off ({error!r}); expected SHA-256 {pinned.sha256}"
         ) from None
     except PipelineError as error:
         raise PipelineError(f"{error}; expected SHA-256 {pinned.sha256}") from None
+    if declared is not None and size < int(declared):
+        raise PipelineError(
+            f"{set_name}/{pinned.path}: reading {where} broke off after {size} of {declared} bytes; "
+            f"expected SHA-256 {pinned.sha256}"
+        )
     if actual != pinned.sha256:
         raise PipelineError(
             f"{set_name}/{pinned.path} from {where} does not match its pin: expected SHA-256 {pinned.sha256}, "
@@ -138,33 +150,41 @@ def fetch_schemas(
     variable is unset), reading only what is missing or does not match its pin. Raises
     ``SchemaFetchError`` (one line per file) and leaves ``target`` as it was when any file fails."""
     sets = load_pins(pins_file)
+    names = None if names is None else list(names)
+    _check_names(names, sets)
     report = FetchReport()
     if names is None:
         report.configured = {name: os.environ[s.variable] for name, s in sets.items() if os.environ.get(s.variable)}
         names = [name for name in sets if name not in report.configured]
-    if mirror is not None and not mirror.is_dir():
-        raise SchemaFetchError([f"{MIRROR_VARIABLE}: {shown(mirror)} is not a folder"])
     wanted = [sets[name] for name in names]
     stale = [schema_set for schema_set in wanted if not _complete(target / schema_set.name, schema_set)]
     report.present = {s.name: len(s.files) for s in wanted if s not in stale}
     if not stale:
         return report
+    if mirror is not None and not mirror.is_dir():
+        raise SchemaFetchError([f"{MIRROR_VARIABLE}: {shown(mirror)} is not a folder"])
     created = [folder for folder in (target, *target.parents) if not folder.exists()]
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
     try:
-        problems = _stage(stale, target, staging, mirror, address)
+        problems, read = _stage(stale, target, staging, mirror, address)
         if problems:
-            raise SchemaFetchError([*problems, f"nothing written to {shown(target)}"])
+            raise SchemaFetchError([*problems, f"{len(problems)} file(s) refused; nothing written to {shown(target)}"])
         for schema_set in stale:
             _swap_in(staging / schema_set.name, target / schema_set.name, staging)
-            report.fetched[schema_set.name] = len(schema_set.files)
+            report.fetched[schema_set.name] = read[schema_set.name]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         for folder in created:  # innermost first: only what this run made, and only when empty
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
     return report
+
+
+def _check_names(names: Iterable[str] | None, sets: dict[str, SchemaSet]) -> None:
+    unknown = sorted(set(names or ()) - set(sets))
+    if unknown:
+        raise SchemaFetchError([f"unknown schema set {', '.join(unknown)}; choose from {', '.join(sets)}"])
 
 
 def _complete(folder: Path, schema_set: SchemaSet) -> bool:
@@ -194,7 +214,8 @@ def _stage(stale: list[SchemaSet], target: Path, staging: Path, mirror: Path | N
         return None
 
     with ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS) as pool:
-        return sorted(problem for problem in pool.map(run, jobs) if problem)
+        problems = sorted(problem for problem in pool.map(run, jobs) if problem)
+    return problems, Counter(set_name for set_name, _ in jobs)
 
 
 def _swap_in(staged: Path, final: Path, staging: Path) -> None:
@@ -214,10 +235,12 @@ def pin_schemas(
     """Record in ``pins_file`` the SHA-256 of what each file's address (or the mirror) now serves, for the
     sets in ``names`` (default: all); returns one line per pin that changed."""
     sets = load_pins(pins_file)
+    names = list(sets) if names is None else list(names)
+    _check_names(names, sets)
     data = json.loads(pins_file.read_text(encoding="utf-8"))
     changes: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name in names if names is not None else list(sets):
+        for name in names:
             for pinned, entry in zip(sets[name].files, data["sets"][name]["files"], strict=True):
                 with _opened(name, pinned, mirror, address) as stream:
                     actual, _ = _copy(stream, Path(scratch) / "file")
