@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -117,16 +116,17 @@ def clean(c: Context) -> None:
 )
 def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
     """Download the official schemas (JATS DTD and XSD, Crossref, DOAJ, MECA) into .cache/schemas/, each
-    file checked against its pin in pipeline/schemas/pins.json; $SCHEMAS_MIRROR names a folder to read
-    instead of the network. The only task that uses the network; files already there are not read again."""
+    file checked against its pin in pipeline/schemas/pins.json; $SCHEMAS_MIRROR (else shared/schemas
+    beside the checkout, when there) names a folder to read instead of the network. The only task that
+    uses the network; files already there are not read again."""
     from pipeline.official_schemas import SCHEMA_CACHE
-    from pipeline.schemas_download import MIRROR_VARIABLE, SchemaFetchError, fetch_schemas
+    from pipeline.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
 
-    mirror = os.environ.get(MIRROR_VARIABLE)
+    mirror = default_mirror()
     try:
         report = fetch_schemas(
             Path(target) if target else SCHEMA_CACHE,
-            mirror=Path(mirror) if mirror else None,
+            mirror=mirror,
             names=[only] if only else None,
         )
     except SchemaFetchError as error:
@@ -135,7 +135,7 @@ def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
         raise Exit(code=2) from None
     except PipelineError as error:
         raise Exit(f"fetch-schemas: {error}", code=2) from None
-    origin = f"{MIRROR_VARIABLE} ({mirror})" if mirror else "their official addresses"
+    origin = shown(mirror) if mirror else "their official addresses"
     for name, folder in report.configured.items():
         print(f"{name}: not fetched, its variable names {folder}")
     for name, count in report.present.items():

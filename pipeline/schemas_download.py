@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pipeline.errors import PipelineError, shown
-from pipeline.official_schemas import PINS_FILE, SCHEMA_CACHE, PinnedFile, SchemaSet, load_pins
+from pipeline.official_schemas import PINS_FILE, SCHEMA_CACHE, SHARED_SCHEMAS, PinnedFile, SchemaSet, load_pins
 
 MIRROR_VARIABLE = "SCHEMAS_MIRROR"
 DOWNLOAD_TIMEOUT_SECONDS = 60
@@ -44,6 +44,15 @@ Address = Callable[[str, PinnedFile], str]
 
 def official_address(set_name: str, pinned: PinnedFile) -> str:
     return pinned.url
+
+
+def default_mirror() -> Path | None:
+    """The folder ``$SCHEMAS_MIRROR`` names, else ``shared/schemas`` beside the checkout when it is there
+    (a copy laid out the same way, as on the project's own machines); None: the network."""
+    configured = os.environ.get(MIRROR_VARIABLE)
+    if configured:
+        return Path(configured)
+    return SHARED_SCHEMAS if SHARED_SCHEMAS.is_dir() else None
 
 
 class SchemaFetchError(PipelineError):

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO_ROOT
 from lxml import etree
 
-from pipeline import official_schemas
+from pipeline import official_schemas, schemas_download
 from pipeline.errors import PipelineError
 from pipeline.official_schemas import PINS_FILE, PinnedFile, load_pins
 from pipeline.schemas_download import SchemaFetchError, fetch_schemas, pin_schemas
@@ -398,3 +398,16 @@ def test_ci_in_a_clone_of_a_clone_finds_the_mirror_beside_its_origin_and_else_no
 
     alone = ci_run_in(tmp_path / "alone")
     assert "SCHEMAS_MIRROR" not in alone
+
+
+def test_the_mirror_is_the_variable_else_the_copy_beside_the_checkout_else_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside = tmp_path / "shared" / "schemas"
+    monkeypatch.setattr(schemas_download, "SHARED_SCHEMAS", beside)
+    monkeypatch.delenv("SCHEMAS_MIRROR", raising=False)
+    assert schemas_download.default_mirror() is None
+    beside.mkdir(parents=True)
+    assert schemas_download.default_mirror() == beside
+    monkeypatch.setenv("SCHEMAS_MIRROR", "../elsewhere")
+    assert schemas_download.default_mirror() == Path("../elsewhere")
