@@ -81,7 +81,7 @@ build_all = _build_task(
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
 def validate(c: Context, dist: str | None = None) -> None:
-    """Run EPUBCheck, the JATS DTD and the PDF checks on every artifact in dist/."""
+    """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
     from pipeline.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
     checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
@@ -115,10 +115,11 @@ def clean(c: Context) -> None:
     }
 )
 def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
-    """Download the official schemas (JATS DTD and XSD, Crossref, DOAJ, MECA) into .cache/schemas/, each
-    file checked against its pin in pipeline/schemas/pins.json; $SCHEMAS_MIRROR (else shared/schemas
-    beside the checkout, when there) names a folder to read instead of the network. The only task that
-    uses the network; files already there are not read again."""
+    """Download the official schemas into .cache/schemas/, each file checked against its pin.
+
+    The JATS DTD and XSD, Crossref, DOAJ and MECA, pinned in pipeline/schemas/pins.json. $SCHEMAS_MIRROR
+    (else shared/schemas beside the checkout, when there) names a folder to read instead of the network.
+    The only task that uses the network; files already there and matching are not read again."""
     from pipeline.official_schemas import SCHEMA_CACHE
     from pipeline.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
 
@@ -155,8 +156,9 @@ def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
     }
 )
 def pin_schemas(c: Context, only: str = "", mirror: str = "") -> None:
-    """Record in pipeline/schemas/pins.json the SHA-256 of what each file's address now serves (after an
-    address was changed there); review the diff before committing it."""
+    """Record in pipeline/schemas/pins.json the SHA-256 each file's address now serves.
+
+    For after an address was changed there; review the diff before committing it."""
     from pipeline.schemas_download import pin_schemas
 
     try:
