@@ -66,7 +66,10 @@ def resolve_source_file(folder: Path, name: str, named_by: NamedBy, what: str) -
     if not name or relative.is_absolute() or ".." in relative.parts:
         raise _refused(named_by, what, name, "must be a file in the source's folder, given by a relative path")
     root = folder.resolve()
-    file = (root / relative).resolve()
+    try:
+        file = (root / relative).resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a loop, later versions OSError
+        raise _refused(named_by, what, name, "is a loop of symbolic links") from None
     if not file.is_relative_to(root):
         raise _refused(named_by, what, name, "leads outside the source's folder (through a symbolic link)")
     try:

@@ -122,6 +122,12 @@ def _link_article_out(folder: Path, outside: Path) -> None:
     (folder / "article.md").symlink_to(outside_fifo(outside, "article.md"))
 
 
+def _link_loop_bibliography(folder: Path, _outside: Path) -> None:
+    cited(folder, "references.bib")
+    (folder / "references.bib").symlink_to("loop.bib")
+    (folder / "loop.bib").symlink_to("references.bib")
+
+
 def _fifo_bibliography(folder: Path, _outside: Path) -> None:
     cited(folder, "references.bib")
     os.mkfifo(folder / "references.bib")
@@ -191,6 +197,8 @@ CASES = [
     Case("link-folder-out", _link_folder_out, "body",
          "image file 'figures/chart.png' leads outside the source's folder", "](figures/chart.png"),
     Case("link-article-out", _link_article_out, "file", "leads outside the source's folder"),
+    Case("link-loop-bibliography", _link_loop_bibliography, "bibliography",
+         "bibliography file 'references.bib' is a loop of symbolic links", "bibliography:"),
     Case("fifo-bibliography", _fifo_bibliography, "bibliography",
          "bibliography file 'references.bib' is not a regular file", "bibliography:"),
     # 2. Limits.
