@@ -13,12 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.atomic import RETIRED_SUFFIX, STAGING_SUFFIX, UNFINISHED_SUFFIX
-from pipeline.errors import PipelineError, shown
+from pipeline.errors import PipelineError, clipped, shown
 
 # What a fault message adds: nothing half-written reaches dist/, whatever stopped the build.
 STOPPED = "the build stopped and nothing half-written was published"
-# An exception's own words in a message: its first line, shortened to this many characters.
-EXCERPT_CHARACTERS = 200
 # Hidden working names of the build (".slug.abc123.staging", ".name.pdf.x1y2.part"), shown as what they become.
 _WORKING_NAME = re.compile(
     rf"^\.(?P<name>.+)\.[a-z0-9_]+(?:{'|'.join(map(re.escape, (STAGING_SUFFIX, RETIRED_SUFFIX, UNFINISHED_SUFFIX)))})$"
@@ -83,9 +81,7 @@ def faults_as_messages() -> Iterator[None]:
 def excerpt(error: BaseException) -> str:
     """An unexpected exception in one line: its type and the start of its message."""
     lines = str(error).strip().splitlines()
-    text = lines[0] if lines else ""
-    if len(text) > EXCERPT_CHARACTERS:
-        text = text[: EXCERPT_CHARACTERS - 1] + "…"
+    text = clipped(lines[0]) if lines else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
