@@ -15,24 +15,27 @@ import os
 import shutil
 import signal
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from pipeline import fingerprint, manifest, paths
 from pipeline.assets import image_file_bytes
-from pipeline.atomic import atomic_path, link_or_copy, recover_folder, remove_unfinished, replace_folder, staging_folder
+from pipeline.atomic import atomic_path, link_or_copy, recover_dist, replace_folder, staging_folder
 from pipeline.errors import LocatedError, PipelineError
+from pipeline.faults import BuildFault, describe, excerpt, faults_as_messages, is_machine_fault
 from pipeline.house import load_house
 from pipeline.load import discover, load_article
+from pipeline.lock import dist_lock
 from pipeline.model import Article, House
 from pipeline.pandoc import check_pandoc
 from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.weasy_messages import notices_to
+from pipeline.workers import run_in_pool
 from pipeline.writers import PACKAGES, WRITERS, artifact_name, missing, writer
 from pipeline.writers.deposit.package import PackageFacts
 
@@ -51,7 +54,9 @@ class BuildReport:
     built: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)  # the sources the failures belong to, once each
     notices: list[str] = field(default_factory=list)  # each once per build, e.g. about WeasyPrint itself
+    tracebacks: list[str] = field(default_factory=list)  # behind failures that were not foreseen (--debug)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +99,8 @@ class UnitResult:
     package_facts: PackageFacts | None = None  # from the unit that copies the images
     failures: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+    fault: str | None = None  # the machine failed (a full disk): the one line that stops the build
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,9 @@ def build(
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
     ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
     settings file, read once for every source (a mistake in it stops the build before anything is written).
-    Failures come back as one-line messages in the report."""
+    Failures come back as one-line messages in the report. A fault of the machine (another build holding
+    ``dist``, a folder that cannot be written, a full disk, a worker that died) raises BuildFault: one line,
+    and every article in ``dist`` whole, as before or as built before the fault."""
     check_pandoc()
     formats = tuple(formats)
     unknown = [name for name in formats if name not in WRITERS]
@@ -156,28 +165,37 @@ def build(
         sources = [source for source in sources if shard.owns(source.parent.name)]
     if not sources and shard is None:
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
-    plans = [_plan(source, formats, dist, options, force, house_digest) for source in sources]
     report = BuildReport()
-    try:
+    plans: list[Plan] = []
+    with faults_as_messages(), dist_lock(dist), _removing_staging(plans):
+        # Only now, holding the lock: another build's staging folders are not leftovers.
+        recover_dist(dist)
+        plans += (_plan(source, formats, dist, options, force, house_digest) for source in sources)
         # Read and checked only when an article is to be written: the house file's bytes are part of every
         # article's fingerprint, so a changed file makes them all stale, and a no-op rebuild needs none of it.
         house = load_house(house_config) if any(plan.stale for plan in plans) else House()
         with reporter, _terminate_as_interrupt():
             reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
             units = _units(plans, options, jobs, house)
-            _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
+            with closing(_run(units, jobs)) as results:
+                _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
+    return report
+
+
+@contextmanager
+def _removing_staging(plans: list[Plan]) -> Iterator[None]:
+    """Stopped, failed or not reached: a staging folder never outlives the build (its workers are gone by
+    then: closing the results waits for them)."""
+    try:
+        yield
     finally:
-        # Stopped, failed or not reached: a staging folder never outlives the build.
         for plan in plans:
             if plan.staging is not None:
                 shutil.rmtree(plan.staging, ignore_errors=True)
-    return report
 
 
 def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool, house_digest: str) -> Plan:
     folder = dist / source.parent.name
-    recover_folder(folder)
-    remove_unfinished(folder)
     state = fingerprint.read_state(folder)
     # The house's settings are part of every article's metadata.
     source_digest = fingerprint.source_fingerprint(source.parent, house_digest)
@@ -229,10 +247,14 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
     """A staging folder holding what of ``folder`` this build keeps: the artifacts of the formats not
     rebuilt (hard links: same bytes, same times). Image files and the manifest are written afresh."""
     staging = staging_folder(folder)
-    for format_name in WRITERS:
-        artifact = folder / artifact_name(format_name, folder.name)
-        if format_name not in stale and artifact.is_file():
-            link_or_copy(artifact, staging / artifact.name)
+    try:
+        for format_name in WRITERS:
+            artifact = folder / artifact_name(format_name, folder.name)
+            if format_name not in stale and artifact.is_file():
+                link_or_copy(artifact, staging / artifact.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 
@@ -246,7 +268,7 @@ def _units(plans: list[Plan], options: Options, jobs: int, house: House) -> list
     for index, plan, staging in busy:
         try:
             article = load_article(plan.source, house)
-        except PipelineError:
+        except Exception:
             # The unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staging, options, house))
             continue
@@ -272,17 +294,31 @@ def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
     if jobs <= 1 or len(units) <= 1:
         yield from map(run_unit, units)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        try:
-            yield from pool.map(run_unit, units)
-        except KeyboardInterrupt:
-            # Units already running finish their (atomic) writes; the rest never start.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    yield from run_in_pool(run_unit, units, jobs, label=_unit_label)
+
+
+def _unit_label(unit: Unit) -> str:
+    return f"{paths.shown(unit.source)} ({', '.join(unit.formats)})"
 
 
 def run_unit(unit: Unit) -> UnitResult:
-    """Load (unless loaded) and write the unit's formats; user-caused failures become messages."""
+    """Load (unless loaded) and write the unit's formats, here or in a worker process. Whatever goes wrong
+    comes back as plain data, never as an exception (which may not survive the way back from a worker:
+    lxml's errors cannot be pickled): a source's fault or an unforeseen error as a one-line failure of the
+    source, with its traceback for --debug; a fault of the machine (a full disk) as the line that stops
+    the build."""
+    try:
+        return _write_unit(unit)
+    except Exception as error:
+        result = UnitResult(unit.plan_index, tracebacks=[traceback.format_exc()])
+        if is_machine_fault(error):
+            result.fault = describe(error)
+        else:
+            result.failures.append(f"{paths.shown(unit.source)}: could not be built: {excerpt(error)}")
+        return result
+
+
+def _write_unit(unit: Unit) -> UnitResult:
     result = UnitResult(unit.plan_index)
     if not unit.formats:
         return result
@@ -309,6 +345,12 @@ def run_unit(unit: Unit) -> UnitResult:
             continue
         except PipelineError as error:
             result.failures.append(f"{paths.shown(unit.source)}: {format_name} failed: {error}")
+            continue
+        except Exception as error:
+            if is_machine_fault(error):
+                raise
+            result.failures.append(f"{paths.shown(unit.source)}: {format_name} failed: {excerpt(error)}")
+            result.tracebacks.append(traceback.format_exc())
             continue
         result.built.append((format_name, target, time.perf_counter() - started, fingerprint.file_sha256(target)))
     return result
@@ -347,6 +389,8 @@ def _collect(
     if not finish_ready():
         return
     for result in results:
+        if result.fault is not None:
+            raise BuildFault(result.fault, "".join(result.tracebacks))
         received[result.plan_index].append(result)
         if not finish_ready():
             return
@@ -391,6 +435,9 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         if failure not in report.failures:
             report.failures.append(failure)
         reporter.error(failure)
+    if failures:
+        report.failed.append(plan.source)
+        report.tracebacks += (text for result in results for text in result.tracebacks)
     if failures and plan.staging is not None:
         shutil.rmtree(plan.staging, ignore_errors=True)
         kept = "left as it was" if plan.folder.exists() else "not written"
