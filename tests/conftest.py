@@ -11,6 +11,7 @@ from pathlib import Path
 import babel
 import pytest
 import yaml
+from epubcheck_books import EpubChecks
 
 from pipeline import paths, validate
 from pipeline.build import FORMATS, build
@@ -75,6 +76,13 @@ def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
             jats=folder / f"{article.slug}.xml",
         )
     return result
+
+
+@pytest.fixture(scope="session")
+def epubchecks(built_all: dict[str, Built], tmp_path_factory: pytest.TempPathFactory) -> EpubChecks:
+    """EPUBCheck's result for a book, run once per book per session: every built book in one batch, the
+    first time a test asks (a book announced with ``expect`` before then joins the batch)."""
+    return EpubChecks(tmp_path_factory.mktemp("epubcheck"), [built.epub for built in built_all.values()])
 
 
 @pytest.fixture(params=[path.parent.name for path in SOURCE_FILES])
