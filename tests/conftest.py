@@ -23,6 +23,7 @@ from pipeline.writers import missing
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
 # The real commentaries in source/ and the fixtures with other shapes.
+ARCHIVAL = {"pdf": {"variant": "pdf/a-3a"}}
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
 
 
@@ -76,6 +77,17 @@ def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
             jats=folder / f"{article.slug}.xml",
         )
     return result
+
+
+@pytest.fixture(scope="session")
+def archival_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every test source's archival PDF (``--variant pdf/a-3a``), built once, keyed by slug, with the JATS and
+    CSL-JSON it embeds built beside it."""
+    sources = copy_test_sources(tmp_path_factory.mktemp("archival-sources"))
+    dist = tmp_path_factory.mktemp("archival-dist")
+    report = build(("pdf", "jats", "csl-json"), source_root=sources, dist=dist, options=ARCHIVAL)
+    assert report.ok, report.failures
+    return {path.parent.name: path for path in report.built if path.suffix == ".pdf"}
 
 
 @pytest.fixture(scope="session")
