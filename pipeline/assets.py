@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
-from pipeline.images import MEDIA_TYPES, ImageProblem, check_image, media_type
-from pipeline.model import Figure, PandocBlock
+from pipeline.errors import SourceError, quoted
+from pipeline.images import MAX_FILE_BYTES, MEDIA_TYPES, ImageProblem, check_image, media_type
+from pipeline.model import Article, Figure, PandocBlock
+from pipeline.sourcefiles import NamedBy, read_source_file
 
 FIG_ALT = "fig-alt"
 FIGURE_ID_PREFIX = "fig-"
@@ -57,10 +58,10 @@ def collect_figures(path: Path, blocks: Iterable[PandocBlock], body: str, body_l
 def _loose_image_problem(image: dict[str, Any]) -> str:
     target = image["c"][2][0]
     if not pandoc.stringify(image["c"][1]).strip() and not _fig_alt(image):
-        return f'image {target!r} has neither a caption nor alt text: write ![Caption]({target}){{fig-alt="…"}}'
+        return f'image {quoted(target)} has neither a caption nor alt text: write ![Caption](file){{fig-alt="…"}}'
     return (
-        f"image {target!r} must stand alone in its own paragraph, with a caption, to be a figure: "
-        f'![Caption]({target}){{fig-alt="…"}}'
+        f"image {quoted(target)} must stand alone in its own paragraph, with a caption, to be a figure: "
+        f'![Caption](file){{fig-alt="…"}}'
     )
 
 
@@ -77,12 +78,12 @@ def _figure(
     caption = _plain(pandoc.stringify(block_inlines(element["c"][1][1])))
     alt = _plain(_fig_alt(image)) or caption
     if not alt:
-        raise SourceError(path, line, "body", f"image {target!r} has neither a caption nor alt text (fig-alt)")
+        raise SourceError(path, line, "body", f"image {quoted(target)} has neither a caption nor alt text (fig-alt)")
     figure_id = element["c"][0][0] or _free_id(number, explicit | taken)
     if not XML_ID.match(figure_id):
-        raise SourceError(path, line, "body", f"figure id {figure_id!r} must be letters, digits, '-', '_' or '.'")
+        raise SourceError(path, line, "body", f"figure id {quoted(figure_id)} must be letters, digits, '-', '_' or '.'")
     if figure_id in taken:
-        raise SourceError(path, line, "body", f"figure id {figure_id!r} is used by another figure")
+        raise SourceError(path, line, "body", f"figure id {quoted(figure_id)} is used by another figure")
     return Figure(
         id=figure_id,
         number=number,
@@ -97,23 +98,30 @@ def _figure(
 def _checked_file(path: Path, target: str, line: int) -> str:
     """The media type of the image file ``target`` of the source folder, once the file is checked."""
     if not SAFE_FILE_NAME.match(target) or ".." in PurePosixPath(target).parts:
-        message = f"image file name {target!r} may hold only letters, digits, '-', '_', '.' and '/' (no spaces)"
+        message = f"image file name {quoted(target)} may hold only letters, digits, '-', '_', '.' and '/' (no spaces)"
         raise SourceError(path, line, "body", message)
     media = media_type(target)
     if media is None:
         kinds = ", ".join(sorted(MEDIA_TYPES))
-        raise SourceError(path, line, "body", f"image {target!r} is not of a supported type ({kinds})")
-    folder = path.parent.resolve()
-    file = (path.parent / target).resolve()
-    if not file.is_relative_to(folder):
-        raise SourceError(path, line, "body", f"image {target!r} leads outside the source's folder")
-    if not file.is_file():
-        raise SourceError(path, line, "body", f"image file {target!r} does not exist in {path.parent.name}/")
+        raise SourceError(path, line, "body", f"image {quoted(target)} is not of a supported type ({kinds})")
+    data = read_image(path, target, line)
     try:
-        check_image(file, media)
+        check_image(data, media)
     except ImageProblem as problem:
-        raise SourceError(path, line, "body", f"image {target!r} is refused: {problem}") from None
+        raise SourceError(path, line, "body", f"image {quoted(target)} is refused: {problem}") from None
     return media
+
+
+def image_file_bytes(article: Article, name: str) -> bytes:
+    """The bytes of the article's image file ``name``, read again through the door (a writer's copy)."""
+    line = next(figure.line for figure in article.figures if figure.path == name)
+    return read_image(article.source_path, name, line)
+
+
+def read_image(path: Path, target: str, line: int) -> bytes:
+    """The bytes of the image file ``target`` that line ``line`` of the source ``path`` shows, read
+    through the one door to a source's files."""
+    return read_source_file(path.parent, target, NamedBy(path, line, "body"), "image file", MAX_FILE_BYTES)
 
 
 def _fig_alt(image: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from pipeline import fingerprint, manifest, paths
+from pipeline.assets import image_file_bytes
 from pipeline.atomic import atomic_path, link_or_copy, recover_folder, remove_unfinished, replace_folder, staging_folder
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.house import load_house
@@ -319,7 +320,7 @@ def copy_images(article: Article, folder: Path) -> None:
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as temporary:
-            shutil.copyfile(paths.source_dir(article) / name, temporary)
+            temporary.write_bytes(image_file_bytes(article, name))
 
 
 def _collect(

@@ -19,11 +19,12 @@ import yaml
 from epubcheck_books import EpubChecks
 from filelock import FileLock
 
-from pipeline import paths, validate
+from pipeline import official_schemas, paths
 from pipeline.build import FORMATS, build
 from pipeline.house import load_house
 from pipeline.load import load_article
 from pipeline.model import Article
+from pipeline.official_schemas import JATS_ARCHIVING
 from pipeline.writers import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -60,9 +61,9 @@ class Built:
 @pytest.fixture(scope="session")
 def jats_schema_dir() -> Path:
     """The JATS 1.2 Archiving DTD folder; tests check it exists and fail (never skip) when it does not."""
-    # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else shared/schemas beside the
-    # checkout, else where `invoke fetch-jats-schema` put them (pipeline.validate decides, for tests too).
-    return validate.jats_schema_dir() or validate.SCHEMA_CACHE
+    # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else where `invoke fetch-schemas`
+    # put them (pipeline.official_schemas decides, for tests as for `invoke validate`).
+    return official_schemas.schema_dir(JATS_ARCHIVING) or official_schemas.SCHEMA_CACHE / JATS_ARCHIVING
 
 
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:

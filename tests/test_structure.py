@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
 import re
 import subprocess
 import unicodedata
@@ -29,7 +28,7 @@ from epubcheck_books import EpubChecks
 from lxml import etree
 from pypdf import PdfReader
 
-from pipeline import pandoc
+from pipeline import official_schemas, pandoc
 from pipeline.errors import SourceError
 from pipeline.extract import (
     JATS_BLOCKS,
@@ -45,6 +44,7 @@ from pipeline.extract import (
     read_xhtml,
 )
 from pipeline.load import load_article, normalise_whitespace
+from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.writers import epub, jats, pdf
 
 X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}
@@ -232,9 +232,9 @@ def archiving_dtd(jats_schema_dir: Path) -> etree.DTD:
 
 
 @pytest.fixture(scope="module")
-def publishing_schema(jats_schema_dir: Path) -> etree.XMLSchema:
-    folder = Path(os.environ.get("JATS_PUBLISHING_XSD_DIR", jats_schema_dir.parent / "jats-1.4"))
-    assert (folder / XSD_DRIVER).is_file(), f"JATS 1.4 Publishing XSD not found in {folder}"
+def publishing_schema() -> etree.XMLSchema:
+    folder = official_schemas.schema_dir(JATS_PUBLISHING)
+    assert folder is not None and (folder / XSD_DRIVER).is_file(), official_schemas.not_found(JATS_PUBLISHING)
     return etree.XMLSchema(etree.parse(str(folder / XSD_DRIVER)))
 
 

@@ -14,6 +14,7 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline import html, i18n, pandoc, paths
+from pipeline.assets import image_file_bytes
 from pipeline.body import attributes as element_attributes
 from pipeline.language import writing
 from pipeline.model import Article, Heading, PandocBlock, Person
@@ -123,7 +124,7 @@ def write(article: Article, path: Path) -> None:
 def _add_images(book: epub.EpubBook, article: Article) -> None:
     """Each image file, byte for byte, at the path the article document (beside it) names it by."""
     for index, (name, media_type) in enumerate(article.image_files.items(), start=1):
-        content = (paths.source_dir(article) / name).read_bytes()
+        content = image_file_bytes(article, name)
         book.add_item(epub.EpubItem(uid=f"image-{index}", file_name=name, media_type=media_type, content=content))
 
 

@@ -13,6 +13,7 @@ from pipeline.errors import LocatedError, PipelineError
 from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
 from pipeline.pdf import archival, structure
+from pipeline.sourcefiles import NamedBy
 from pipeline.weasy import weasyprint
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
@@ -29,7 +30,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if variant not in VARIANTS:
         raise PipelineError(f"unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     document = html.render(article, "article.html.j2", body=html.render_body(article))
-    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES], source_folder=paths.source_dir(article))
+    folder = paths.source_dir(article)
+    fetcher = ConfinedURLFetcher([folder, paths.STYLES], folder, NamedBy(article.source_path, 1, "body"))
     stylesheet = paths.STYLES / "print.css"
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
