@@ -84,7 +84,10 @@ def validate(c: Context, dist: str | None = None) -> None:
     """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
     from pipeline.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
-    checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+    try:
+        checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+    except PipelineError as error:  # a checker that cannot run (no Java, say): one line, no traceback
+        raise Exit(f"error: {error}", code=2) from None
     for problem in problems:
         print(problem)
     if not checked:

@@ -18,6 +18,7 @@ from epubcheck_books import QUICK_JAVA
 
 from pipeline import validate
 from pipeline.epubcheck_batch import BookCheck, check_books
+from pipeline.errors import PipelineError
 from pipeline.extract import epub_package
 from pipeline.validate import epubcheck_problems
 
@@ -68,3 +69,19 @@ def test_a_batch_reports_each_book_as_the_command_line_does(
 
 def without_times(checker: Checker) -> Checker:
     return checker._replace(checkDate=None, elapsedTime=None)
+
+
+def test_a_java_that_cannot_run_the_batch_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = tmp_path / "any.epub"
+    book.write_bytes(b"PK")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(PipelineError, match="EPUBCheck needs Java: install default-jre-headless"):
+        check_books([book])
+    # A Java without the source launcher's compiler (a trimmed runtime), say.
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\necho 'Error: Module jdk.compiler not found' >&2\nexit 1\n", encoding="utf-8")
+    java.chmod(0o755)
+    with pytest.raises(PipelineError) as raised:
+        check_books([book])
+    assert str(raised.value) == "EPUBCheck did not run (exit 1): Error: Module jdk.compiler not found"
