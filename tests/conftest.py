@@ -1,16 +1,23 @@
 """Shared test fixtures: where the repository is, where external schemas live, and one build of
-every test source (the real first title and the second-shape fixture) into a temporary dist/."""
+every test source (the real first title and the second-shape fixture) into a temporary dist/.
+
+The builds every test file reads (every source, their archival PDFs) and EPUBCheck's results are made
+once per test run: with pytest-xdist (``-n 2``), by the first worker that needs them, under a file lock,
+in a folder beside the workers' own temporary folders; the other workers read them there."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import babel
 import pytest
 import yaml
+from epubcheck_books import EpubChecks
+from filelock import FileLock
 
 from pipeline import official_schemas, paths
 from pipeline.build import FORMATS, build
@@ -22,6 +29,7 @@ from pipeline.writers import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
+ARCHIVAL = {"pdf": {"variant": "pdf/a-3a"}}
 # The real commentaries in source/ and the fixtures with other shapes.
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
 
@@ -58,24 +66,70 @@ def jats_schema_dir() -> Path:
     return official_schemas.schema_dir(JATS_ARCHIVING) or official_schemas.SCHEMA_CACHE / JATS_ARCHIVING
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder ``name`` as ``make`` fills it, made once per test run: in this process's temporary folder
+    without pytest-xdist; with it, in the run's folder shared by the workers, by the first to ask (the
+    others wait on the lock, then read what it made)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(f"{folder}.lock"):
+        made = folder / ".made"
+        if not made.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder for the whole test run: this process's own, or with pytest-xdist the one every worker shares."""
+    return made_once(tmp_path_factory, name, lambda folder: None)
+
+
+def build_test_sources(folder: Path, formats: Iterable[str] = FORMATS, options: dict | None = None) -> None:
+    """Every test source copied to ``folder``/sources and built into ``folder``/dist."""
+    report = build(formats, source_root=copy_test_sources(folder / "sources"), dist=folder / "dist", options=options)
+    assert report.ok, report.failures
+
+
 @pytest.fixture(scope="session")
 def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     """Build every test source once (copied into one sources folder), keyed by slug."""
-    sources = copy_test_sources(tmp_path_factory.mktemp("sources"))
-    dist = tmp_path_factory.mktemp("dist")
-    report = build(source_root=sources, dist=dist)
-    assert report.ok, report.failures
+    folder = made_once(tmp_path_factory, "built-all", build_test_sources)
     result: dict[str, Built] = {}
-    for source_file in sorted(sources.glob("*/article.md")):
+    for source_file in sorted((folder / "sources").glob("*/article.md")):
         article = load_article(source_file, load_house(paths.HOUSE_CONFIG))
-        folder = dist / article.slug
+        artifacts = folder / "dist" / article.slug
         result[article.slug] = Built(
             article=article,
-            pdf=folder / f"{article.slug}.pdf",
-            epub=folder / f"{article.slug}.epub",
-            jats=folder / f"{article.slug}.xml",
+            pdf=artifacts / f"{article.slug}.pdf",
+            epub=artifacts / f"{article.slug}.epub",
+            jats=artifacts / f"{article.slug}.xml",
         )
     return result
+
+
+@pytest.fixture(scope="session")
+def archival_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every test source's archival PDF (``--variant pdf/a-3a``), built once, keyed by slug, with the JATS and
+    CSL-JSON it embeds built beside it."""
+    folder = made_once(
+        tmp_path_factory,
+        "archival-all",
+        lambda folder: build_test_sources(folder, ("pdf", "jats", "csl-json"), ARCHIVAL),
+    )
+    return {path.parent.name: path for path in sorted((folder / "dist").glob("*/*.pdf"))}
+
+
+@pytest.fixture(scope="session")
+def epubchecks(built_all: dict[str, Built], tmp_path_factory: pytest.TempPathFactory) -> EpubChecks:
+    """EPUBCheck's result for a book, run once per book per session: every built book in one batch, the
+    first time a test asks (a book announced with ``expect`` before then joins the batch)."""
+    return EpubChecks(run_folder(tmp_path_factory, "epubcheck"), [built.epub for built in built_all.values()])
 
 
 @pytest.fixture(params=[path.parent.name for path in SOURCE_FILES])

@@ -315,18 +315,9 @@ def test_two_builds_give_the_same_deposit_bytes(deposits: Deposits, tmp_path: Pa
 
 
 @pytest.fixture(scope="session")
-def archival(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The two-author fixture's archival PDF, with the JATS and CSL-JSON beside it."""
-    root = tmp_path_factory.mktemp("archival-deposit")
-    shutil.copytree(FIXTURE_SOURCES / SLUGS[0], root / "sources" / SLUGS[0])
-    report = build(
-        ("pdf", "jats", "csl-json"),
-        source_root=root / "sources",
-        dist=root / "dist",
-        options={"pdf": {"variant": "pdf/a-3a"}},
-    )
-    assert report.ok, report.failures
-    return root / "dist" / SLUGS[0]
+def archival(archival_all: dict[str, Path]) -> Path:
+    """The two-author fixture's archival PDF, with the JATS and CSL-JSON beside it (the session's build)."""
+    return archival_all[SLUGS[0]].parent
 
 
 def test_archival_pdf_embeds_the_jats_and_csl_json_beside_it(archival: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,37 @@ from pipeline.progress import PlainReporter, QuietReporter
 from pipeline.writers import WRITERS
 
 STYLED = {name for name, spec in WRITERS.items() if spec.templates}
+
+
+@dataclass(frozen=True)
+class SerialBuild:
+    """One serial build of every test source: its sources, dist, report and printed log."""
+
+    sources: Path
+    dist: Path
+    report: BuildReport
+    log: list[str]
+
+    def copy_to(self, dist: Path) -> Path:
+        """Its dist/ copied to ``dist`` (times kept): what building the same sources there would leave."""
+        shutil.copytree(self.dist, dist)
+        return dist
+
+    def built_in(self, dist: Path) -> list[Path]:
+        """The artifacts it built, as paths in a copy at ``dist``."""
+        return [dist / path.relative_to(self.dist) for path in self.report.built]
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> SerialBuild:
+    """Built once per module; tests start from a copy of its dist/ (the build state holds hashes, never
+    paths, so a copy is as fresh as the original) or compare their builds with it."""
+    for cached in (fingerprint.code_fingerprint, fingerprint.templates_fingerprint, fingerprint.style_fingerprint):
+        cached.cache_clear()
+    root = tmp_path_factory.mktemp("serial")
+    sources, dist = copy_test_sources(root / "sources"), root / "dist"
+    report, log = _log(sources, dist, jobs=1)
+    return SerialBuild(sources, dist, report, log)
 
 
 @pytest.fixture
@@ -55,25 +87,25 @@ def every(sources: Path, formats: set[str] | tuple[str, ...] = FORMATS) -> set[t
     return {(folder.name, name) for folder in sources.iterdir() for name in published_formats(folder, formats)}
 
 
-def test_nothing_is_rebuilt_when_nothing_changed(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    first = run(sources, dist)
-    before = {path: path.stat().st_mtime_ns for path in first.built}
+def test_nothing_is_rebuilt_when_nothing_changed(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
+    first = serial.built_in(dist)
+    before = {path: path.stat().st_mtime_ns for path in first}
     second = run(sources, dist)
     assert second.built == []
-    assert sorted(second.skipped) == sorted(first.built)
-    assert {path: path.stat().st_mtime_ns for path in first.built} == before
+    assert sorted(second.skipped) == sorted(first)
+    assert {path: path.stat().st_mtime_ns for path in first} == before
 
 
-def test_force_rebuilds_everything(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_force_rebuilds_everything(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     assert rebuilt_formats(run(sources, dist, force=True)) == every(sources)
 
 
-def test_a_changed_source_rebuilds_all_of_its_artifacts_only(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_a_changed_source_rebuilds_all_of_its_artifacts_only(
+    serial: SerialBuild, sources: Path, tmp_path: Path
+) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     changed = sorted(sources.iterdir())[0]
     article = changed / "article.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
@@ -81,82 +113,82 @@ def test_a_changed_source_rebuilds_all_of_its_artifacts_only(sources: Path, tmp_
 
 
 def test_a_changed_style_rebuilds_only_the_formats_that_read_it(
-    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     styles = tmp_path / "styles"
     shutil.copytree(paths.STYLES, styles)
     monkeypatch.setattr(paths, "STYLES", styles)
-    dist = tmp_path / "dist"
-    run(sources, dist)
+    dist = serial.copy_to(tmp_path / "dist")
     for style, formats in (("print.css", {"pdf"}), ("epub.css", {"epub"}), ("web.css", {"html"})):
         (styles / style).write_text((styles / style).read_text() + "\n/* changed */\n")
         fingerprint.style_fingerprint.cache_clear()
         assert rebuilt_formats(run(sources, dist)) == every(sources, formats), style
 
 
-def test_a_changed_template_rebuilds_the_rendered_formats(sources: Path, tmp_path: Path, monkeypatch) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_a_changed_template_rebuilds_the_rendered_formats(
+    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "templates_fingerprint", lambda: "another set of templates")
     assert rebuilt_formats(run(sources, dist)) == every(sources, STYLED)
 
 
-def test_a_new_pipeline_version_rebuilds_everything(sources: Path, tmp_path: Path, monkeypatch) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_a_new_pipeline_version_rebuilds_everything(
+    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "pipeline_version", lambda: "99.0.0")
     fingerprint.code_fingerprint.cache_clear()
     assert rebuilt_formats(run(sources, dist)) == every(sources)
 
 
-def test_a_changed_bibliography_rebuilds_all_of_its_artifacts_only(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_a_changed_bibliography_rebuilds_all_of_its_artifacts_only(
+    serial: SerialBuild, sources: Path, tmp_path: Path
+) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     bibliography = sources / "cited-author-date" / "references.bib"
     bibliography.write_text(bibliography.read_text(encoding="utf-8").replace("Oxford", "London"), encoding="utf-8")
     cited = sources / "cited-author-date"
     assert rebuilt_formats(run(sources, dist)) == {(cited.name, name) for name in published_formats(cited)}
 
 
-def test_a_new_citation_styles_release_rebuilds_everything(sources: Path, tmp_path: Path, monkeypatch) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_a_new_citation_styles_release_rebuilds_everything(
+    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "styles_version", lambda: "99.0.0")
     fingerprint.code_fingerprint.cache_clear()
     assert rebuilt_formats(run(sources, dist)) == every(sources)
 
 
-def test_changed_options_rebuild_only_their_format(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    run(sources, dist)
+def test_changed_options_rebuild_only_their_format(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
     archival = run(sources, dist, options={"pdf": {"variant": "pdf/a-3a"}})
     assert rebuilt_formats(archival) == every(sources, {"pdf"})
 
 
-def test_a_tampered_or_missing_artifact_is_rebuilt(sources: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    first = run(sources, dist)
-    tampered, removed = first.built[0], first.built[1]
+def test_a_tampered_or_missing_artifact_is_rebuilt(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
+    dist = serial.copy_to(tmp_path / "dist")
+    tampered, removed = serial.built_in(dist)[:2]
     tampered.write_bytes(tampered.read_bytes() + b"\n")
     removed.unlink()
     assert sorted(run(sources, dist).built) == sorted([tampered, removed])
 
 
-def _log(sources: Path, dist: Path, jobs: int) -> list[str]:
-    """What the build printed, without timings and the dist folder's own path."""
+def _log(sources: Path, dist: Path, jobs: int) -> tuple[BuildReport, list[str]]:
+    """The build's report, and what it printed without timings and the dist folder's own path."""
     out = io.StringIO()
     report = build(source_root=sources, dist=dist, jobs=jobs, reporter=PlainReporter(out, io.StringIO()))
     assert report.ok, report.failures
     text = out.getvalue().replace(str(dist), "DIST")
-    return [re.sub(r"\d+\.\d+ s$", "TIME", line) for line in text.splitlines()[1:]]
+    return report, [re.sub(r"\d+\.\d+ s$", "TIME", line) for line in text.splitlines()[1:]]
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_parallel_builds_write_the_same_bytes_in_the_same_order(sources: Path, tmp_path: Path, jobs: int) -> None:
-    serial_dist, parallel_dist = tmp_path / "serial", tmp_path / "parallel"
-    serial_log = _log(sources, serial_dist, jobs=1)
-    parallel_log = _log(sources, parallel_dist, jobs=jobs)
-    assert parallel_log == serial_log
+def test_parallel_builds_write_the_same_bytes_in_the_same_order(serial: SerialBuild, tmp_path: Path, jobs: int) -> None:
+    serial_dist, parallel_dist = serial.dist, tmp_path / "parallel"
+    _report, parallel_log = _log(serial.sources, parallel_dist, jobs=jobs)
+    assert parallel_log == serial.log
     serial = {p.relative_to(serial_dist): p.read_bytes() for p in serial_dist.rglob("*") if p.is_file()}
     parallel = {p.relative_to(parallel_dist): p.read_bytes() for p in parallel_dist.rglob("*") if p.is_file()}
     assert parallel.keys() == serial.keys()
@@ -172,11 +204,10 @@ def test_shards_split_the_sources_exactly(tmp_path: Path) -> None:
             assert len({owner[0] for owner in owners}) == count  # every job gets work
 
 
-def test_sharded_builds_together_equal_one_build(sources: Path, tmp_path: Path) -> None:
-    whole = run(sources, tmp_path / "whole")
-    parts = [run(sources, tmp_path / "sharded", shard=Shard(index, 2)) for index in range(2)]
+def test_sharded_builds_together_equal_one_build(serial: SerialBuild, tmp_path: Path) -> None:
+    parts = [run(serial.sources, tmp_path / "sharded", shard=Shard(index, 2)) for index in range(2)]
     names = sorted(path.relative_to(tmp_path / "sharded") for part in parts for path in part.built)
-    assert names == sorted(path.relative_to(tmp_path / "whole") for path in whole.built)
+    assert names == sorted(path.relative_to(serial.dist) for path in serial.report.built)
 
 
 @pytest.mark.parametrize("text", ["2/2", "-1/3", "a/b", "1", "1/0"])

@@ -4,6 +4,7 @@ temporary file, and the next build sweeps up what a kill left."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,12 +52,22 @@ def complete(path: Path) -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def earlier_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copies with their old title, built once per module into ``dist/`` beside ``sources/``."""
+    root = tmp_path_factory.mktemp("earlier")
+    make_sources(root / "sources", OLD_TITLE)
+    assert build(source_root=root / "sources", dist=root / "dist", reporter=QuietReporter()).ok
+    return root
+
+
 @pytest.fixture
-def previous(tmp_path: Path) -> tuple[Path, Path, dict[Path, bytes]]:
-    """A dist/ from an earlier build, and sources that have changed since."""
+def previous(earlier_build: Path, tmp_path: Path) -> tuple[Path, Path, dict[Path, bytes]]:
+    """A dist/ from an earlier build (a copy of the module's: the build state holds hashes, never paths),
+    and sources that have changed since."""
     sources, dist = tmp_path / "sources", tmp_path / "dist"
-    make_sources(sources, OLD_TITLE)
-    assert build(source_root=sources, dist=dist, reporter=QuietReporter()).ok
+    shutil.copytree(earlier_build / "sources", sources)
+    shutil.copytree(earlier_build / "dist", dist)
     old = {path: path.read_bytes() for path in dist.glob("*/*") if path.is_file()}
     make_sources(sources, NEW_TITLE)
     return sources, dist, old

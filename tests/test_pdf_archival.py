@@ -10,30 +10,16 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import Built, copy_test_sources
+from conftest import Built
 
-from pipeline.build import build
-from pipeline.progress import PlainReporter
 from pipeline.validate import validate_pdf
 
 VARIANT_FILES = {"pdf/ua-1": "pdfuaid", "pdf/a-3a": "pdfaid"}
 
 
-@pytest.fixture(scope="session")
-def archival_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every test source built as PDF/A-3a, keyed by slug."""
-    sources = copy_test_sources(tmp_path_factory.mktemp("archival-sources"))
-    dist = tmp_path_factory.mktemp("archival-dist")
-    report = build(
-        ("pdf",), source_root=sources, dist=dist, options={"pdf": {"variant": "pdf/a-3a"}}, reporter=PlainReporter()
-    )
-    assert report.ok, report.failures
-    return {path.parent.name: path for path in report.built}
-
-
 @pytest.fixture(params=list(VARIANT_FILES))
-def variant_pdf(request: pytest.FixtureRequest, built: Built, archival_pdfs: dict[str, Path]) -> tuple[str, Path]:
-    path = built.pdf if request.param == "pdf/ua-1" else archival_pdfs[built.article.slug]
+def variant_pdf(request: pytest.FixtureRequest, built: Built, archival_all: dict[str, Path]) -> tuple[str, Path]:
+    path = built.pdf if request.param == "pdf/ua-1" else archival_all[built.article.slug]
     return request.param, path
 
 
@@ -121,8 +107,8 @@ def _tamper(path: Path, target: Path, change: callable) -> Path:
     return target
 
 
-def test_validator_catches_what_each_claim_requires(archival_pdfs: dict[str, Path], tmp_path: Path) -> None:
-    original = next(iter(archival_pdfs.values()))
+def test_validator_catches_what_each_claim_requires(archival_all: dict[str, Path], tmp_path: Path) -> None:
+    original = next(iter(archival_all.values()))
 
     def untag(pdf: pikepdf.Pdf) -> None:
         del pdf.Root["/StructTreeRoot"]

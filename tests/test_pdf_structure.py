@@ -7,6 +7,7 @@ expected comes from the source through pandoc's own AST (pypandoc), not from the
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -18,9 +19,7 @@ from pathlib import Path
 import pikepdf
 import pypandoc
 import pytest
-
-from pipeline.build import build
-from tests.conftest import Built, copy_test_sources
+from conftest import Built
 
 CASES = [
     "kazakhstan-russia-ukraine",
@@ -64,8 +63,14 @@ class Source:
     lists: int = 0
 
 
+@functools.cache
+def _pandoc_json(path: Path, modified: int) -> str:
+    """The source as pandoc's JSON AST, converted once per file (as it is at time ``modified``)."""
+    return pypandoc.convert_file(str(path), "json", format="markdown-smart")
+
+
 def read_source(path: Path) -> Source:
-    ast = json.loads(pypandoc.convert_file(str(path), "json", format="markdown-smart"))
+    ast = json.loads(_pandoc_json(path, path.stat().st_mtime_ns))
     source = Source()
 
     def notes_in(tree: object) -> None:
@@ -147,15 +152,22 @@ def actual_texts(pdf: Path) -> set[str]:
     return found
 
 
+@functools.cache
+def _read_once(pdf: Path, modified: int) -> tuple[str, frozenset[str]]:
+    """`pdfinfo -struct-text` and the /ActualText strings of one PDF file as it is at time ``modified``:
+    each test of each case reads the same files, so poppler and pikepdf read each once per session."""
+    output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
+    return output.stdout, frozenset(actual_texts(pdf))
+
+
 def poppler_tree(pdf: Path) -> Element:
     """`pdfinfo -struct-text`: two spaces of indent per level, a role per element (with a colon when
     attributes follow, one a line), quoted text; poppler prints the drawn text, so a line whose marked
     content has an /ActualText one character shorter (its hyphen) is read as that text."""
-    output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
-    spoken = actual_texts(pdf)
+    struct_text, spoken = _read_once(pdf, pdf.stat().st_mtime_ns)
     root = Element("root")
     stack: list[tuple[int, Element]] = [(-1, root)]
-    for line in output.stdout.splitlines():
+    for line in struct_text.splitlines():
         depth = (len(line) - len(line.lstrip(" "))) // 2
         content = line.strip()
         while stack[-1][0] >= depth:
@@ -177,18 +189,10 @@ def squeezed(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built_variants(
-    built_all: dict[str, Built], tmp_path_factory: pytest.TempPathFactory
-) -> dict[tuple[str, str], Path]:
-    """The default PDFs (from the shared build) and the archival variant of each case."""
-    sources = copy_test_sources(tmp_path_factory.mktemp("sources"))
-    dist = tmp_path_factory.mktemp("dist-archival")
-    found = {(slug, "pdf/ua-1"): built_all[slug].pdf for slug in CASES}
-    for slug in CASES:
-        report = build(("pdf",), slug=slug, source_root=sources, dist=dist, options={"pdf": {"variant": "pdf/a-3a"}})
-        assert report.ok, report.failures
-        found[slug, "pdf/a-3a"] = dist / slug / f"{slug}.pdf"
-    return found
+def built_variants(built_all: dict[str, Built], archival_all: dict[str, Path]) -> dict[tuple[str, str], Path]:
+    """The default PDFs and the archival variant of each case (both from the session's shared builds)."""
+    return {(slug, variant): built_all[slug].pdf if variant == "pdf/ua-1" else archival_all[slug]
+            for slug in CASES for variant in VARIANTS}  # fmt: skip
 
 
 @pytest.fixture(params=[(slug, variant) for slug in CASES for variant in VARIANTS], ids=lambda case: "-".join(case))

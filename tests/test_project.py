@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from epubcheck_books import QUICK_JAVA
 
 from pipeline import build, pandoc
 from pipeline.errors import PipelineError
@@ -45,7 +46,9 @@ def test_invoke_validate_passes_on_built_artifacts_and_fails_on_a_broken_one(
 ) -> None:
     dist = next(iter(built_all.values())).pdf.parent.parent
     command = [sys.executable, "-m", "invoke", "validate", "--dist", str(dist)]
-    environment = {**os.environ, "JATS_SCHEMA_DIR": str(jats_schema_dir)}
+    # Java's quick compiler alone: the EPUBCheck run takes half the CPU time, with the same checks.
+    quick_java = " ".join([os.environ.get("JAVA_TOOL_OPTIONS", ""), *QUICK_JAVA]).strip()
+    environment = {**os.environ, "JATS_SCHEMA_DIR": str(jats_schema_dir), "JAVA_TOOL_OPTIONS": quick_java}
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=environment, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     # Every file of a format with an official schema or checker: the JATS, the EPUB, the PDF and the deposits.

@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT, SOURCE_FILES, copy_test_sources
 
 
@@ -35,9 +36,16 @@ def contents(path: Path) -> list[bytes]:
     return [path.read_bytes()]
 
 
-def test_same_bytes_on_other_days_in_other_directories(tmp_path: Path) -> None:
-    first = build_in(tmp_path / "monday", epoch=1_600_000_000, zone="UTC")
-    second = build_in(tmp_path / "a much later day", epoch=1_900_000_000, zone="Asia/Almaty")
+@pytest.fixture(scope="module")
+def monday(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One command-line build, shared by the tests below: its folder and its files' hashes."""
+    place = tmp_path_factory.mktemp("builds") / "monday"
+    return place, build_in(place, epoch=1_600_000_000, zone="UTC")
+
+
+def test_same_bytes_on_other_days_in_other_directories(monday: tuple[Path, dict[str, str]]) -> None:
+    place, first = monday
+    second = build_in(place.parent / "a much later day", epoch=1_900_000_000, zone="Asia/Almaty")
     assert first.keys() == second.keys()
     assert {name for name in first if name.endswith((".pdf", ".epub", ".xml", "index.html"))} >= {
         f"{f.parent.name}/{f.parent.name}.pdf" for f in SOURCE_FILES
@@ -45,10 +53,10 @@ def test_same_bytes_on_other_days_in_other_directories(tmp_path: Path) -> None:
     assert [name for name in first if first[name] != second[name]] == []
 
 
-def test_no_output_names_a_local_path(tmp_path: Path) -> None:
-    build_in(tmp_path / "place", epoch=1_700_000_000, zone="UTC")
+def test_no_output_names_a_local_path(monday: tuple[Path, dict[str, str]]) -> None:
+    place, _hashes = monday
     # Each folder as the start of a path below it ("/root/", not the "/root" of "</rootfiles>").
-    local = [f"{folder}/".encode() for folder in (tmp_path, REPO_ROOT, Path.home())]
-    for path in (tmp_path / "place" / "dist").glob("*/*"):
+    local = [f"{folder}/".encode() for folder in (place.parent, REPO_ROOT, Path.home())]
+    for path in (place / "dist").glob("*/*"):
         for data in contents(path):
             assert not [needle for needle in local if needle in data], path

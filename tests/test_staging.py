@@ -34,13 +34,23 @@ def run(sources: Path, dist: Path, **options: object) -> BuildReport:
     return build(source_root=sources, dist=dist, reporter=QuietReporter(), **options)
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    """The figures fixture, built once into a fresh dist/."""
-    sources, dist = tmp_path / "sources", tmp_path / "dist"
-    shutil.copytree(FIXTURE_SOURCES / SLUG, sources / SLUG)
-    report = run(sources, dist)
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The figures fixture built once per module into ``dist/`` beside ``sources/``."""
+    root = tmp_path_factory.mktemp("first-build")
+    shutil.copytree(FIXTURE_SOURCES / SLUG, root / "sources" / SLUG)
+    report = run(root / "sources", root / "dist")
     assert report.ok, report.failures
+    return root
+
+
+@pytest.fixture
+def published(first_build: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The figures fixture, built into a fresh dist/ (a copy of the module's build: the build state holds
+    hashes, never paths)."""
+    sources, dist = tmp_path / "sources", tmp_path / "dist"
+    shutil.copytree(first_build / "sources", sources)
+    shutil.copytree(first_build / "dist", dist)
     return sources, dist
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import re
-import shutil
 import subprocess
 import unicodedata
 import zipfile
@@ -26,6 +24,7 @@ import lxml.html
 import pikepdf
 import pytest
 from conftest import FIXTURE_SOURCES, Built
+from epubcheck_books import EpubChecks
 from lxml import etree
 from pypdf import PdfReader
 
@@ -52,7 +51,6 @@ X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
-EPUBCHECK_JAR = Path(__import__("epubcheck").__file__).parent / "epubcheck.jar"
 STYLES = Path(__file__).resolve().parents[1] / "styles"
 
 # pypdf reads a right-to-left note's lines with its marker and punctuation out of place and Arabic
@@ -181,18 +179,9 @@ def test_epub_notes_are_footnotes_linked_both_ways(built: Built) -> None:
     assert deprecated == []
 
 
-def epubcheck_usage(book: Path) -> list[dict[str, Any]]:
+def test_epubcheck_reports_nothing_even_at_usage_level(built: Built, epubchecks: EpubChecks) -> None:
     """EPUBCheck's messages including the usage level, where deprecation notices (OPF-086b) are."""
-    java = shutil.which("java")
-    assert java, "java is missing: install default-jre-headless (system-packages.txt)"
-    result = subprocess.run(
-        [java, "-jar", str(EPUBCHECK_JAR), "-u", "--json", "-", str(book)], capture_output=True, text=True, check=False
-    )
-    return json.loads(result.stdout)["messages"]
-
-
-def test_epubcheck_reports_nothing_even_at_usage_level(built: Built) -> None:
-    messages = epubcheck_usage(built.epub)
+    messages = epubchecks(built.epub).report["messages"]
     assert [message["ID"] for message in messages if message["ID"].startswith("OPF-086")] == []
     assert [(m["severity"], m["ID"], m["message"]) for m in messages if m["severity"] != "USAGE"] == []
 
