@@ -9,9 +9,9 @@ from pathlib import Path
 from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
-from pipeline.build import FORMATS, Shard, build, default_jobs
+from pipeline.build.progress import reporter_for
+from pipeline.build.run import FORMATS, Shard, build, default_jobs
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.progress import reporter_for
 
 BUILD_HELP = {
     "source": "build only this commentary (its slug, the folder name under the sources folder)",
@@ -82,7 +82,7 @@ build_all = _build_task(
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
 def validate(c: Context, dist: str | None = None) -> None:
     """Run EPUBCheck, the JATS DTD and the PDF checks on every artifact in dist/."""
-    from pipeline.validate import validate_dist  # validators load Java and pikepdf: only when asked
+    from pipeline.check.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
     checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
     for problem in problems:
@@ -112,8 +112,8 @@ def clean(c: Context) -> None:
 def fetch_jats_schema(c: Context, target: str | None = None) -> None:
     """Download the official JATS Archiving 1.2 DTD package from NLM (the only task that uses the network);
     nothing to do when JATS_SCHEMA_DIR or an earlier download already provides it."""
-    from pipeline.schemas_download import download_jats_schema
-    from pipeline.validate import JATS_DTD_DRIVER, jats_schema_dir
+    from pipeline.check.schemas_download import download_jats_schema
+    from pipeline.check.validate import JATS_DTD_DRIVER, jats_schema_dir
 
     present = jats_schema_dir()
     if target is None and present is not None and (present / JATS_DTD_DRIVER).is_file():

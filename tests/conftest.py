@@ -12,11 +12,12 @@ import babel
 import pytest
 import yaml
 
-from pipeline import paths, validate
-from pipeline.build import FORMATS, build
-from pipeline.house import load_house
-from pipeline.load import load_article
+from pipeline import paths
+from pipeline.build.run import FORMATS, build
+from pipeline.check import validate
 from pipeline.model import Article
+from pipeline.source.house import load_house
+from pipeline.source.load import load_article
 from pipeline.writers import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -20,11 +20,11 @@ import pytest
 from catalogues import country_code, label
 from lxml import etree
 
-from pipeline import validate
-from pipeline.citation import suggested_citation
-from pipeline.load import load_article
+from pipeline.check import validate
 from pipeline.model import Article, Person
 from pipeline.pandoc import paragraphs, stringify
+from pipeline.prepare.citation import suggested_citation
+from pipeline.source.load import load_article
 from pipeline.writers import artifact_name, jats
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,9 @@ import pikepdf
 import pytest
 from conftest import Built, copy_test_sources
 
-from pipeline.build import build
-from pipeline.progress import PlainReporter
-from pipeline.validate import validate_pdf
+from pipeline.build.progress import PlainReporter
+from pipeline.build.run import build
+from pipeline.check.validate import validate_pdf
 
 VARIANT_FILES = {"pdf/ua-1": "pdfuaid", "pdf/a-3a": "pdfaid"}
 

@@ -19,7 +19,7 @@ import pikepdf
 import pypandoc
 import pytest
 
-from pipeline.build import build
+from pipeline.build.run import build
 from tests.conftest import Built, copy_test_sources
 
 CASES = [

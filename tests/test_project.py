@@ -14,10 +14,11 @@ import pytest
 import yaml
 from lxml import etree
 
-from pipeline import build, pandoc
+from pipeline import pandoc
+from pipeline.build import run as build
+from pipeline.check.schemas_download import download_jats_schema, unpack_dtd_package
+from pipeline.check.validate import JATS_DTD_DRIVER
 from pipeline.errors import PipelineError
-from pipeline.schemas_download import download_jats_schema, unpack_dtd_package
-from pipeline.validate import JATS_DTD_DRIVER
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))

@@ -29,10 +29,7 @@ import pytest
 from conftest import FIXTURE_SOURCES, Built
 from lxml import etree
 from pypdf import PdfReader
-
-from pipeline import pandoc
-from pipeline.errors import SourceError
-from pipeline.extract import (
+from readers.extract import (
     JATS_BLOCKS,
     XHTML_NS,
     element_text,
@@ -45,8 +42,12 @@ from pipeline.extract import (
     pdf_pages,
     read_xhtml,
 )
-from pipeline.load import load_article, normalise_whitespace
-from pipeline.writers import epub, jats, pdf
+
+from pipeline import pandoc
+from pipeline.errors import SourceError
+from pipeline.pdf import writer as pdf
+from pipeline.source.load import load_article, normalise_whitespace
+from pipeline.writers import epub, jats
 
 X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -14,12 +14,12 @@ from conftest import FIXTURE_SOURCES, copy_test_sources
 from PIL import Image
 
 from pipeline import paths
-from pipeline.build import build
+from pipeline.build.progress import PlainReporter
+from pipeline.build.run import build
 from pipeline.errors import PipelineError, shown
-from pipeline.load import load_article
-from pipeline.progress import PlainReporter
-from pipeline.weasy_messages import classify
-from pipeline.writers import pdf
+from pipeline.pdf import writer as pdf
+from pipeline.pdf.messages import classify
+from pipeline.source.load import load_article
 
 # A Toto letter (Unicode 14): no font the set-up installs has it (fc-list ':charset=1e290' lists none; Linear A,
 # used before, is covered since fonts-noto-core brought Noto Sans Linear A).

@@ -17,7 +17,7 @@ from pathlib import Path
 import pikepdf
 from lxml import etree
 
-from pipeline.manifest import media_type
+from pipeline.build.manifest import media_type
 from pipeline.model import Article
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import artifact_name, csl_json, jats

@@ -47,7 +47,7 @@ from xml.etree.ElementTree import Element
 
 import pydyf
 
-from pipeline.weasy import weasyprint
+from pipeline.pdf.weasy import weasyprint
 
 boxes = weasyprint.formatting_structure.boxes
 Box = boxes.Box

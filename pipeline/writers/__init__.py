@@ -36,7 +36,7 @@ class Format:
 
 WRITERS: dict[str, Format] = {
     # house-citation.csl: the suggested citation, which these four print.
-    "pdf": Format("pipeline.writers.pdf", "{slug}.pdf", styles=("print.css", HOUSE_CITATION_STYLE), templates=True),
+    "pdf": Format("pipeline.pdf.writer", "{slug}.pdf", styles=("print.css", HOUSE_CITATION_STYLE), templates=True),
     "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css", HOUSE_CITATION_STYLE), templates=True),
     "jats": Format("pipeline.writers.jats", "{slug}.xml", styles=(HOUSE_CITATION_STYLE,), templates=True),
     "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),

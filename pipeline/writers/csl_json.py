@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.cite import csl_item
 from pipeline.model import Article
+from pipeline.prepare.cite import csl_item
 from pipeline.writers import once_per_article
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from pipeline import html, i18n, pandoc, paths
-from pipeline.body import attributes as element_attributes
-from pipeline.language import writing
+from pipeline import pandoc, paths
 from pipeline.model import Article, Heading, PandocBlock, Person
+from pipeline.prepare import i18n
+from pipeline.render import html
 from pipeline.safexml import SAFE_XML_PARSER
+from pipeline.source.body import attributes as element_attributes
+from pipeline.source.language import writing
 
 STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"

@@ -22,10 +22,12 @@ import pycountry
 from babel import Locale
 from lxml import etree
 
-from pipeline import assets, i18n, pandoc, references, textlinks
-from pipeline.citation import suggested_citation
+from pipeline import pandoc, textlinks
 from pipeline.errors import PipelineError
 from pipeline.model import Affiliation, Article, Copyright, Figure, House, License, Note, Person
+from pipeline.prepare import figures as assets
+from pipeline.prepare import i18n, references
+from pipeline.prepare.citation import suggested_citation
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import jats_refs, once_per_article
 

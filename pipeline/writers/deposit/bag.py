@@ -15,8 +15,8 @@ from pathlib import Path
 
 import bagit
 
-from pipeline import manifest
 from pipeline.atomic import link_or_copy
+from pipeline.build import manifest
 from pipeline.writers import PACKAGES, artifact_name
 from pipeline.writers.deposit.package import PackageFacts, write_zip
 

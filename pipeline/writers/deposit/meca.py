@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.manifest import media_type
+from pipeline.build.manifest import media_type
 from pipeline.writers import artifact_name
 from pipeline.writers.deposit.package import PackageFacts, write_zip
 

@@ -23,15 +23,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from pipeline import fingerprint, manifest, paths
-from pipeline.atomic import atomic_path, link_or_copy, recover_folder, remove_unfinished, replace_folder, staging_folder
+from pipeline import paths
+from pipeline.atomic import (
+    atomic_path,
+    link_or_copy,
+    recover_folder,
+    remove_unfinished,
+    replace_folder,
+    staging_folder,
+)
+from pipeline.build import fingerprint, manifest
+from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.house import load_house
-from pipeline.load import discover, load_article
 from pipeline.model import Article, House
 from pipeline.pandoc import check_pandoc
-from pipeline.progress import PlainReporter, QuietReporter
-from pipeline.weasy_messages import notices_to
+from pipeline.pdf.messages import notices_to
+from pipeline.source.house import load_house
+from pipeline.source.load import discover, load_article
 from pipeline.writers import PACKAGES, WRITERS, artifact_name, missing, writer
 from pipeline.writers.deposit.package import PackageFacts
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pikepdf
 
-from pipeline import html, notes, paths, weasy_messages
+from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.model import Article
 from pipeline.pdf import archival, structure
-from pipeline.weasy import weasyprint
+from pipeline.pdf import messages as weasy_messages
+from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
+from pipeline.pdf.weasy import weasyprint
+from pipeline.render import html, notes
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.paths import SOURCE_URL
-from pipeline.weasy import weasyprint
+from pipeline.pdf.weasy import weasyprint
 
 ALLOWED_SCHEMES = ("file", "data")
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from pipeline import pandoc
 from pipeline.errors import SourceError
-from pipeline.language import DIRECTIONS, Direction, UnknownLanguage, writing
 from pipeline.model import PandocBlock, PandocInline
+from pipeline.source.language import DIRECTIONS, Direction, UnknownLanguage, writing
 
 # An id every output accepts: an ASCII XML name (JATS @id, XHTML and EPUB fragments, PDF destinations).
 XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")

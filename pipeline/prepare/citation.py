@@ -11,10 +11,10 @@ from functools import cache
 from lxml import etree
 
 from pipeline import paths
-from pipeline.cite import csl_item
 from pipeline.model import Article
 from pipeline.paths import HOUSE_CITATION_STYLE
-from pipeline.references import format_entry
+from pipeline.prepare.cite import csl_item
+from pipeline.prepare.references import format_entry
 
 # citeproc reads CSL strings as rich text: it curls straight quotes and apostrophes and takes <i>…</i> as
 # markup. The house prints what the source typed, so these characters pass through it as private-use

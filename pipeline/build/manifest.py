@@ -11,9 +11,9 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from pipeline.fingerprint import DISTRIBUTION, file_sha256, pipeline_version
-from pipeline.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
+from pipeline.build.fingerprint import DISTRIBUTION, file_sha256, pipeline_version
 from pipeline.pandoc import pandoc_version
+from pipeline.source.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
 
 MANIFEST_NAME = "manifest.json"
 # By file-name ending; the longest ending wins (``.csl.json`` before ``.json``).

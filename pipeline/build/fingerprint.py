@@ -18,12 +18,12 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.atomic import atomic_path
 from pipeline.pandoc import pandoc_version
-from pipeline.references import HOUSE_SETTINGS, styles_version
+from pipeline.prepare.references import HOUSE_SETTINGS, styles_version
 from pipeline.writers import WRITERS
 
 # Beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
 STATE_FOLDER = ".build-state"
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "commentary-pipeline"
 CHUNK_BYTES = 1 << 20
 

@@ -9,8 +9,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from pipeline.check.validate import JATS_DTD_DRIVER, SCHEMA_CACHE
 from pipeline.errors import PipelineError
-from pipeline.validate import JATS_DTD_DRIVER, SCHEMA_CACHE
 
 JATS_ARCHIVING_URL = "https://ftp.ncbi.nlm.nih.gov/pub/jats/archiving/1.2/JATS-Archiving-1-2-MathML3-DTD.zip"
 DOWNLOAD_TIMEOUT_SECONDS = 60

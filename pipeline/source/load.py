@@ -18,21 +18,8 @@ if TYPE_CHECKING:
     import jsonschema
     from jsonschema import ValidationError
 
-from pipeline import i18n, identifiers, pandoc, references
-from pipeline.assets import collect_figures
-from pipeline.body import (
-    align_numeric_columns,
-    check_internal_links,
-    check_note_lengths,
-    check_title,
-    citations_as_text,
-    note_anchors,
-    settle_directions,
-    settle_ids,
-    top_level_headings,
-)
+from pipeline import pandoc
 from pipeline.errors import PipelineError, SourceError, shown
-from pipeline.language import Direction, UnknownLanguage, writing
 from pipeline.model import (
     Affiliation,
     Article,
@@ -46,7 +33,22 @@ from pipeline.model import (
     Person,
     Section,
 )
-from pipeline.sanitize import check_body
+from pipeline.prepare import i18n, references
+from pipeline.prepare.figures import collect_figures
+from pipeline.source import identifiers
+from pipeline.source.body import (
+    align_numeric_columns,
+    check_internal_links,
+    check_note_lengths,
+    check_title,
+    citations_as_text,
+    note_anchors,
+    settle_directions,
+    settle_ids,
+    top_level_headings,
+)
+from pipeline.source.language import Direction, UnknownLanguage, writing
+from pipeline.source.sanitize import check_body
 
 SOURCE_FILE = "article.md"
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).

@@ -25,9 +25,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from pipeline.weasy_messages import NOTICE_LOGGER
+from pipeline.pdf.messages import NOTICE_LOGGER
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "pipeline"
 # The language of the message ids, and of every label where no catalogue matches.
 FALLBACK = "en"

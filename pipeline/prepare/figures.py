@@ -16,8 +16,8 @@ from typing import Any, cast
 
 from pipeline import pandoc
 from pipeline.errors import SourceError
-from pipeline.images import MEDIA_TYPES, ImageProblem, check_image, media_type
 from pipeline.model import Figure, PandocBlock
+from pipeline.source.images import MEDIA_TYPES, ImageProblem, check_image, media_type
 
 FIG_ALT = "fig-alt"
 FIGURE_ID_PREFIX = "fig-"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SourceError
-from pipeline.load import normalise_whitespace, parse_mapping, validate_mapping
 from pipeline.model import House
+from pipeline.source.load import normalise_whitespace, parse_mapping, validate_mapping
 
 __all__ = ["House", "house_schema", "load_house"]
 

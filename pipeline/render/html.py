@@ -14,12 +14,15 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import assets, i18n, notes, pandoc, references, textlinks
-from pipeline.citation import citation_language, suggested_citation
+from pipeline import pandoc, textlinks
 from pipeline.errors import PipelineError
-from pipeline.language import writing
 from pipeline.model import Article
+from pipeline.prepare import figures as assets
+from pipeline.prepare import i18n, references
+from pipeline.prepare.citation import citation_language, suggested_citation
+from pipeline.render import notes
 from pipeline.safexml import SAFE_XML_PARSER
+from pipeline.source.language import writing
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # The article title is the one <h1>; source level-1 headings become <h2> sections.

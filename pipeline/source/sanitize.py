@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import pandoc
-from pipeline.body import attributes as element_attributes
 from pipeline.errors import SourceError
+from pipeline.source.body import attributes as element_attributes
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # Attributes a source may set on a span, div, heading, link or image besides id and classes

