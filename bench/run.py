@@ -56,7 +56,7 @@ SUBSET_BUILD = (
 )
 # A Python process with every writer imported and nothing built: the floor of a worker's memory.
 IMPORT_BASELINE = (
-    "import resource; import pipeline.build.run; from pipeline.writers import WRITERS, writer; "
+    "import resource; import pipeline.build.run; from pipeline.formats import WRITERS, writer; "
     "[writer(name) for name in WRITERS]; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 )
 
@@ -291,7 +291,7 @@ def structure_cost(tmp: Path, repeats: int) -> dict[str, Any]:
     of ``repeats`` writes. The whole step, not its difference from WeasyPrint's: an upper bound of the cost."""
     from pipeline.pdf import structure
     from pipeline.pdf import writer as pdf
-    from pipeline.source.load import load_article
+    from pipeline.prepare.article import load_article
 
     article = load_article(SOURCE_ROOT / FIRST_TITLE / "article.md")
     build_tree = structure.add_tags
@@ -344,7 +344,7 @@ def _authors(text: str) -> int:
 
 def check_sources(sources: list[Path]) -> dict[str, Any]:
     """Load a spread of the generated sources with the pipeline's own loader; describe the whole set."""
-    from pipeline.source.load import load_article
+    from pipeline.prepare.article import load_article
 
     picks = sorted({0, len(sources) // 4, len(sources) // 2, 3 * len(sources) // 4, len(sources) - 1})
     for index in picks:
@@ -364,7 +364,7 @@ def check_sources(sources: list[Path]) -> dict[str, Any]:
 
 
 def generated(tmp: Path, requested: int, seed: int, budget: float, startup_s: float) -> dict[str, Any]:
-    from pipeline.writers import WRITERS  # the registry alone: no writer is imported
+    from pipeline.formats import WRITERS  # the registry alone: no writer is imported
 
     progress(f"generating {requested} commentaries (seed {seed})")
     sources = generate(tmp / "generated", requested, seed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -105,6 +105,17 @@ def elements(value: object) -> Iterator[dict[str, Any]]:
                 pending.append(item.get("c"))
 
 
+def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:  # noqa: ANN401
+    """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` is ``replace(element)``."""
+    if isinstance(value, list):
+        return [replaced(item, kind, replace) for item in value]
+    if isinstance(value, dict):
+        if value.get("t") == kind:
+            return replace(value)
+        return {key: replaced(item, kind, replace) for key, item in value.items()}
+    return value
+
+
 def stringify(inlines: Iterable[dict[str, Any]]) -> str:
     """The plain text of pandoc inlines, as a reader sees it (footnotes and markup left out)."""
     parts: list[str] = []
@@ -146,9 +157,10 @@ def paragraphs(blocks: Iterable[PandocBlock]) -> list[str]:
 
 def body_blocks(article: Article) -> list[PandocBlock]:
     """The whole body as one block list: the introduction, then a level-1 header carrying each
-    section's id and title before its blocks, so one pandoc call renders every section."""
+    section's id and title before its blocks, then the bibliography, so one pandoc call renders it all."""
     blocks = list(article.introduction.blocks)
     for section in article.sections:
         blocks.append({"t": "Header", "c": [1, [section.id, [], []], list(section.title_inlines)]})
         blocks.extend(section.blocks)
+    blocks.extend(article.bibliography)
     return blocks

@@ -16,9 +16,9 @@ from pipeline import paths
 from pipeline.build.run import FORMATS, build
 from pipeline.check import validate
 from pipeline.model import Article
+from pipeline.prepare.article import load_article
 from pipeline.source.house import load_house
-from pipeline.source.load import load_article
-from pipeline.writers import missing
+from pipeline.formats import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"

@@ -24,7 +24,7 @@ from lxml import etree
 from readers.extract import XML_LANG, XML_PARSER, element_text, epub_package, opf_path, read_xhtml
 
 from pipeline.model import Article
-from pipeline.source.load import load_article
+from pipeline.prepare.article import load_article
 from pipeline.writers import epub
 
 ACE = REPO_ROOT / "tools" / "node" / "node_modules" / ".bin" / "ace-puppeteer"

@@ -81,7 +81,7 @@ def test_the_model_carries_the_source_identifiers_and_copyright() -> None:
 
     import yaml
 
-    from pipeline.source.load import load_article
+    from pipeline.prepare.article import load_article
 
     source = Path(__file__).parent / "fixtures" / "sources" / "two-authors-open-access" / "article.md"
     front = yaml.safe_load(source.read_text(encoding="utf-8").split("\n---\n")[0].removeprefix("---\n"))

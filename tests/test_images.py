@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import SourceError
+from pipeline.prepare.article import load_article
 from pipeline.source.images import MAX_PIXELS, MAX_SIDE, ImageProblem, check_image, check_svg
-from pipeline.source.load import load_article
 
 SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

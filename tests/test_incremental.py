@@ -17,7 +17,7 @@ from pipeline.build import fingerprint
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.build.run import FORMATS, BuildReport, Shard, build
 from pipeline.errors import PipelineError
-from pipeline.writers import WRITERS
+from pipeline.formats import WRITERS
 
 STYLED = {name for name, spec in WRITERS.items() if spec.templates}
 

@@ -42,9 +42,9 @@ from lxml import etree
 
 from pipeline.build.run import build
 from pipeline.prepare import i18n
+from pipeline.prepare.article import load_article
 from pipeline.prepare.citation import suggested_citation
 from pipeline.render import html
-from pipeline.source.load import load_article
 from pipeline.writers import jats
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}

@@ -18,7 +18,7 @@ from readers.extract import normalise
 
 from pipeline.build.run import build
 from pipeline.check.validate import validate_jats, validate_pdf
-from pipeline.source.load import load_article
+from pipeline.prepare.article import load_article
 
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 # Scripts the installed fonts cover (Latin, Greek, Cyrillic, Hebrew, Arabic, emoji: system-packages.txt);

@@ -22,7 +22,7 @@ from pipeline.build import fingerprint
 from pipeline.build.progress import QuietReporter
 from pipeline.build.run import BuildReport, build
 from pipeline.errors import PipelineError, shown
-from pipeline.writers import PACKAGES, artifact_name
+from pipeline.formats import PACKAGES, artifact_name
 
 SLUG = "figures-policy-piece"
 

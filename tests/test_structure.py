@@ -46,7 +46,8 @@ from readers.extract import (
 from pipeline import pandoc
 from pipeline.errors import SourceError
 from pipeline.pdf import writer as pdf
-from pipeline.source.load import load_article, normalise_whitespace
+from pipeline.prepare.article import load_article
+from pipeline.source.load import normalise_whitespace
 from pipeline.writers import epub, jats
 
 X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}

@@ -15,7 +15,7 @@ from readers.extract import normalise, pdf_facts
 
 from pipeline.build.run import build
 from pipeline.check.validate import validate_jats, validate_pdf
-from pipeline.source.load import load_article
+from pipeline.prepare.article import load_article
 
 SOURCE = REPO_ROOT / "tests" / "fixtures" / "unicode" / "odd-text" / "article.md"
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -18,8 +18,9 @@ from pipeline.build.run import build
 from pipeline.check.validate import validate_jats
 from pipeline.errors import PipelineError, SourceError
 from pipeline.pdf.fetch import ConfinedURLFetcher
+from pipeline.prepare.article import load_article
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.source.load import discover, load_article
+from pipeline.source.folder import discover
 
 FRONT_MATTER = """---
 title: "Safe <script>alert('title')</script> & sound"

@@ -19,7 +19,7 @@ from pipeline.build.run import build
 from pipeline.errors import PipelineError, shown
 from pipeline.pdf import writer as pdf
 from pipeline.pdf.messages import classify
-from pipeline.source.load import load_article
+from pipeline.prepare.article import load_article
 
 # A Toto letter (Unicode 14): no font the set-up installs has it (fc-list ':charset=1e290' lists none; Linear A,
 # used before, is covered since fonts-noto-core brought Noto Sans Linear A).

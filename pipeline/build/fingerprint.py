@@ -17,14 +17,14 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
-from pipeline.pandoc import pandoc_version
-from pipeline.prepare.references import HOUSE_SETTINGS, styles_version
-from pipeline.writers import WRITERS
+from pipeline.formats import WRITERS
 
 # Beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
 STATE_FOLDER = ".build-state"
 PACKAGE = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "commentary-pipeline"
+# pandoc comes with this package, pinned (pipeline/pandoc.py checks the version it ships before a build).
+PANDOC_DISTRIBUTION = "pypandoc-binary"
 CHUNK_BYTES = 1 << 20
 
 
@@ -38,6 +38,20 @@ def pipeline_version() -> str:
 def babel_version() -> str:
     """Babel's CLDR data formats every date and name list the pipeline prints."""
     return version("babel")
+
+
+def pandoc_release() -> str:
+    """The version of the package that ships pandoc: it decides pandoc's, and reading it starts no
+    process and imports nothing (a no-op rebuild never runs pandoc)."""
+    return version(PANDOC_DISTRIBUTION)
+
+
+def styles_version() -> str:
+    """The CSL styles package's version: a style chosen by id changes only with it (an input of every build)."""
+    try:
+        return version(paths.CSL_STYLES_DISTRIBUTION)
+    except PackageNotFoundError:
+        return "missing"
 
 
 def _digest(parts: Iterable[bytes]) -> str:
@@ -63,14 +77,14 @@ def _tree(folder: Path, pattern: str = "*") -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """The pipeline's code, its schema, message catalogues and version, pandoc's and Babel's versions, and
+    """The pipeline's code, its schema, message catalogues and version, pandoc's and Babel's releases, and
     the citation styles every format's references depend on: the styles package's version (a style chosen
     by id changes only with it) and the house's default. The house's own CSL style is a style file of the
     formats that print it."""
     return _digest(
         [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(), _tree(PACKAGE / "locale").encode(),
-         pipeline_version().encode(), pandoc_version().encode(), babel_version().encode(),
-         styles_version().encode(), (paths.STYLES / HOUSE_SETTINGS).read_bytes()]
+         pipeline_version().encode(), pandoc_release().encode(), babel_version().encode(),
+         styles_version().encode(), (paths.STYLES / paths.HOUSE_CITATION_SETTINGS).read_bytes()]
     )  # fmt: skip
 
 

@@ -7,40 +7,14 @@ the versions that made it. The bytes depend only on the files listed: sorted key
 from __future__ import annotations
 
 import json
-import mimetypes
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pipeline.build.fingerprint import DISTRIBUTION, file_sha256, pipeline_version
-from pipeline.pandoc import pandoc_version
-from pipeline.source.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
+from pipeline.formats import media_type
 
 MANIFEST_NAME = "manifest.json"
-# By file-name ending; the longest ending wins (``.csl.json`` before ``.json``).
-MEDIA_TYPES: dict[str, str] = {
-    ".pdf": "application/pdf",
-    ".epub": "application/epub+zip",
-    # JATS has no registered media type of its own: it is served as generic XML (RFC 7303).
-    ".xml": "application/xml",
-    ".html": "text/html",
-    ".csl.json": "application/vnd.citationstyles.csl+json",
-    ".json": "application/json",
-    # BibTeX and RIS have no registered types; these are the ones reference managers send and accept.
-    ".bib": "application/x-bibtex",
-    ".ris": "application/x-research-info-systems",
-    # The packages (MECA, BagIt), and the image types a figure may have: fixed rather than left to the
-    # system's tables, which differ between machines.
-    ".zip": "application/zip",
-    **IMAGE_MEDIA_TYPES,
-}
-FALLBACK_MEDIA_TYPE = "application/octet-stream"
-
-
-def media_type(name: str) -> str:
-    for ending in sorted(MEDIA_TYPES, key=len, reverse=True):
-        if name.endswith(ending):
-            return MEDIA_TYPES[ending]
-    return mimetypes.guess_type(name)[0] or FALLBACK_MEDIA_TYPE
 
 
 def artifact_files(folder: Path) -> list[Path]:
@@ -56,22 +30,31 @@ def artifact_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
 
 
-def entry(folder: Path, path: Path) -> dict[str, Any]:
+def entry(folder: Path, path: Path, sha256: str | None = None) -> dict[str, Any]:
     name = path.relative_to(folder).as_posix()
-    return {"name": name, "media_type": media_type(name), "size": path.stat().st_size, "sha256": file_sha256(path)}
+    digest = sha256 or file_sha256(path)
+    return {"name": name, "media_type": media_type(name), "size": path.stat().st_size, "sha256": digest}
 
 
-def contents(folder: Path, slug: str | None = None) -> dict[str, Any]:
+def contents(folder: Path, slug: str | None = None, known: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The manifest of ``dist/<slug>/`` as data: the slug is the folder's name unless given (a staged
-    folder's name is not the slug)."""
+    folder's name is not the slug). ``known`` holds the SHA-256 of files just written, by name, which
+    need not be read again."""
+    from pipeline.pandoc import pandoc_version  # only when a folder is published: a no-op never runs pandoc
+
+    known = known or {}
     return {
         "slug": slug or folder.name,
-        "artifacts": [entry(folder, path) for path in artifact_files(folder)],
+        "artifacts": [
+            entry(folder, path, known.get(path.relative_to(folder).as_posix())) for path in artifact_files(folder)
+        ],
         "generator": {DISTRIBUTION: pipeline_version(), "pandoc": pandoc_version()},
     }
 
 
-def write(folder: Path, path: Path, slug: str | None = None) -> None:
-    """Write the manifest of ``folder`` to ``path`` (a temporary file beside it, when written atomically)."""
-    text = json.dumps(contents(folder, slug), ensure_ascii=False, indent=2, sort_keys=True)
-    path.write_text(text + "\n", encoding="utf-8")
+def text(folder: Path, slug: str | None = None, known: Mapping[str, str] | None = None) -> str | None:
+    """The manifest of ``folder`` as the file's text; None when the folder holds nothing to list."""
+    listed = contents(folder, slug, known)
+    if not listed["artifacts"]:
+        return None
+    return json.dumps(listed, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

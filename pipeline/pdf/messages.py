@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import shown
+from pipeline.notices import notice
 from pipeline.paths import SOURCE_URL
 
 WEASYPRINT_LOGGER = "weasyprint"
-# Notices travel through this logger: a build collects them from every worker and prints each once.
-NOTICE_LOGGER = "pipeline.notices"
 
 
 @dataclass(frozen=True)
@@ -197,24 +196,5 @@ def collecting(document: Path) -> Iterator[MessageCollector]:
         yield collector
     finally:
         logger.removeHandler(collector)
-    for notice in collector.notices():
-        logging.getLogger(NOTICE_LOGGER).warning(notice)
-
-
-@contextmanager
-def notices_to(receive: Callable[[str], None]) -> Iterator[None]:
-    """Hand every notice logged inside to ``receive`` (and to nothing else)."""
-
-    class Receiver(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            receive(record.getMessage())
-
-    logger = logging.getLogger(NOTICE_LOGGER)
-    handler = Receiver(level=logging.WARNING)
-    logger.addHandler(handler)
-    previous, logger.propagate = logger.propagate, False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous
+    for text in collector.notices():
+        notice(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from pathlib import Path
 
 import pikepdf
@@ -11,6 +10,7 @@ import pikepdf
 from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
+from pipeline.notices import notice
 from pipeline.pdf import archival, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
@@ -121,7 +121,7 @@ def _laid_out(
         )
     # The PDF is still usable, but not as the editor expects: said once, never silently.
     for number, reference_page, note_page in misplaced:
-        logging.getLogger(weasy_messages.NOTICE_LOGGER).warning(
+        notice(
             f"{paths.shown(article.source_path)}: pdf: footnote {number} is printed on page {note_page}, "
             f"its reference on page {reference_page}; WeasyPrint could not keep them on one page"
         )

@@ -11,7 +11,7 @@ from functools import cache
 from lxml import etree
 
 from pipeline import paths
-from pipeline.model import Article
+from pipeline.model import Metadata
 from pipeline.paths import HOUSE_CITATION_STYLE
 from pipeline.prepare.cite import csl_item
 from pipeline.prepare.references import format_entry
@@ -46,22 +46,14 @@ def _house_language() -> str:
     return style.get("default-locale") or "en-US"
 
 
-def citation_language(article: Article) -> str:
+def citation_language(article: Metadata) -> str:
     """The language the suggested citation is written in (BCP 47): the source's ``citation-language``,
     else the house's; the formats that show the citation mark it, so that it is read in its language."""
     return article.citation_language or _house_language()
 
 
-# The last article's citation: the writers of one article ask for it several times (one pandoc call).
-_last_formatted: tuple[Article, str] | None = None
-
-
-def suggested_citation(article: Article) -> str:
+def suggested_citation(article: Metadata) -> str:
     """The house style (``styles/house-citation.csl``: Authors, Title, Journal, Month D, YYYY, link),
     rendered by pandoc's citeproc from the article's own CSL-JSON item."""
-    global _last_formatted
-    if _last_formatted is None or _last_formatted[0] is not article:
-        item = {key: _stand_ins(value) for key, value in csl_item(article).items()}
-        style = paths.STYLES / HOUSE_CITATION_STYLE
-        _last_formatted = (article, _as_typed(format_entry(item, style, article.citation_language)))
-    return _last_formatted[1]
+    item = {key: _stand_ins(value) for key, value in csl_item(article).items()}
+    return _as_typed(format_entry(item, paths.STYLES / HOUSE_CITATION_STYLE, article.citation_language))

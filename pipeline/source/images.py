@@ -14,16 +14,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.formats import IMAGE_MEDIA_TYPES
+
 if TYPE_CHECKING:
     from lxml import etree
 
 # The image types every output format can carry (EPUB core media types, JATS, browsers, WeasyPrint).
-MEDIA_TYPES: dict[str, str] = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".svg": "image/svg+xml",
-}
+MEDIA_TYPES = IMAGE_MEDIA_TYPES
 PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 # A figure in a commentary is a chart or a photograph: a few megapixels at most, and far below what
 # would take WeasyPrint or a reader's device gigabytes to decode.

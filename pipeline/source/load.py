@@ -1,4 +1,5 @@
-"""source/<slug>/article.md -> Article: front matter validated once, body parsed once through pandoc."""
+"""source/<slug>/article.md -> Source: front matter validated once (JSON Schema), body parsed once through
+pandoc and checked, the bibliography read and checked; what is computed from them is pipeline/prepare/'s."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,44 +21,19 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
-from pipeline.errors import PipelineError, SourceError, shown
-from pipeline.model import (
-    Affiliation,
-    Article,
-    Copyright,
-    Heading,
-    House,
-    License,
-    Note,
-    PandocBlock,
-    PandocInline,
-    Person,
-    Section,
-)
-from pipeline.prepare import i18n, references
-from pipeline.prepare.figures import collect_figures
+from pipeline.errors import SourceError
+from pipeline.model import Affiliation, Copyright, House, License, Metadata, Note, PandocBlock, PandocInline, Person
 from pipeline.source import identifiers
-from pipeline.source.body import (
-    align_numeric_columns,
-    check_internal_links,
-    check_note_lengths,
-    check_title,
-    citations_as_text,
-    note_anchors,
-    settle_directions,
-    settle_ids,
-    top_level_headings,
-)
+from pipeline.source.bibliography import Citations, read_citations
+from pipeline.source.body import check_title, citations_as_text, settle_directions
+from pipeline.source.folder import SLUG_PATTERN
 from pipeline.source.language import Direction, UnknownLanguage, writing
 from pipeline.source.sanitize import check_body
 
-SOURCE_FILE = "article.md"
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
-# A slug names a folder in dist/, so it may not climb out of it.
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Front-matter fields whose line a reference error names.
 REFERENCE_FIELDS = ("bibliography", "references", "nocite", "csl")
 
@@ -77,23 +54,35 @@ def front_matter_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def discover(source_root: Path, slug: str | None = None) -> list[Path]:
-    """The source files under ``source_root``, sorted by slug; one when ``slug`` is given."""
-    found = sorted(source_root.glob(f"*/{SOURCE_FILE}"))
-    if slug is None:
-        return found
-    path = source_root / slug / SOURCE_FILE
-    if SLUG_PATTERN.match(slug) and path.is_file():
-        return [path]
-    names = [source.parent.name for source in found]
-    close = difflib.get_close_matches(slug, names, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"sources there: {', '.join(names) or 'none'}"
-    raise PipelineError(f"no source named {slug!r}: {shown(path)} does not exist; {hint}")
+@dataclass(frozen=True)
+class Source:
+    """One source as read and checked, before anything is computed from it: its metadata, the body as
+    pandoc parsed it (checked, each passage's direction settled), what it may cite, and the body's text
+    and first line, to name the line of a later problem. pipeline/prepare/ takes over ``blocks``."""
+
+    metadata: Metadata
+    blocks: list[PandocBlock]
+    citations: Citations | None
+    body: str
+    body_line: int
+
+    @property
+    def path(self) -> Path:
+        return self.metadata.source_path
+
+    def locate(self, *needles: str, occurrence: int = 1) -> int:
+        """The file line of the ``occurrence``-th body line holding the first of ``needles`` found."""
+        body_lines = self.body.splitlines()
+        for needle in needles:
+            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if found:
+                return self.body_line + found[min(occurrence, len(found)) - 1]
+        return self.body_line
 
 
-def load_article(path: Path, house: House | None = None) -> Article:
-    """Read, validate and parse one source file into the model; ``house`` is the publishing house's
-    settings (``pipeline.house.load_house``), the same for every article of a build (none when not given)."""
+def read_source(path: Path, house: House | None = None) -> Source:
+    """Read, validate and parse one source file; ``house`` is the publishing house's settings
+    (``pipeline.source.house.load_house``), the same for every article of a build (none when not given)."""
     slug = path.parent.name
     if not SLUG_PATTERN.match(slug):
         raise SourceError(path, 0, "slug", f"folder name {slug!r} must be lowercase letters, digits and hyphens")
@@ -104,7 +93,22 @@ def load_article(path: Path, house: House | None = None) -> Article:
     direction = _direction(path, data["language"], _line_of(root, ["language"]))
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
     title_line = _line_of(root, ["title"])
-    return _build_article(path, slug, data, body, body_line, title_line, reference_lines, house or House(), direction)
+    data = normalise_whitespace(data)
+    if not body.strip():
+        raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
+    document = pandoc.markdown_to_ast(body, title=data["title"])
+    title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], data["title"]))
+    blocks = document["blocks"]
+    source = Source(
+        _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
+    )
+    check_title(title_inlines, path, title_line)
+    check_body(title_inlines, path, body, body_line)
+    check_body(blocks, path, body, body_line)
+    settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line)
+    settle_directions(blocks, direction, path, source.locate)
+    citations = read_citations(path, data, reference_lines, blocks, body, body_line)
+    return replace(source, citations=citations)
 
 
 def _direction(path: Path, tag: str, line: int) -> Direction:
@@ -420,31 +424,22 @@ def _person(entry: dict[str, Any]) -> Person:
     )
 
 
-def _build_article(
+def _metadata(
     path: Path,
     slug: str,
     data: dict[str, Any],
-    body: str,
-    body_line: int,
-    title_line: int,
-    reference_lines: dict[str, int],
+    title_inlines: list[PandocInline],
     house: House,
     direction: Direction,
-) -> Article:
-    data = normalise_whitespace(data)
-    title_inlines, introduction, sections, cited = _parse_body(
-        path, data, title_line, body, body_line, reference_lines, direction
-    )
-    every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
-    figures = collect_figures(path, every_block, body, body_line)
+) -> Metadata:
     license_data = data.get("license")
-    return Article(
+    return Metadata(
         slug=slug,
         source_path=path,
         title=pandoc.stringify(title_inlines),
         title_inlines=tuple(title_inlines),
         article_type=data["article-type"],
-        genre=data.get("genre") or i18n.default_genre(data["article-type"], data["language"]),
+        genre=data.get("genre"),
         language=data["language"],
         issued=datetime.date.fromisoformat(data["issued"]),
         updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
@@ -463,11 +458,6 @@ def _build_article(
         notes=tuple(Note(type=note["type"], text=note["text"]) for note in data.get("notes", ())),
         copyright=Copyright(**data["copyright"]) if "copyright" in data else None,
         house=house,
-        introduction=introduction,
-        sections=sections,
-        figures=figures,
-        references=cited.references,
-        citation_style=cited.style,
         direction=direction,
         citation_language=data.get("citation-language"),
     )
@@ -493,87 +483,3 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
         paragraphs = (LINE_WHITESPACE.sub(" ", part).strip() for part in PARAGRAPH_BREAK.split(value))
         return "\n\n".join(part for part in paragraphs if part)
     return LINE_WHITESPACE.sub(" ", value).strip()
-
-
-def _parse_body(
-    path: Path,
-    data: dict[str, Any],
-    title_line: int,
-    body: str,
-    body_line: int,
-    reference_lines: dict[str, int],
-    direction: Direction,
-) -> tuple[list[PandocInline], Section, tuple[Section, ...], references.Cited]:
-    """Parse the title and the body in one pandoc call; render the citations, settle ids, check links,
-    and split the body at its level-1 headings: an untitled introduction, then titled sections."""
-    if not body.strip():
-        raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
-    title = data["title"]
-    document = pandoc.markdown_to_ast(body, title=title)
-    blocks = document["blocks"]
-    body_lines = body.splitlines()
-
-    def locate(*needles: str, occurrence: int = 1) -> int:
-        for needle in needles:
-            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
-            if found:
-                return body_line + found[min(occurrence, len(found)) - 1]
-        return body_line
-
-    title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], title))
-    check_title(title_inlines, path, title_line)
-    check_body(title_inlines, path, body, body_line)
-    check_body(blocks, path, body, body_line)
-    settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line)
-    settle_directions(blocks, direction, path, locate)
-    # Citations rendered before the notes are counted: a note style's citations are footnotes too.
-    cited = references.resolve(path, data, reference_lines, blocks, body, body_line)
-    blocks = cited.blocks
-    anchors = settle_ids(blocks, body, path, locate)
-    references.check_ids(anchors, cited, path, locate)
-    check_internal_links(blocks, anchors | note_anchors(blocks) | references.anchors(cited), path, locate)
-    check_note_lengths(blocks, path, locate)
-    align_numeric_columns(blocks)
-    introduction: list[PandocBlock] = []
-    titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
-    for block in blocks:
-        if block["t"] == "Header" and block["c"][0] == 1:
-            titled.append((block, []))
-        elif titled:
-            titled[-1][1].append(block)
-        else:
-            introduction.append(block)
-    sections: list[Section] = []
-    index = -1
-    for header, section_blocks in titled:
-        inlines = header["c"][2]
-        heading = pandoc.stringify(inlines).strip()
-        index = _heading_index(body_lines, index + 1)
-        if not heading:
-            raise SourceError(path, body_line + index, "body", "a section heading has no title")
-        sections.append(
-            Section(
-                id=header["c"][1][0],
-                title=heading,
-                blocks=tuple(section_blocks),
-                paragraphs=tuple(pandoc.paragraphs(section_blocks)),
-                title_inlines=tuple(inlines),
-                headings=tuple(
-                    Heading(sub["c"][0], sub["c"][1][0], pandoc.stringify(sub["c"][2]).strip(), tuple(sub["c"][2]))
-                    for sub in top_level_headings(section_blocks)
-                ),
-            )
-        )
-    if not introduction and not any(section.paragraphs for section in sections):
-        first = next(number for number, text in enumerate(body_lines) if text.strip())
-        raise SourceError(path, body_line + first, "body", "has no paragraphs, only headings or other blocks")
-    intro = Section(
-        id="introduction", title=None, blocks=tuple(introduction), paragraphs=tuple(pandoc.paragraphs(introduction))
-    )
-    return title_inlines, intro, tuple(sections), cited
-
-
-def _heading_index(lines: list[str], start: int) -> int:
-    """The index of the next level-1 heading line (``# …``) from ``start``."""
-    headings = [number for number in range(start, len(lines)) if lines[number].startswith("# ")]
-    return (headings or [max(start - 1, 0)])[0]

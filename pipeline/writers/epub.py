@@ -14,12 +14,9 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline import pandoc, paths
-from pipeline.model import Article, Heading, PandocBlock, Person
-from pipeline.prepare import i18n
+from pipeline.model import Article, Heading, Person
 from pipeline.render import html
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.source.body import attributes as element_attributes
-from pipeline.source.language import writing
 
 STYLESHEET = "styles/epub.css"
 ARTICLE_DOCUMENT = "article.xhtml"
@@ -92,8 +89,8 @@ def write(article: Article, path: Path) -> None:
     book.add_item(stylesheet)
     _add_images(book, article)
     body = html.render_body(article)
-    localisation = i18n.for_language(article.language)
-    back_matter, contents = localisation.gettext("Back matter"), localisation.gettext("Contents")
+    labels = article.labels
+    back_matter, contents = labels.label("Back matter"), labels.label("Contents")
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
     back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title=back_matter)
     for document in (article_document, back_document):
@@ -111,7 +108,7 @@ def write(article: Article, path: Path) -> None:
     ]
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
-    options = {"mtime": modified, "epub2_guide": False, "landmark_title": localisation.gettext("Landmarks")}
+    options = {"mtime": modified, "epub2_guide": False, "landmark_title": labels.label("Landmarks")}
     epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     rewrites = {
@@ -214,17 +211,8 @@ def body_inventory(article: Article) -> BodyInventory:
         has_introduction=bool(article.introduction.blocks),
         # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
         images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
-        scripts=frozenset(writing(tag).script for tag in {article.language, *_passage_languages(elements)}),
+        scripts=article.scripts,
     )
-
-
-def _passage_languages(elements: list[PandocBlock]) -> set[str]:
-    """The languages the body marks passages with (``[text]{lang=en}``, ``::: {lang=fr}``)."""
-    found: set[str] = set()
-    for element in elements:
-        attrs = element_attributes(element)
-        found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
-    return found
 
 
 def accessibility_metadata(article: Article) -> list[tuple[str, str]]:
