@@ -195,7 +195,8 @@ class Labels:
     """The pipeline's own words from one gettext catalogue, as its compiled form answers them: each
     translated message, the forms of each plural message, and the language's plural rule. Read once per
     catalogue (pipeline/prepare/i18n.py) and carried by the prepared article, so that what prints labels
-    looks them up here."""
+    looks them up here. ``gettext`` and ``ngettext`` answer as Python's ``gettext`` module does: the
+    translation, placeholders unfilled (``labels.gettext("Figure %(number)s") % {"number": 1}``)."""
 
     messages: dict[str, str]
     plurals: dict[str, tuple[str, ...]]  # by the singular message id
@@ -210,14 +211,6 @@ class Labels:
         if not forms or index >= len(forms):
             return singular if count == 1 else plural
         return forms[index]
-
-    def label(self, message: str, **values: object) -> str:
-        """A message with its ``%(name)s`` placeholders filled."""
-        text = self.gettext(message)
-        return text % values if values else text
-
-    def plural_label(self, singular: str, plural: str, count: int, **values: object) -> str:
-        return self.ngettext(singular, plural, count) % {"num": count, **values}
 
 
 @cache

@@ -112,10 +112,11 @@ class Localisation:
     translations: Labels
 
     def gettext(self, message: str, **values: object) -> str:
-        return self.translations.label(message, **values)
+        text = self.translations.gettext(message)
+        return text % values if values else text
 
     def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
-        return self.translations.plural_label(singular, plural, count, **values)
+        return self.translations.ngettext(singular, plural, count) % {"num": count, **values}
 
     def long_date(self, day: datetime.date) -> str:
         """A date as readers see it, in CLDR's long form (``March 22, 2022``, ``22 mars 2022``)."""

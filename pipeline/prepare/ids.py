@@ -35,6 +35,7 @@ RESERVED_ID_PATTERN = re.compile(r"^(?:fn\d+|fnref\d+|note-\d+(?:-title)?)$")
 # An id written in an attribute block: "{#id}", "{.class #id}", "{#id key=value}".
 WRITTEN_ID = re.compile(r"\{[^}\n]*?#([^\s}]+)(?=[\s}])")
 
+
 def reserved(identifier: str) -> bool:
     return identifier in RESERVED_IDS or bool(RESERVED_ID_PATTERN.match(identifier))
 

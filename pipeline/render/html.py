@@ -144,7 +144,7 @@ def _with_caption_labels(blocks: list[PandocBlock], figures: tuple[Figure, ...],
         figure = next(remaining)
         attributes, (short, caption), content = block["c"]  # type: ignore[misc]
         if caption and caption[0]["t"] in ("Plain", "Para"):
-            text = labels.label("Figure %(number)s.", number=figure.number)
+            text = labels.gettext("Figure %(number)s.") % {"number": figure.number}
             label = {"t": "Span", "c": [["", ["figure-label"], []], [{"t": "Str", "c": text}]]}
             caption = [{"t": caption[0]["t"], "c": [label, {"t": "Space"}, *caption[0]["c"]]}, *caption[1:]]
         return {"t": "Figure", "c": [attributes, [short, caption], content]}
@@ -156,8 +156,8 @@ def _note_list(footnotes: list[notes.Footnote], labels: Labels) -> etree._Elemen
     """The notes after the body, titled and with each back link named in the article's language."""
     return notes.note_section(
         footnotes,
-        labels.label("Notes"),
-        lambda number: labels.label("Back to reference %(number)s", number=number),
+        labels.gettext("Notes"),
+        lambda number: labels.gettext("Back to reference %(number)s") % {"number": number},
     )
 
 

@@ -90,7 +90,7 @@ def write(article: Article, path: Path) -> None:
     _add_images(book, article)
     body = html.render_body(article)
     labels = article.labels
-    back_matter, contents = labels.label("Back matter"), labels.label("Contents")
+    back_matter, contents = labels.gettext("Back matter"), labels.gettext("Contents")
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
     back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title=back_matter)
     for document in (article_document, back_document):
@@ -108,7 +108,7 @@ def write(article: Article, path: Path) -> None:
     ]
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
-    options = {"mtime": modified, "epub2_guide": False, "landmark_title": labels.label("Landmarks")}
+    options = {"mtime": modified, "epub2_guide": False, "landmark_title": labels.gettext("Landmarks")}
     epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     rewrites = {

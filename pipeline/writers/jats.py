@@ -358,7 +358,7 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     _type_cross_references(body, footnotes)
-    jats_refs.complete_ref_list(footnotes, article, article.labels.label("References"))
+    jats_refs.complete_ref_list(footnotes, article, article.labels.gettext("References"))
     jats_refs.unlink_inside_citations(body, *footnotes)
     return title, body, footnotes
 
@@ -390,7 +390,7 @@ def _complete_figures(body: etree._Element, figures: tuple[Figure, ...], labels:
     if [fig.get("id") for fig in found] != [figure.id for figure in figures]:
         raise PipelineError(f"JATS figures are {[fig.get('id') for fig in found]}, expected {[f.id for f in figures]}")
     for fig, figure in zip(found, figures, strict=True):
-        fig.insert(0, _element("label", labels.label("Figure %(number)s", number=figure.number)))
+        fig.insert(0, _element("label", labels.gettext("Figure %(number)s") % {"number": figure.number}))
         graphic = fig.find("graphic")
         if graphic is None:
             raise PipelineError(f"pandoc's JATS <fig id={figure.id!r}> has no <graphic>")
@@ -424,8 +424,8 @@ def _back(article: Article, footnotes: list[etree._Element]) -> etree._Element:
         etree.Element("back"),
         *footnotes,
         *(_note(note) for note in article.notes if note.type not in FRONT_NOTE_TYPES),
-        _titled_notes("image-credit", labels.label("Image credit"), article.image_credit),
-        _titled_notes("suggested-citation", labels.label("Suggested citation"), article.suggested_citation.text),
+        _titled_notes("image-credit", labels.gettext("Image credit"), article.image_credit),
+        _titled_notes("suggested-citation", labels.gettext("Suggested citation"), article.suggested_citation.text),
     )
 
 
