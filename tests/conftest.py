@@ -15,10 +15,10 @@ import yaml
 from pipeline import paths
 from pipeline.build.run import FORMATS, build
 from pipeline.check import validate
+from pipeline.formats import missing
 from pipeline.model import Article
 from pipeline.prepare.article import load_article
 from pipeline.source.house import load_house
-from pipeline.formats import missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"

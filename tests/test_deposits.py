@@ -21,10 +21,10 @@ from lxml import etree
 
 from pipeline.build.manifest import MANIFEST_NAME, media_type
 from pipeline.build.run import build
+from pipeline.formats import PACKAGES, artifact_name
 from pipeline.model import Article
 from pipeline.prepare.article import load_article
 from pipeline.source.house import load_house
-from pipeline.formats import PACKAGES, artifact_name
 from pipeline.writers.deposit.record import batch_id, deposit_timestamp
 
 CR = {"cr": "http://www.crossref.org/schema/5.3.1", "jats": "http://www.ncbi.nlm.nih.gov/JATS1"}

@@ -21,11 +21,11 @@ from catalogues import country_code, label
 from lxml import etree
 
 from pipeline.check import validate
+from pipeline.formats import artifact_name
 from pipeline.model import Article, Person
 from pipeline.pandoc import paragraphs, stringify
 from pipeline.prepare.article import load_article
 from pipeline.prepare.citation import suggested_citation
-from pipeline.formats import artifact_name
 from pipeline.writers import jats
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -252,11 +252,11 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
 def _units(plans: list[Plan], options: Options, jobs: int, house: House) -> list[Unit]:
     """By source when the sources alone keep every worker busy; else prepare each article here (once,
     however many workers write it) and split the formats of each source into one group per worker."""
-    from pipeline.prepare.article import load_article
-
     busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
-    if jobs <= 1 or len(busy) >= jobs:
+    if jobs <= 1 or len(busy) >= jobs or not busy:
         return [Unit(index, plan.source, tuple(plan.stale), staging, options, house) for index, plan, staging in busy]
+    from pipeline.prepare.article import load_article  # here: a build with nothing to write reads no source
+
     units: list[Unit] = []
     for index, plan, staging in busy:
         try:
