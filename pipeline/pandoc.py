@@ -16,7 +16,7 @@ from pipeline.model import Article, PandocBlock
 PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
-# reaches an output (pipeline/sanitize.py checks the rest).
+# reaches an output (pipeline/source/sanitize.py checks the rest).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.
 MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex+ascii_identifiers"

@@ -29,7 +29,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"
 SOURCE = PROJECT_ROOT / "source"
 DIST = PROJECT_ROOT / "dist"
-# The publishing house's settings (journal abbreviation, ISSNs, DOI prefix, depositor): pipeline/house.py.
+# The publishing house's settings (journal abbreviation, ISSNs, DOI prefix, depositor): pipeline/source/house.py.
 HOUSE_CONFIG = PROJECT_ROOT / "house.yaml"
 # The base URL the article's document is rendered at, standing for its source folder. WeasyPrint names
 # an image's PDF object after its URL (an MD5 of it): with the real folder in the URL, the PDF's bytes

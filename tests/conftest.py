@@ -54,7 +54,7 @@ class Built:
 def jats_schema_dir() -> Path:
     """The JATS 1.2 Archiving DTD folder; tests check it exists and fail (never skip) when it does not."""
     # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else shared/schemas beside the
-    # checkout, else where `invoke fetch-jats-schema` put them (pipeline.validate decides, for tests too).
+    # checkout, else where `invoke fetch-jats-schema` put them (pipeline.check.validate decides, for tests too).
     return validate.jats_schema_dir() or validate.SCHEMA_CACHE
 
 

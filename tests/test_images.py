@@ -1,4 +1,4 @@
-"""Image files are untrusted: pipeline/images.py refuses SVGs that could run code or reach outside
+"""Image files are untrusted: pipeline/source/images.py refuses SVGs that could run code or reach outside
 themselves, raster images whose header declares an absurd size (before any decoding), and files
 whose content is not the type their extension says. Each case is made here, byte by byte."""
 

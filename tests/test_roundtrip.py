@@ -1,4 +1,4 @@
-"""Round trip: every format of every source, read back by ``pipeline.extract``, says what the model says.
+"""Round trip: every format of every source, read back by ``tests/readers/extract.py``, says what the model says.
 
 Expected values come from the loaded Article (and the house citation built from it), never from a
 writer or a template, and never from literals copied out of a source.

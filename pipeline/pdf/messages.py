@@ -134,7 +134,7 @@ def classify(message: str, document: Path, stylesheet: Path | None = None) -> Pr
 
 def _relative_target(url: str, folder: Path) -> str:
     """An image URL as the source wrote it: relative to the source folder (or the fixed URL the PDF is
-    rendered at, pipeline/fetch.py) when it lies there."""
+    rendered at, pipeline/pdf/fetch.py) when it lies there."""
     if url.startswith(SOURCE_URL):
         return unquote(url.removeprefix(SOURCE_URL))
     parts = urlsplit(url)

@@ -112,7 +112,7 @@ def read_source(path: Path, house: House | None = None) -> Source:
 
 
 def _direction(path: Path, tag: str, line: int) -> Direction:
-    """The article's writing direction, which its language decides (CLDR, pipeline/language.py)."""
+    """The article's writing direction, which its language decides (CLDR, pipeline/source/language.py)."""
     try:
         return writing(tag).direction
     except UnknownLanguage as error:

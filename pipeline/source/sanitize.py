@@ -19,7 +19,7 @@ from pipeline.source.body import attributes as element_attributes
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # Attributes a source may set on a span, div, heading, link or image besides id and classes
-# (fig-alt: a figure's text alternative, Quarto's name for it; pipeline/assets.py reads it).
+# (fig-alt: a figure's text alternative, Quarto's name for it; pipeline/prepare/figures.py reads it).
 SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height|fig-alt)$")
 RAW_KINDS = frozenset({"RawBlock", "RawInline"})
 

@@ -61,13 +61,13 @@ ACE_CHECKED_ELEMENTS = frozenset(
         *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote", "Table", "DefinitionList"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
         *("SmallCaps", "Code"),
-        # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
+        # Citations after citeproc (pipeline/prepare/references.py): spans of the text above with a link to the entry.
         *("Cite", "Span"),
         # A block passage in another language or direction (``::: {lang=fr}``), as in the Arabic fixture.
         "Div",
     }
 )
-# The writing systems (ISO 15924 scripts, pipeline/language.py) of the books Ace checks in the tests
+# The writing systems (ISO 15924 scripts, pipeline/source/language.py) of the books Ace checks in the tests
 # (tests/test_accessibility.py runs it on every source; tests/fixtures/sources has one book in each):
 # Latin left to right, Arabic right to left, Cyrillic, simplified Han. Language and direction markup,
 # fonts and line breaking differ by script, so a book with text in any other script (Hebrew, Devanagari…),
@@ -209,7 +209,7 @@ def body_inventory(article: Article) -> BodyInventory:
         elements=Counter(element["t"] for element in elements),
         sections=len(article.sections),
         has_introduction=bool(article.introduction.blocks),
-        # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
+        # Every image is a figure (pipeline/prepare/figures.py); its text alternative is its fig-alt or caption.
         images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
         scripts=article.scripts,
     )
