@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import gettext
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -252,7 +252,7 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     license: License | None = None
     image_credit: str | None = None
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Note, ...] = field(default=())
     copyright: Copyright | None = None
     updated: datetime.date | None = None  # the last correction of the published record
     version: int | None = None  # the record's version (1 when first published), for deposits
