@@ -18,6 +18,9 @@ READERS = REPO_ROOT / "tests" / "readers"
 # "" is the ground floor: pipeline/*.py (model, errors, paths, pandoc...), which every stage stands on.
 FLOORS = ("", "source", "prepare", "render", "writers", "pdf", "check", "build")
 MOST_MODULES_SIDE_BY_SIDE = 12
+# What serialises the prepared article never reads a source or prepares again: these floors stand on the
+# model (and each other), not on source/ or prepare/.
+SERIALISERS = ("render", "writers", "pdf")
 
 
 def module_name(path: Path) -> str:
@@ -76,6 +79,17 @@ def upward_imports() -> list[str]:
     return problems
 
 
+def reaching_back(floors: tuple[str, ...] = ("source", "prepare")) -> list[str]:
+    """Imports from the serialising floors into ``floors``."""
+    return [
+        f"{path.relative_to(REPO_ROOT)}:{line}: {target}"
+        for path in modules()
+        if floor(module_name(path)) in SERIALISERS
+        for line, target in imported(path)
+        if target.startswith("pipeline.") and floor(target) in floors
+    ]
+
+
 def test_every_stage_folder_is_a_floor() -> None:
     folders = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
     assert folders == set(FLOORS) - {""}
@@ -100,6 +114,11 @@ def test_the_import_check_sees_an_upward_import(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(this, "REPO_ROOT", fake_root)
     monkeypatch.setattr(this, "PACKAGE", fake_root / "pipeline")
     assert upward_imports() == ["pipeline/source/load.py:2: source imports pipeline.writers.jats (writers/)"]
+
+
+def test_writers_only_serialise_the_prepared_article() -> None:
+    """render/, writers/ and pdf/ import nothing of reading a source or preparing an article."""
+    assert reaching_back() == []
 
 
 def test_no_folder_holds_more_than_twelve_modules() -> None:
