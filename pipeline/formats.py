@@ -16,9 +16,12 @@ import importlib
 import mimetypes
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from pipeline.model import Metadata
 from pipeline.paths import HOUSE_CITATION_STYLE
+
+if TYPE_CHECKING:
+    from pipeline.model import Metadata
 
 
 @dataclass(frozen=True)

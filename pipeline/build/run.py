@@ -17,11 +17,11 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pipeline import paths
 from pipeline.atomic import (
@@ -36,10 +36,12 @@ from pipeline.build import fingerprint, manifest
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
-from pipeline.model import Article, House
 from pipeline.notices import notices_to
 from pipeline.source.folder import discover
-from pipeline.writers.deposit.package import PackageFacts
+
+if TYPE_CHECKING:  # what a no-op rebuild need not import
+    from pipeline.model import Article, House
+    from pipeline.writers.deposit.package import PackageFacts
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 # The build state's record of the image files published beside the artifacts (name -> SHA-256).
@@ -86,7 +88,7 @@ class Unit:
     formats: tuple[str, ...]
     staging: Path
     options: Options
-    house: House = field(default_factory=House)
+    house: House | None = None  # none: the default House()
     article: Article | None = None
     copies_images: bool = True
 
@@ -165,7 +167,7 @@ def build(
     # What only writing needs is read, checked and imported only when an article is to be written: pandoc
     # (its version), the house file (its bytes are part of every article's fingerprint, so a changed file
     # makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports no Babel.
-    house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else House()
+    house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else None
     try:
         for index, plan in enumerate(plans):
             if plan.stale:
@@ -249,7 +251,7 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
     return staging
 
 
-def _units(plans: list[Plan], options: Options, jobs: int, house: House) -> list[Unit]:
+def _units(plans: list[Plan], options: Options, jobs: int, house: House | None) -> list[Unit]:
     """By source when the sources alone keep every worker busy; else prepare each article here (once,
     however many workers write it) and split the formats of each source into one group per worker."""
     busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
@@ -287,6 +289,8 @@ def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
     if jobs <= 1 or len(units) <= 1:
         yield from map(run_unit, units)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         try:
             yield from pool.map(run_unit, units)
@@ -300,6 +304,7 @@ def run_unit(unit: Unit) -> UnitResult:
     """Prepare the article (unless prepared) and write the unit's formats; user-caused failures become
     messages."""
     from pipeline.prepare.article import load_article
+    from pipeline.writers.deposit.package import PackageFacts
 
     result = UnitResult(unit.plan_index)
     if not unit.formats:
