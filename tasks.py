@@ -120,8 +120,8 @@ def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
     The JATS DTD and XSD, Crossref, DOAJ and MECA, pinned in pipeline/schemas/pins.json. $SCHEMAS_MIRROR
     (else shared/schemas beside the checkout, when there) names a folder to read instead of the network.
     The only task that uses the network; files already there and matching are not read again."""
+    from pipeline.check.official_schemas import SCHEMA_CACHE
     from pipeline.check.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
-    from pipeline.official_schemas import SCHEMA_CACHE
 
     mirror = default_mirror()
     try:

@@ -12,11 +12,12 @@ import babel
 import pytest
 import yaml
 
-from pipeline import official_schemas, paths
+from pipeline import paths
 from pipeline.build.run import FORMATS, build
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import JATS_ARCHIVING
 from pipeline.formats import missing
 from pipeline.model import Article
-from pipeline.official_schemas import JATS_ARCHIVING
 from pipeline.prepare.article import load_article
 from pipeline.source.house import load_house
 

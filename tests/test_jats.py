@@ -19,11 +19,10 @@ import pytest
 from catalogues import country_code, label
 from lxml import etree
 
-from pipeline import official_schemas
-from pipeline.check import validate
+from pipeline.check import official_schemas, validate
+from pipeline.check.official_schemas import JATS_PUBLISHING
 from pipeline.formats import artifact_name
 from pipeline.model import Article, Person
-from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.pandoc import paragraphs, stringify
 from pipeline.prepare.article import load_article
 from pipeline.prepare.citation import suggested_citation

@@ -42,9 +42,10 @@ from readers.extract import (
     read_xhtml,
 )
 
-from pipeline import official_schemas, pandoc
+from pipeline import pandoc
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import JATS_PUBLISHING
 from pipeline.errors import SourceError
-from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.pdf import writer as pdf
 from pipeline.prepare.article import load_article
 from pipeline.source.load import normalise_whitespace

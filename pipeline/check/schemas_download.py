@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from pipeline.check.official_schemas import PINS_FILE, SCHEMA_CACHE, SHARED_SCHEMAS, PinnedFile, SchemaSet, load_pins
 from pipeline.errors import PipelineError, shown
-from pipeline.official_schemas import PINS_FILE, SCHEMA_CACHE, SHARED_SCHEMAS, PinnedFile, SchemaSet, load_pins
 
 MIRROR_VARIABLE = "SCHEMAS_MIRROR"
 DOWNLOAD_TIMEOUT_SECONDS = 60

