@@ -5,6 +5,8 @@
 2. A no-op rebuild (nothing changed, no --force) against that full build.
 3. Generated commentaries (bench/generate.py, seeded) built with --jobs 1 and --jobs 2: wall time,
    speed-up and the peak memory of each worker process.
+4. Hostile sources (bench/hostile.py): the time to refuse a front matter whose YAML aliases expand to
+   100 MB and a bibliography with one 5 MB field, and the peak memory of the process and its pandoc.
 
 Every command runs as a subprocess from a cold start; the first-title commands are repeated and the
 median is reported. A missed target is explained from a pyinstrument profile (bench/profiling.py).
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import generate
+from bench.hostile import measure_refusals
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -595,6 +598,13 @@ def report_lines(results: dict[str, Any], targets: list[Target]) -> list[str]:
         f"   largest single process in either tree (wait4 ru_maxrss): {biggest['tree_peak_mb']:.0f} MB, "
         f"{biggest['tree_peak_process']}",
         "",
+        "4. Hostile sources (bench/hostile.py), each loaded in a fresh process",
+        *(
+            f"   {name:<40} refused in {result['seconds']:6.3f} s, peak {mb(result['peak_kb']):.0f} MB: "
+            f"{str(result['error']).split(': ', 1)[-1][:60]}…"
+            for name, result in results["hostile"].items()
+        ),
+        "",
         "Targets",
         *(target.line() for target in targets),
     ]
@@ -638,6 +648,8 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         again = noop(Path(first["dist"]), repeats)
         progress("structure tree of the first title's PDF")
         tree = structure_cost(tmp, repeats)
+        progress("refusing hostile sources")
+        hostile = measure_refusals(tmp / "hostile")
         gen = generated(tmp, count, seed, budget, again["noop_s"])
         targets = [
             Target("full build / bare tools' sequential", first["build_all_s"] / first["bare_total_s"], 1.0, True, "×"),
@@ -650,6 +662,10 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
                 300,
                 True,
                 " MB",
+            ),
+            *(Target(f"refuse the {name}", result["seconds"], 1.0, True, " s") for name, result in hostile.items()),
+            Target(
+                "peak memory refusing them", max(mb(result["peak_kb"]) for result in hostile.values()), 300, True, " MB"
             ),
         ]
         diagnosis: dict[str, str] = {}
@@ -676,6 +692,7 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         "noop": again,
         "structure": tree,
         "generated": gen,
+        "hostile": hostile,
         "targets": [{**asdict(target), "passed": target.passed} for target in targets],
         "diagnosis": diagnosis,
         "profiles": profiles,

@@ -282,6 +282,9 @@ class Article(Metadata):
     introduction: Section
     sections: tuple[Section, ...]
     figures: tuple[Figure, ...] = ()
+    # Each image file the figures show, by its name in the source folder: its bytes as they were checked,
+    # which every format publishes (no writer reads the file again).
+    images: dict[str, bytes] = field(default_factory=dict, repr=False)
     references: tuple[Reference, ...] = ()
     # The bibliography as the body's last block (a Div of citeproc's entries, id ``refs``), or nothing.
     bibliography: tuple[PandocBlock, ...] = ()

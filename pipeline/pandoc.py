@@ -1,27 +1,71 @@
-"""The one door to pandoc: a pinned version, Markdown in, JSON AST out, and AST to other formats."""
+"""The one door to pandoc: a pinned version, Markdown in, JSON AST out, and AST to other formats.
+
+Every pandoc call runs here, sandboxed (pandoc reads no file but those named on its command line),
+with a wall-clock limit and a heap limit (pipeline/limits.json): a source that would keep pandoc busy
+for minutes or take gigabytes stops with a message instead.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import re
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pypandoc
 
 from pipeline.errors import PipelineError
+from pipeline.limits import limit
 from pipeline.model import Article, PandocBlock
 
 # pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
 PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
-# reaches an output (pipeline/source/sanitize.py checks the rest).
+# reaches an output (pipeline/source/sanitize.py checks the rest). The front matter is the source's only
+# metadata: a YAML block further down the body is text, not metadata pandoc would take in (and expand).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.
-MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex+ascii_identifiers"
+MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex-yaml_metadata_block+ascii_identifiers"
 # The title is read as Markdown in the same call as the body, as pandoc metadata.
 TITLE_FIELD = "title"
+# Where pandoc's warnings go that no check turns into an error (pypandoc's logger, as before).
+WARNINGS_LOGGER = "pypandoc"
+LEVEL_PREFIX = re.compile(r"^\[[A-Z]+\]\s*")
+# pandoc's exit code when its heap limit (+RTS -M) is reached.
+HEAP_EXHAUSTED = 251
+# A string of pandoc's JSON, and the braces of its objects (every element of the AST is one).
+JSON_STRING_OR_BRACE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+NOT_A_BRACE = re.compile(r"[^{}]+")
+BRACE_STEP = {"{": 1, "}": -1}
+FIRST_TEXT = re.compile(r'"t":"Str","c":("(?:[^"\\]|\\.)*")')
+
+
+class PandocLimitExceeded(PipelineError):
+    """pandoc ran past its time or memory limit; the caller says which source file it was reading."""
+
+
+class TooDeep(PipelineError):
+    """The AST nests elements deeper than the limit; ``text`` is the first text at the deepest point."""
+
+    def __init__(self, depth: int, text: str) -> None:
+        self.depth = depth
+        self.text = text
+        super().__init__(f"elements nest {depth} deep, more than {limit('nesting-depth')}")
+
+
+@dataclass(frozen=True)
+class Converted:
+    output: str
+    warnings: tuple[str, ...]
 
 
 @cache
@@ -39,12 +83,84 @@ def check_pandoc() -> None:
         )
 
 
-def markdown_to_ast(markdown: str, title: str | None = None) -> dict[str, Any]:
+def convert(text: str, reader: str, writer: str, arguments: Iterable[str] = ()) -> Converted:
+    """Run pandoc on ``text`` within the limits. A failure raises RuntimeError with pandoc's message
+    (as pypandoc does); a limit reached raises PandocLimitExceeded."""
+    seconds, heap = limit("pandoc-seconds"), limit("pandoc-heap-mib")
+    command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{heap}m", "-RTS", "--sandbox"]
+    command += [f"--from={reader}", f"--to={writer}", *arguments]
+    try:
+        done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise PandocLimitExceeded(f"pandoc did not finish within {seconds} s") from None
+    errors = done.stderr.decode("utf-8", errors="replace")
+    if done.returncode == HEAP_EXHAUSTED:
+        raise PandocLimitExceeded(f"pandoc needed more than {heap} MiB of memory")
+    if done.returncode != 0:
+        raise RuntimeError(f"pandoc exited with {done.returncode}: {errors}")
+    warnings = tuple(line for line in errors.splitlines() if line.strip())
+    return Converted(done.stdout.decode("utf-8", errors="replace"), warnings)
+
+
+def convert_text(text: str, reader: str, writer: str, arguments: Iterable[str] = ()) -> str:
+    """pandoc's output for ``text``; what it warned about is passed on to the log, as pypandoc does."""
+    converted = convert(text, reader, writer, arguments)
+    log_warnings(converted.warnings)
+    return converted.output
+
+
+def log_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        logging.getLogger(WARNINGS_LOGGER).warning(LEVEL_PREFIX.sub("", warning))
+
+
+@dataclass(frozen=True)
+class ReadMarkdown:
+    """The JSON AST of a Markdown text, and what pandoc warned about while reading it (with the
+    text's own line numbers: the title is read from a metadata file, not put in front of the text)."""
+
+    document: dict[str, Any]
+    warnings: tuple[str, ...]
+
+
+def read_markdown(markdown: str, title: str | None = None) -> ReadMarkdown:
     """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` is parsed in the same call into
-    the document's metadata (a JSON string is a valid YAML scalar, so any text is carried as is)."""
-    if title is not None:
-        markdown = f"---\n{TITLE_FIELD}: {json.dumps(title, ensure_ascii=False)}\n---\n\n{markdown}"
-    return json.loads(pypandoc.convert_text(markdown, "json", format=MARKDOWN_READER))
+    the document's metadata. Raises TooDeep before decoding an AST nested past the limit."""
+    with tempfile.TemporaryDirectory() as folder:
+        arguments: list[str] = []
+        if title is not None:
+            metadata = Path(folder) / "metadata.json"
+            metadata.write_text(json.dumps({TITLE_FIELD: title}, ensure_ascii=False), encoding="utf-8")
+            arguments.append(f"--metadata-file={metadata}")
+        converted = convert(markdown, MARKDOWN_READER, "json", arguments)
+    return ReadMarkdown(json_document(converted.output), converted.warnings)
+
+
+def markdown_to_ast(markdown: str, title: str | None = None) -> dict[str, Any]:
+    return read_markdown(markdown, title).document
+
+
+def json_document(text: str) -> dict[str, Any]:
+    """pandoc's JSON, decoded once its elements are known to nest no deeper than the limit (Python's
+    JSON decoder and every recursive walk of the AST stop at a depth of about a thousand)."""
+    most = limit("nesting-depth")
+    braces = NOT_A_BRACE.sub("", JSON_STRING.sub("", text))
+    # One level for the document's own object, one for each element (and attribute object) inside it.
+    if braces and max(itertools.accumulate(map(BRACE_STEP.__getitem__, braces))) - 1 > most:
+        raise _too_deep(text, most)
+    return json.loads(text)
+
+
+def _too_deep(text: str, most: int) -> TooDeep:
+    """The depth at the first point past the limit and the first text from there on."""
+    depth = 0
+    for match in JSON_STRING_OR_BRACE.finditer(text):
+        token = match.group()
+        depth += 1 if token == "{" else -1 if token == "}" else 0
+        if depth - 1 > most:
+            found = FIRST_TEXT.search(text, match.end())
+            return TooDeep(depth - 1, json.loads(found.group(1)) if found else "")
+    return TooDeep(most + 1, "")
 
 
 def title_inlines(meta: dict[str, Any], title: str) -> list[dict[str, Any]]:
@@ -74,7 +190,7 @@ def ast_to(
 ) -> str:
     """Render AST blocks as a fragment of another format (``html5``, ``jats_archiving``...)."""
     document = {"pandoc-api-version": api_version(), "meta": meta or {}, "blocks": list(blocks)}
-    return pypandoc.convert_text(json.dumps(document), to, format="json", extra_args=list(extra_args))
+    return convert_text(json.dumps(document), "json", to, extra_args)
 
 
 # pandoc writes some attribute values as {"t": ...} too (list numbering, quote and maths types, table

@@ -30,9 +30,10 @@ CASES = sorted(EXPECTED)
 CONTROL = "minimal-valid"
 GOOD_SOURCES = (CORPUS / CONTROL, REPO_ROOT / "tests" / "fixtures" / "sources" / "two-authors-open-access")
 SUFFIXES = (".pdf", ".epub", ".xml")
-# One reported error, with or without the CLI's "error: " prefix.
+# One reported error, with or without the CLI's "error: " prefix (and a column for a single character).
 ERROR_LINE = re.compile(
-    r"^(?:error: )?(?P<path>\S+/(?:article\.md|references\.\w+)):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$"
+    r"^(?:error: )?(?P<path>\S+/(?:article\.md|references\.\w+)):(?P<line>\d+)(?::(?P<column>\d+))?: "
+    r"(?P<field>[^:]+): (?P<message>.+)$"
 )
 # A few cases of different kinds, each also run through the CLI on its own.
 SINGLE_RUNS = (

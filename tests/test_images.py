@@ -62,7 +62,7 @@ def test_unsafe_svg_is_refused(inner: str, message: str) -> None:
 
 def test_an_svg_with_entities_is_refused() -> None:
     data = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>' + svg("<text>&a;</text>")
-    with pytest.raises(ImageProblem, match="declares its own DTD"):
+    with pytest.raises(ImageProblem, match="its DOCTYPE has an internal subset"):
         check_svg(data)
 
 
@@ -101,14 +101,14 @@ def test_an_absurd_declared_size_is_refused_undecoded(tmp_path: Path, width: int
     path.write_bytes(png_header_only(width, height))
     assert path.stat().st_size < 200
     with pytest.raises(ImageProblem, match="its header declares") as caught:
-        check_image(path, "image/png")
+        check_image(path.read_bytes(), "image/png")
     assert "not decoded" in str(caught.value)
 
 
 def test_a_sane_size_passes(tmp_path: Path) -> None:
     path = tmp_path / "chart.png"
     Image.new("RGB", (MAX_SIDE, 2), "white").save(path, format="PNG")
-    check_image(path, "image/png")
+    check_image(path.read_bytes(), "image/png")
 
 
 @pytest.mark.parametrize(
@@ -123,14 +123,14 @@ def test_content_must_match_the_extension(tmp_path: Path, saved_as: str, declare
     path = tmp_path / "image"
     Image.new("RGB", (8, 8), "red").save(path, format=saved_as)
     with pytest.raises(ImageProblem, match=message):
-        check_image(path, declared)
+        check_image(path.read_bytes(), declared)
 
 
 def test_text_named_png_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "chart.png"
     path.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     with pytest.raises(ImageProblem, match="not a PNG image"):
-        check_image(path, "image/png")
+        check_image(path.read_bytes(), "image/png")
 
 
 def test_a_damaged_png_is_refused(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_a_damaged_png_is_refused(tmp_path: Path) -> None:
     data[-20] ^= 0xFF  # inside the image data: its checksum no longer matches
     path.write_bytes(bytes(data))
     with pytest.raises(ImageProblem, match="damaged"):
-        check_image(path, "image/png")
+        check_image(path.read_bytes(), "image/png")
 
 
 # --- Through the loader ---------------------------------------------------------------------------

@@ -4,14 +4,12 @@ no build touches the network."""
 
 from __future__ import annotations
 
-import os
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
+from audit import Watch, watching
 from lxml import etree
 
 from pipeline.build.run import build
@@ -38,33 +36,10 @@ author:
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
-class _Watch:
-    """Records, through Python's audit hooks, every file opened and every socket connection."""
-
-    active: ClassVar[bool] = False
-    opened: ClassVar[list[str]] = []
-    connections: ClassVar[list[object]] = []
-
-    @classmethod
-    def hook(cls, event: str, arguments: tuple[object, ...]) -> None:
-        if not cls.active:
-            return
-        if event == "open" and arguments and isinstance(arguments[0], str | bytes | os.PathLike):
-            cls.opened.append(os.fsdecode(arguments[0]))
-        elif event in ("socket.connect", "socket.getaddrinfo"):
-            cls.connections.append(arguments)
-
-
-sys.addaudithook(_Watch.hook)
-
-
 @pytest.fixture
-def watch() -> Iterator[type[_Watch]]:
-    _Watch.opened, _Watch.connections, _Watch.active = [], [], True
-    try:
-        yield _Watch
-    finally:
-        _Watch.active = False
+def watch() -> Iterator[type[Watch]]:
+    with watching() as watched:
+        yield watched
 
 
 def write_source(root: Path, slug: str, body: str) -> Path:
@@ -96,7 +71,7 @@ def test_unsafe_body_content_is_refused_with_its_line(tmp_path: Path, body: str,
     assert caught.value.field == "body"
 
 
-def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[_Watch]) -> None:
+def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watch]) -> None:
     body = (
         "Intro <script>alert('body')</script> and <b onmouseover=\"x()\">bold</b>.\n\n"
         '```{=html}\n<iframe src="https://evil.example"></iframe>\n```\n\n'
@@ -130,7 +105,7 @@ def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[_Wat
     assert watch.connections == []
 
 
-def test_the_pdf_fetcher_never_reads_outside_its_roots(tmp_path: Path, watch: type[_Watch]) -> None:
+def test_the_pdf_fetcher_never_reads_outside_its_roots(tmp_path: Path, watch: type[Watch]) -> None:
     inside = tmp_path / "source"
     inside.mkdir()
     (inside / "ok.css").write_text("p { color: black }")
@@ -159,7 +134,7 @@ def test_no_slug_can_leave_the_sources_or_dist(tmp_path: Path, slug: str) -> Non
         discover(tmp_path, slug)
 
 
-def test_xml_the_pipeline_reads_expands_no_entities(tmp_path: Path, watch: type[_Watch], jats_schema_dir: Path) -> None:
+def test_xml_the_pipeline_reads_expands_no_entities(tmp_path: Path, watch: type[Watch], jats_schema_dir: Path) -> None:
     """An XML file with an external entity and an entity bomb: validated without reading or expanding."""
     hostile = tmp_path / "hostile.xml"
     hostile.write_text(

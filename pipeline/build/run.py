@@ -344,7 +344,7 @@ def copy_images(article: Article, folder: Path) -> None:
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as temporary:
-            shutil.copyfile(paths.source_dir(article) / name, temporary)
+            temporary.write_bytes(article.images[name])
 
 
 def _collect(

@@ -31,7 +31,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if variant not in VARIANTS:
         raise PipelineError(f"unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     document = html.render(article, "article.html.j2", body=html.render_body(article))
-    fetcher = ConfinedURLFetcher([paths.source_dir(article), paths.STYLES], source_folder=paths.source_dir(article))
+    folder = paths.source_dir(article)
+    fetcher = ConfinedURLFetcher([folder, paths.STYLES], folder, article.images)
     stylesheet = paths.STYLES / "print.css"
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.

@@ -47,7 +47,7 @@ def prepare(source: Source) -> Article:
     align_numeric_columns(blocks)
     introduction, sections = _sections(source, blocks)
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
-    figures = collect_figures(path, every_block, source.body, source.body_line, every_id)
+    figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
     placed = iter(figures)
     introduction = _with_figures(introduction, placed)
     sections = tuple(_with_figures(section, placed) for section in sections)
@@ -67,6 +67,7 @@ def prepare(source: Source) -> Article:
         introduction=introduction,
         sections=sections,
         figures=figures,
+        images=images,
         references=cited.references,
         bibliography=references.bibliography_blocks(cited.references),
         citation_style=cited.style,

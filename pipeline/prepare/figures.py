@@ -16,10 +16,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import SourceError, quoted
 from pipeline.model import Figure, PandocBlock
 from pipeline.prepare.ids import free_id
-from pipeline.source.images import MEDIA_TYPES, ImageProblem, check_image, media_type
+from pipeline.source.images import MAX_FILE_BYTES, MEDIA_TYPES, ImageProblem, check_image, media_type
+from pipeline.sourcefiles import NamedBy, read_source_file
 
 FIG_ALT = "fig-alt"
 FIGURE_ID_PREFIX = "fig-"
@@ -29,9 +30,10 @@ SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0
 
 def collect_figures(
     path: Path, blocks: Iterable[PandocBlock], body: str, body_line: int, taken: dict[str, str]
-) -> tuple[Figure, ...]:
-    """Every figure of the body, numbered, with its image file checked; SourceError at the first problem.
-    ``taken`` holds every id of the body and gets the ids generated for figures without one."""
+) -> tuple[tuple[Figure, ...], dict[str, bytes]]:
+    """Every figure of the body, numbered, with its image file checked, and each image file's bytes as
+    checked (by its name; the writers publish these, never the file read again); SourceError at the
+    first problem. ``taken`` holds every id of the body and gets the ids generated for figures without one."""
     body_lines = body.splitlines()
     lines = _LineFinder(body_lines, body_line)
     in_figures: set[int] = set()
@@ -49,20 +51,22 @@ def collect_figures(
             target = element["c"][2][0]
             raise SourceError(path, lines.find(target), "body", _loose_image_problem(element))
     figures: list[Figure] = []
+    images: dict[str, bytes] = {}
     for number, (element, image, line) in enumerate(found, start=1):
-        figure = _figure(path, element, image, line, number, taken)
+        figure, data = _figure(path, element, image, line, number, taken)
         taken[figure.id] = "Figure"
         figures.append(figure)
-    return tuple(figures)
+        images.setdefault(figure.path, data)
+    return tuple(figures), images
 
 
 def _loose_image_problem(image: dict[str, Any]) -> str:
     target = image["c"][2][0]
     if not pandoc.stringify(image["c"][1]).strip() and not _fig_alt(image):
-        return f'image {target!r} has neither a caption nor alt text: write ![Caption]({target}){{fig-alt="…"}}'
+        return f'image {quoted(target)} has neither a caption nor alt text: write ![Caption](file){{fig-alt="…"}}'
     return (
-        f"image {target!r} must stand alone in its own paragraph, with a caption, to be a figure: "
-        f'![Caption]({target}){{fig-alt="…"}}'
+        f"image {quoted(target)} must stand alone in its own paragraph, with a caption, to be a figure: "
+        f'![Caption](file){{fig-alt="…"}}'
     )
 
 
@@ -73,44 +77,39 @@ def _figure(
     line: int,
     number: int,
     taken: dict[str, str],
-) -> Figure:
+) -> tuple[Figure, bytes]:
     target = image["c"][2][0]
     caption = _plain(pandoc.stringify(block_inlines(element["c"][1][1])))
     alt = _plain(_fig_alt(image)) or caption
     if not alt:
-        raise SourceError(path, line, "body", f"image {target!r} has neither a caption nor alt text (fig-alt)")
+        raise SourceError(path, line, "body", f"image {quoted(target)} has neither a caption nor alt text (fig-alt)")
+    media, data = _checked_file(path, target, line)
     # A written id is the body's (settled with the others); a generated one is free of every id there is.
-    return Figure(
-        id=element["c"][0][0] or free_id(f"{FIGURE_ID_PREFIX}{number}", taken),
-        number=number,
-        path=target,
-        media_type=_checked_file(path, target, line),
-        caption=caption,
-        alt=alt,
-        line=line,
-    )
+    figure_id = element["c"][0][0] or free_id(f"{FIGURE_ID_PREFIX}{number}", taken)
+    return Figure(figure_id, number, target, media, caption, alt, line), data
 
 
-def _checked_file(path: Path, target: str, line: int) -> str:
-    """The media type of the image file ``target`` of the source folder, once the file is checked."""
+def _checked_file(path: Path, target: str, line: int) -> tuple[str, bytes]:
+    """The media type and the bytes of the image file ``target`` of the source folder, once checked."""
     if not SAFE_FILE_NAME.match(target) or ".." in PurePosixPath(target).parts:
-        message = f"image file name {target!r} may hold only letters, digits, '-', '_', '.' and '/' (no spaces)"
+        message = f"image file name {quoted(target)} may hold only letters, digits, '-', '_', '.' and '/' (no spaces)"
         raise SourceError(path, line, "body", message)
     media = media_type(target)
     if media is None:
         kinds = ", ".join(sorted(MEDIA_TYPES))
-        raise SourceError(path, line, "body", f"image {target!r} is not of a supported type ({kinds})")
-    folder = path.parent.resolve()
-    file = (path.parent / target).resolve()
-    if not file.is_relative_to(folder):
-        raise SourceError(path, line, "body", f"image {target!r} leads outside the source's folder")
-    if not file.is_file():
-        raise SourceError(path, line, "body", f"image file {target!r} does not exist in {path.parent.name}/")
+        raise SourceError(path, line, "body", f"image {quoted(target)} is not of a supported type ({kinds})")
+    data = read_image(path, target, line)
     try:
-        check_image(file, media)
+        check_image(data, media)
     except ImageProblem as problem:
-        raise SourceError(path, line, "body", f"image {target!r} is refused: {problem}") from None
-    return media
+        raise SourceError(path, line, "body", f"image {quoted(target)} is refused: {problem}") from None
+    return media, data
+
+
+def read_image(path: Path, target: str, line: int) -> bytes:
+    """The bytes of the image file ``target`` that line ``line`` of the source ``path`` shows, read
+    through the one door to a source's files."""
+    return read_source_file(path.parent, target, NamedBy(path, line, "body"), "image file", MAX_FILE_BYTES)
 
 
 def _fig_alt(image: dict[str, Any]) -> str:

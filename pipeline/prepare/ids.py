@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import SourceError, quoted
 from pipeline.model import PandocBlock
 from pipeline.source.body import Locate, attributes
 
@@ -65,13 +65,15 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
         identifier = attrs[0]
         explicit = element["t"] != "Header" or identifier in written
         if not XML_ID.match(identifier):
-            message = f"id {identifier!r} must start with a letter and use only ASCII letters, digits, '-', '_', '.'"
+            message = (
+                f"id {quoted(identifier)} must start with a letter and use only ASCII letters, digits, '-', '_', '.'"
+            )
             raise SourceError(path, locate("#" + identifier), "body", message)
         if identifier in taken or reserved(identifier):
             if explicit:
                 why = "is used twice in the body" if identifier in taken else "is reserved for the page's own parts"
                 line = locate("#" + identifier, occurrence=2 if identifier in taken else 1)
-                raise SourceError(path, line, "body", f"id {identifier!r} {why}; choose another")
+                raise SourceError(path, line, "body", f"id {quoted(identifier)} {why}; choose another")
             suffix = 1
             while f"{identifier}-{suffix}" in taken or reserved(f"{identifier}-{suffix}"):
                 suffix += 1
@@ -95,7 +97,9 @@ def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], pat
         target = element["c"][2][0]
         if target[1:] not in anchors:
             text = pandoc.stringify(element["c"][1])
-            message = f"link {text!r} points to {target!r}, which is not the id of any heading, figure or table"
+            message = (
+                f"link {quoted(text)} points to {quoted(target)}, which is not the id of any heading, figure or table"
+            )
             close = sorted(anchor for anchor in anchors if anchor.startswith(target[1:4]))[:3]
             hint = f"; ids in the body include {', '.join(close)}" if close else ""
             raise SourceError(path, locate(f"({target})", target), "body", message + hint)

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pypandoc
-
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import SourceError, clipped, quoted
 from pipeline.model import BIBLIOGRAPHY_ID, ENTRY_ID_PREFIX, CitedName, PandocBlock, Reference
 from pipeline.source.bibliography import Citations
 from pipeline.source.sanitize import link_problem
@@ -81,10 +79,12 @@ def _run_citeproc(
         bibliography.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         arguments = ["--citeproc", f"--csl={style}", f"--bibliography={bibliography}", "--fail-if-warnings"]
         try:
-            output = pypandoc.convert_text(json.dumps(document), "json", format="json", extra_args=arguments)
+            output = pandoc.convert_text(json.dumps(document), "json", "json", arguments)
+        except pandoc.PandocLimitExceeded as error:
+            raise SourceError(path, line, "references", f"citeproc: {error}") from None
         except RuntimeError as error:
             detail = " ".join(line.strip() for line in str(error).splitlines()[1:] if line.strip()) or str(error)
-            raise SourceError(path, line, "references", f"citeproc: {detail}") from None
+            raise SourceError(path, line, "references", f"citeproc: {clipped(detail)}") from None
     return list(json.loads(output)["blocks"])
 
 
@@ -99,7 +99,7 @@ def check_ids(body_ids: Iterable[str], cited: Cited, path: Path, locate: Callabl
     for identifier in body_ids:
         if identifier in entries:
             key = identifier.removeprefix(ENTRY_ID_PREFIX)
-            message = f"id {identifier!r} is the id of the bibliography's entry for @{key}; choose another"
+            message = f"id {quoted(identifier)} is the id of the bibliography's entry for @{key}; choose another"
             raise SourceError(path, locate(f"#{identifier}", identifier), "body", message)
 
 
@@ -123,7 +123,7 @@ def format_entry(item: dict[str, Any], style: Path, language: str | None = None)
         bibliography.write_text(json.dumps([item], ensure_ascii=False), encoding="utf-8")
         arguments = ["--citeproc", f"--csl={style}", f"--bibliography={bibliography}", "--wrap=none"]
         arguments.append("--fail-if-warnings")
-        return pypandoc.convert_text(json.dumps(document), "plain", format="json", extra_args=arguments).strip()
+        return pandoc.convert_text(json.dumps(document), "json", "plain", arguments).strip()
 
 
 def _split_bibliography(blocks: list[PandocBlock]) -> tuple[list[PandocBlock], list[PandocBlock]]:

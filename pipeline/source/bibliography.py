@@ -15,12 +15,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pypandoc
 import yaml
 
 from pipeline import pandoc, paths
-from pipeline.errors import SourceError, shown
+from pipeline.characters import check_characters
+from pipeline.errors import SourceError, clipped, quoted, shown
+from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import PandocBlock
+from pipeline.sourcefiles import MissingSourceFile, NamedBy, read_source_file
+from pipeline.yaml_expansion import bibliography_limits, check_expansion
 
 # pandoc's reader for each bibliography file type: BibLaTeX reads BibTeX too.
 READERS = {".bib": "biblatex", ".json": "csljson", ".yaml": "markdown"}
@@ -104,19 +107,19 @@ def read_bibliography(path: Path, data: dict[str, Any], line_of: dict[str, int])
     names = [files] if isinstance(files, str) else list(files or [])
     items: dict[str, dict[str, Any]] = {}
     defined_at: dict[str, tuple[Path, int]] = {}
+    total = 0
     for name in names:
         file = path.parent / name
-        if not file.is_file():
-            present = sorted(p.name for p in path.parent.iterdir() if p.suffix in READERS)
-            close = difflib.get_close_matches(name, present, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"files there: {', '.join(present) or 'none'}"
-            message = f"{name!r} is not a file in {shown(path.parent)}; {hint}"
+        text = _file_text(path, line_of["bibliography"], name)
+        total += len(text.encode("utf-8"))
+        if total > limit("bibliography-total-bytes"):
+            most = limit_text(limit("bibliography-total-bytes"))
+            message = f"the bibliography files are {size_text(total)} together; they may be at most {most}"
             raise SourceError(path, line_of["bibliography"], "bibliography", message)
-        text = _file_text(path, line_of["bibliography"], file)
         _add_items(items, defined_at, _items_of_file(file, text), _key_lines(file, text), file)
     if "references" in data:
         inline_text = yaml.safe_dump({"references": data["references"]}, allow_unicode=True, sort_keys=False)
-        inline = _pandoc_items(path, "markdown", f"---\n{inline_text}---\n")
+        inline = _pandoc_items(path, "markdown", f"---\n{inline_text}---\n", line_of["references"])
         lines = {str(item.get("id")): line_of["references"] for item in data["references"]}
         _add_items(items, defined_at, inline, {key: [(path, line)] for key, line in lines.items()}, path)
     if not names and "references" not in data:
@@ -124,34 +127,136 @@ def read_bibliography(path: Path, data: dict[str, Any], line_of: dict[str, int])
     return Bibliography(items=items, defined_at=defined_at, names=", ".join(names) or "references")
 
 
-def _file_text(path: Path, line: int, file: Path) -> str:
+def _file_text(path: Path, line: int, name: str) -> str:
+    """A bibliography file's text, read through the one door to a source's files and checked for the
+    characters metadata may not hold."""
+    named_by = NamedBy(path, line, "bibliography")
     try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SourceError(file, 1, "bibliography", "not valid UTF-8; save the file as UTF-8") from None
-    except OSError as error:
-        raise SourceError(path, line, "bibliography", f"{file.name} cannot be read ({error.strerror})") from None
+        data = read_source_file(path.parent, name, named_by, "bibliography file", limit("bibliography-file-bytes"))
+    except MissingSourceFile:
+        present = sorted(p.name for p in path.parent.iterdir() if p.suffix in READERS)
+        close = difflib.get_close_matches(name, present, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"files there: {', '.join(present) or 'none'}"
+        message = f"{quoted(name)} is not a file in {shown(path.parent)}; {hint}"
+        raise SourceError(path, line, "bibliography", message) from None
+    file = path.parent / name
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(file, line, "bibliography", "not valid UTF-8; save the file as UTF-8") from None
+    check_characters(file, text, lambda _line: "bibliography", body_from=None)
+    return text
 
 
 def _items_of_file(file: Path, text: str) -> list[dict[str, Any]]:
     reader = READERS[file.suffix]
     if reader == "csljson":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SourceError(file, error.lineno, "bibliography", f"JSON error: {error.msg}") from None
+        _check_json_fields(file, text)
+    elif reader == "markdown":
+        _check_yaml_fields(file, text)
+    else:
+        _check_bibtex_fields(file, text)
     source = text if reader != "markdown" or text.lstrip().startswith("---") else f"---\n{text}\n---\n"
     return _pandoc_items(file, reader, source)
 
 
-def _pandoc_items(file: Path, reader: str, text: str) -> list[dict[str, Any]]:
+def _check_json_fields(file: Path, text: str) -> None:
+    """CSL-JSON that is JSON, nests no deeper than YAML may, and has no value longer than a field may be."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(file, error.lineno, "bibliography", f"JSON error: {error.msg}") from None
+    except RecursionError:
+        message = f"JSON error: lists and objects nest more than {limit('yaml-depth')} deep"
+        raise SourceError(file, 1, "bibliography", message) from None
+    most, deepest = limit("field-characters"), limit("yaml-depth")
+    pending: list[tuple[object, int, str]] = [(items, 1, "")]
+    while pending:
+        value, depth, key = pending.pop()
+        if depth > deepest:
+            message = f"lists and objects nest more than {deepest} deep"
+            raise SourceError(file, _json_line(text, key), "bibliography", message)
+        if isinstance(value, dict):
+            pending += [(item, depth + 1, str(name)) for name, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1, key) for item in value]
+        elif isinstance(value, str) and len(value) > most:
+            message = f"the field {quoted(key)} has {len(value)} characters; a field may have at most {most}"
+            raise SourceError(file, _json_line(text, key, value[:most]), "bibliography", message)
+
+
+def _json_line(text: str, key: str, start: str = "") -> int:
+    """The line of the first ``"key": "start…`` (or of the key alone) in a JSON text."""
+    for needle in (f"{json.dumps(key)}: {json.dumps(start)[:-1]}", f"{json.dumps(key)}:", json.dumps(key)):
+        offset = text.find(needle) if key else -1
+        if offset >= 0:
+            return text.count("\n", 0, offset) + 1
+    return 1
+
+
+def _check_yaml_fields(file: Path, text: str) -> None:
+    """A CSL YAML bibliography is measured with its aliases expanded (pipeline/yaml_expansion.py) before
+    pandoc, which expands them all, reads it."""
+    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                check_expansion(file, node, 1, lambda _line: "bibliography", bibliography_limits())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = clipped(str(getattr(error, "problem", None) or error))
+        raise SourceError(file, mark.line + 1 if mark else 1, "bibliography", f"YAML error: {problem}") from None
+    finally:
+        loader.dispose()
+
+
+# What delimits a BibTeX field: braces and quotes open and close values, a comma ends a field, "@"
+# starts an entry.
+BIBTEX_DELIMITER = re.compile(r'[{}",@]')
+
+
+def _check_bibtex_fields(file: Path, text: str) -> None:
+    """No BibTeX field (``name = {value}``, from one comma of its entry to the next) longer than a
+    field may be, and no braces nested deeper than YAML may nest: pandoc's BibTeX reader takes time
+    that grows with the square of a field's length."""
+    most, deepest = limit("field-characters"), limit("yaml-depth")
+    depth, in_quotes, start = 0, False, 0
+    for match in BIBTEX_DELIMITER.finditer(text):
+        character, offset = match.group(), match.start()
+        closes_entry = False
+        if character == "@" and depth == 0:
+            start = offset
+        elif character == '"' and depth == 1:
+            in_quotes = not in_quotes
+        elif character == "{":
+            depth += 1
+            if depth > deepest:
+                line = text.count("\n", 0, offset) + 1
+                raise SourceError(file, line, "bibliography", f"braces nest more than {deepest} deep")
+        elif character == "}" and depth > 0:
+            depth -= 1
+            closes_entry = depth == 0
+        if closes_entry or (character == "," and depth == 1 and not in_quotes):
+            if offset - start > most:
+                # The field starts at the first character after the comma that ends the one before.
+                field_start = offset - len(text[start + 1 : offset].lstrip())
+                message = f"a field of {offset - start} characters; a field may have at most {most}"
+                raise SourceError(file, text.count("\n", 0, field_start) + 1, "bibliography", message)
+            start = offset
+
+
+def _pandoc_items(file: Path, reader: str, text: str, line: int = 1) -> list[dict[str, Any]]:
     """pandoc's CSL-JSON for a bibliography's text; its parse error as the file's own line."""
     try:
-        output = pypandoc.convert_text(text, "csljson", format=reader)
+        output = pandoc.convert_text(text, reader, "csljson")
+    except pandoc.PandocLimitExceeded as error:
+        raise SourceError(file, line, "bibliography", f"{error} reading it; shorten or split it") from None
     except RuntimeError as error:
         message = str(error)
         found = PANDOC_ERROR_LINE.search(message)
-        detail = message.rsplit("\n", 2)[-2].strip() if message.count("\n") >= 2 else message
+        detail = clipped(message.rsplit("\n", 2)[-2].strip() if message.count("\n") >= 2 else message)
         line = int(found.group(1)) if found else 1
         if line > len(text.splitlines()):
             # The file ended inside an entry (a brace never closed): point at where the last entry opens.
@@ -189,19 +294,19 @@ def _add_items(
         for file, line in places:
             if key in defined_at:
                 first_file, first_line = defined_at[key]
-                message = f"key {key!r} is defined twice (also at {shown(first_file)}:{first_line}); keep one"
+                message = f"key {quoted(key)} is defined twice (also at {shown(first_file)}:{first_line}); keep one"
                 raise SourceError(file, line, "bibliography", message)
             defined_at[key] = (file, line)
     for item in new:
         key, kind = str(item.get("id") or ""), str(item.get("type", ""))
         if not key:
             title = item.get("title", "untitled")
-            raise SourceError(origin, 1, "bibliography", f"the entry {title!r} has no id (the key citations use)")
+            raise SourceError(origin, 1, "bibliography", f"the entry {quoted(title)} has no id (the key citations use)")
         if kind not in CSL_TYPES:
             close = _closest_type(kind)
             hint = f"did you mean {close!r}?" if close else "see the CSL specification's item types"
             file, line = defined_at.get(key, (origin, 1))
-            message = f"reference {key!r} has type {kind!r}, not a CSL type; {hint}"
+            message = f"reference {quoted(key)} has type {quoted(kind)}, not a CSL type; {hint}"
             raise SourceError(file, line, "bibliography", message)
         items[key] = item
 
@@ -263,7 +368,7 @@ def _check_keys(
             raise SourceError(path, line, field, message)
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else " (write \\@ for an @ that is not a citation)"
-        raise SourceError(path, line, field, f"no reference {key!r} in {bibliography.names}{hint}")
+        raise SourceError(path, line, field, f"no reference {quoted(key)} in {bibliography.names}{hint}")
 
 
 def read_citations(

@@ -9,12 +9,13 @@ as SourceError with the line of the source. The ids are settled in pipeline/prep
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import SourceError, quoted, quoted_name
+from pipeline.limits import limit
 from pipeline.model import PandocBlock, PandocInline
 from pipeline.source.language import DIRECTIONS, Direction, UnknownLanguage, writing
 
@@ -55,7 +56,7 @@ def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
 
 # WeasyPrint cannot continue a footnote on the next page: a note must fit at the foot of one page
 # (about sixty lines of note type), with room to spare for the text that references it.
-MAX_NOTE_CHARACTERS = 3000
+MAX_NOTE_CHARACTERS = limit("note-characters")
 
 
 def check_note_lengths(blocks: list[PandocBlock], path: Path, locate: Locate) -> None:
@@ -68,6 +69,55 @@ def check_note_lengths(blocks: list[PandocBlock], path: Path, locate: Locate) ->
                 "of a page (a note is not continued on the next); shorten it or split it"
             )
             raise SourceError(path, locate(" ".join(text.split()[:4])), "body", message)
+
+
+# pandoc's warnings about notes, with the line and column of the text it read (the body).
+DUPLICATE_NOTE = re.compile(
+    r"Duplicate note reference '(?P<label>.*)' at (?:.* )?line (?P<line>\d+) column (?P<column>\d+)"
+)
+UNUSED_NOTE = re.compile(r"Note with key '(?P<label>.*)' defined at (?:.* )?line (?P<line>\d+) column (?P<column>\d+)")
+# What pandoc leaves as text when a note reference names no note: "[^label]".
+NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def check_notes(blocks: list[PandocBlock], warnings: Iterable[str], path: Path, lines: list[str], first: int) -> None:
+    """Every footnote is defined once and referenced: pandoc keeps the last of two definitions, drops a
+    definition nothing references and prints a reference to no definition as the text "[^label]", each
+    silently but for a warning. ``lines`` are the body's, the first of them file line ``first``."""
+    for warning in warnings:
+        duplicate, unused = DUPLICATE_NOTE.search(warning), UNUSED_NOTE.search(warning)
+        if duplicate is not None:
+            label = duplicate["label"]
+            defined = _definition_lines(lines, label)
+            also = f" (also at line {first + defined[0]})" if len(defined) > 1 else ""
+            message = f"footnote [^{quoted_name(label)}] is defined twice{also}; keep one"
+            raise SourceError(path, first + int(duplicate["line"]) - 1, "body", message, int(duplicate["column"]))
+        if unused is not None:
+            label = quoted_name(unused["label"])
+            message = (
+                f"footnote [^{label}] is defined but never referenced, so its text would be lost; "
+                f"refer to it with [^{label}] or delete it"
+            )
+            raise SourceError(path, first + int(unused["line"]) - 1, "body", message, int(unused["column"]))
+    for element in pandoc.elements(blocks):
+        if element["t"] != "Str":
+            continue
+        for label in NOTE_REFERENCE.findall(element["c"]):
+            written = re.compile(rf"(?<!\\)\[\^{re.escape(label)}\]")
+            found = next(((index, match) for index, line in enumerate(lines) if (match := written.search(line))), None)
+            if found is None:  # written \[^label]: the text itself, on purpose
+                continue
+            index, match = found
+            message = (
+                f"footnote [^{quoted_name(label)}] is referenced but never defined; add a line "
+                f"'[^{quoted_name(label)}]: …' (or write \\[^ for the text itself)"
+            )
+            raise SourceError(path, first + index, "body", message, match.start() + 1)
+
+
+def _definition_lines(lines: list[str], label: str) -> list[int]:
+    definition = re.compile(rf"^ {{0,3}}\[\^{re.escape(label)}\]:")
+    return [index for index, line in enumerate(lines) if definition.match(line)]
 
 
 def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
@@ -117,7 +167,9 @@ def settle_directions(value: Any, direction: Direction, path: Path, locate: Loca
     if attrs is not None:
         given = dict(attrs[2])
         if "dir" in given and given["dir"] not in PASSAGE_DIRECTIONS:
-            message = f"dir={given['dir']!r} is not a direction; use rtl, ltr or auto (or only lang: it implies dir)"
+            message = (
+                f"dir={quoted(given['dir'])} is not a direction; use rtl, ltr or auto (or only lang: it implies dir)"
+            )
             raise SourceError(path, locate(f"dir={given['dir']}", f'dir="{given["dir"]}"'), "body", message)
         if "lang" in given:
             try:

@@ -11,9 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pipeline.characters import check_characters
 from pipeline.errors import SourceError
 from pipeline.model import House
-from pipeline.source.load import normalise_whitespace, parse_mapping, validate_mapping
+from pipeline.source.load import key_at, normalise_whitespace, parse_mapping, validate_mapping
 
 __all__ = ["House", "house_schema", "load_house"]
 
@@ -37,7 +38,10 @@ def load_house(path: Path) -> House:
         raise SourceError(path, 1, "file", f"cannot be read ({error.strerror})") from None
     except UnicodeDecodeError as error:
         raise SourceError(path, 1, "file", f"not valid UTF-8 (at byte {error.start}); save the file as UTF-8") from None
-    data, root = parse_mapping(path, text.removeprefix("\ufeff"), None, FIRST_LINE, "house settings")
+    text = text.removeprefix("\ufeff")
+    # The house's values are metadata of every article: the same characters are refused as in a source's.
+    check_characters(path, text, lambda line: key_at(text, line), body_from=None)
+    data, root = parse_mapping(path, text, None, FIRST_LINE, "house settings")
     if root is None:
         return House()
     validate_mapping(path, data, root, house_schema(), FIRST_LINE)

@@ -9,12 +9,15 @@ styles or entities that point anywhere but inside the file.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.errors import quoted
 from pipeline.formats import IMAGE_MEDIA_TYPES
+from pipeline.limits import limit
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -24,11 +27,19 @@ MEDIA_TYPES = IMAGE_MEDIA_TYPES
 PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 # A figure in a commentary is a chart or a photograph: a few megapixels at most, and far below what
 # would take WeasyPrint or a reader's device gigabytes to decode.
-MAX_PIXELS = 40_000_000
-MAX_SIDE = 20_000
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = limit("image-pixels")
+MAX_SIDE = limit("image-side-pixels")
+MAX_FILE_BYTES = limit("image-file-bytes")
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+# The DOCTYPEs drawing programs write (public id, system URL): declared only, never loaded.
+SVG_DOCTYPES = frozenset(
+    {
+        ("-//W3C//DTD SVG 1.1//EN", "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"),
+        ("-//W3C//DTD SVG 1.0//EN", "http://www.w3.org/TR/2001/REC-SVG-20010904/DTD/svg10.dtd"),
+    }
+)
+INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[(?P<declarations>.*?)\]\s*>", re.DOTALL)
 # Elements that run code or embed another document.
 SVG_FORBIDDEN_ELEMENTS = frozenset({"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"})
 # url(...) in a style or presentation attribute: only a fragment of this file (url(#gradient)) is local.
@@ -48,18 +59,16 @@ def media_type(name: str) -> str | None:
     return MEDIA_TYPES.get(Path(name).suffix.lower())
 
 
-def check_image(path: Path, media: str) -> None:
-    """Raise ImageProblem when the file at ``path`` is not a safe image of type ``media``."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ImageProblem(f"it is {size / 1024 / 1024:.1f} MiB; an image may be at most {MAX_FILE_BYTES >> 20} MiB")
+def check_image(data: bytes, media: str) -> None:
+    """Raise ImageProblem when ``data`` (an image file's bytes, read within MAX_FILE_BYTES) is not a
+    safe image of type ``media``."""
     if media == "image/svg+xml":
-        check_svg(path.read_bytes())
+        check_svg(data)
     else:
-        check_raster(path, PILLOW_FORMATS[media])
+        check_raster(data, PILLOW_FORMATS[media])
 
 
-def check_raster(path: Path, expected_format: str) -> None:
+def check_raster(data: bytes, expected_format: str) -> None:
     """The header says ``expected_format`` and a sane size; the chunks are whole (verified, not decoded)."""
     from PIL import Image, UnidentifiedImageError
 
@@ -67,7 +76,7 @@ def check_raster(path: Path, expected_format: str) -> None:
         # Pillow warns, then raises, above its own bomb limits; ours (below) are lower and apply first.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            with Image.open(path, formats=[expected_format]) as image:
+            with Image.open(io.BytesIO(data), formats=[expected_format]) as image:
                 _check_pixel_size(*image.size)
                 image.verify()
         except Image.DecompressionBombError:
@@ -98,13 +107,44 @@ def check_svg(data: bytes) -> None:
         raise ImageProblem(f"it is not an SVG image (not well-formed XML: {error})") from None
     if root.tag != f"{{{SVG_NAMESPACE}}}svg":
         raise ImageProblem("it is not an SVG image (its root element is not <svg> in the SVG namespace)")
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise ImageProblem("it declares its own DTD; an SVG may not define entities")
+    problem = _doctype_problem(data, root.getroottree().docinfo)
+    if problem:
+        raise ImageProblem(problem)
     outside_root = [*root.itersiblings(preceding=True), *root.itersiblings()]  # processing instructions, comments
     for node in [*outside_root, *root.iter()]:
         problem = _svg_node_problem(node)
         if problem:
             raise ImageProblem(f"{problem} (line {node.sourceline} of the SVG)")
+
+
+def _doctype_problem(data: bytes, docinfo: etree.DocInfo) -> str | None:
+    """What is wrong with the SVG's DOCTYPE, if anything. None, or the plain DOCTYPE of SVG 1.0 or 1.1
+    (which editors write and which is never loaded), is fine. Declarations of its own (an internal
+    subset: entities, elements, attribute defaults) and any other external DTD are not: a reader's
+    software may expand or fetch them."""
+    dtd = docinfo.internalDTD
+    if dtd is None:
+        return None
+    entities = list(dtd.iterentities())
+    outside = [entity for entity in entities if entity.system_url or entity.content is None]
+    if outside:
+        entity = outside[0]
+        return (
+            f"its DOCTYPE declares the external entity {quoted(entity.name)} ({quoted(entity.system_url or '')}); "
+            "an SVG may not refer to files outside itself"
+        )
+    subset = INTERNAL_SUBSET.search(data)
+    if entities or list(dtd.elements()) or (subset is not None and subset.group("declarations").strip()):
+        return (
+            "its DOCTYPE has an internal subset (declarations between [ and ]), which can define entities "
+            "and defaults; an SVG may not (the plain SVG 1.1 DOCTYPE, without [ ], is fine)"
+        )
+    if docinfo.system_url is not None and (docinfo.public_id, docinfo.system_url) not in SVG_DOCTYPES:
+        return (
+            f"its DOCTYPE names the external DTD {quoted(docinfo.system_url)}, which a reader's software may "
+            "fetch; use the SVG 1.1 DOCTYPE or none"
+        )
+    return None
 
 
 def _svg_node_problem(node: etree._Element) -> str | None:
@@ -133,7 +173,7 @@ def _svg_attribute_problem(name: str, value: str) -> str | None:
     if name.lower().startswith("on"):
         return "is an event handler, which runs code"
     if name in ("href", "src") and not value.strip().startswith("#"):
-        return f"refers to {value.strip()!r} outside the image; only #fragments of the file itself may be"
+        return f"refers to {quoted(value.strip())} outside the image; only #fragments of the file itself may be"
     if name == "attributeName" and value.strip().lower().endswith("href"):
         return "animates a link target"
     return _css_problem(value)
@@ -144,5 +184,5 @@ def _css_problem(css: str) -> str | None:
         return "imports another file in a style"
     for match in CSS_URL.finditer(css):
         if not match["target"].strip().startswith("#"):
-            return f"refers to {match['target'].strip()!r} outside the image in a style"
+            return f"refers to {quoted(match['target'].strip())} outside the image in a style"
     return None

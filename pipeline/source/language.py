@@ -14,6 +14,8 @@ from typing import Literal
 import babel
 from babel.core import get_global
 
+from pipeline.errors import quoted
+
 Direction = Literal["ltr", "rtl"]
 DIRECTIONS: tuple[Direction, ...] = ("ltr", "rtl")
 
@@ -38,7 +40,7 @@ def writing(tag: str) -> Writing:
         locale = babel.Locale.parse(tag, sep="-")
     except (babel.UnknownLocaleError, ValueError, TypeError):  # no CLDR data for it, or no well-formed tag
         raise UnknownLanguage(
-            f"{tag!r} is not a language CLDR knows; give a BCP 47 tag such as en, ar or zh-Hans"
+            f"{quoted(tag)} is not a language CLDR knows; give a BCP 47 tag such as en, ar or zh-Hans"
         ) from None
     direction: Direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
     return Writing(tag=tag, direction=direction, script=locale.script or _likely_script(locale))

@@ -21,17 +21,22 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.characters import check_characters
+from pipeline.errors import SourceError, clipped, quoted
+from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import Affiliation, Copyright, House, License, Metadata, Note, PandocBlock, PandocInline, Person
+from pipeline.nesting import check_markdown_nesting
 from pipeline.source import identifiers
 from pipeline.source.bibliography import Citations, read_citations
-from pipeline.source.body import check_title, citations_as_text, settle_directions
+from pipeline.source.body import check_notes, check_title, citations_as_text, settle_directions
 from pipeline.source.folder import SLUG_PATTERN
 from pipeline.source.language import Direction, UnknownLanguage, writing
 from pipeline.source.sanitize import check_body
+from pipeline.sourcefiles import NamedBy, read_source_file
+from pipeline.yaml_expansion import check_expansion, front_matter_limits
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
+MAX_SOURCE_BYTES = limit("source-bytes")
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
 # Front-matter fields whose line a reference error names.
@@ -42,7 +47,13 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that keeps dates as text, so the schema reports a bad date by line and field."""
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
+class _FastFrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same, parsed by libyaml: fast, and it refuses collections nested a thousand deep where PyYAML's
+    own scanner takes time that grows with the square of the depth. Its error messages are worded
+    otherwise, so a text it refuses is parsed again by _FrontMatterLoader for the message."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = _FastFrontMatterLoader.yaml_implicit_resolvers = {
     first: [entry for entry in entries if entry[0] != "tag:yaml.org,2002:timestamp"]
     for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -88,6 +99,7 @@ def read_source(path: Path, house: House | None = None) -> Source:
         raise SourceError(path, 0, "slug", f"folder name {slug!r} must be lowercase letters, digits and hyphens")
     text = _read_text(path)
     front, body, body_line = _split_front_matter(path, text)
+    check_characters(path, text, lambda line: _field_at(text, line), body_from=body_line)
     data, root = _parse_yaml(path, front)
     _validate(path, data, root)
     direction = _direction(path, data["language"], _line_of(root, ["language"]))
@@ -96,9 +108,12 @@ def read_source(path: Path, house: House | None = None) -> Source:
     data = normalise_whitespace(data)
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
-    document = pandoc.markdown_to_ast(body, title=data["title"])
-    title_inlines = citations_as_text(pandoc.title_inlines(document["meta"], data["title"]))
-    blocks = document["blocks"]
+    body_lines = body.splitlines()
+    read = _read_body(path, body, body_line, body_lines, data["title"], title_line)
+    blocks = read.document["blocks"]
+    check_notes(blocks, read.warnings, path, body_lines, body_line)
+    pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
+    title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
     source = Source(
         _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
     )
@@ -120,14 +135,7 @@ def _direction(path: Path, tag: str, line: int) -> Direction:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            limit = MAX_SOURCE_BYTES // (1024 * 1024)
-            raise SourceError(path, 1, "file", f"is {size / 1024 / 1024:.1f} MiB; a source may be at most {limit} MiB")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SourceError(path, 1, "file", f"cannot be read ({error.strerror})") from None
+    raw = read_source_file(path.parent, path.name, NamedBy(path, 1, "file"), "source", MAX_SOURCE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -153,7 +161,12 @@ def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
     end = _closing_fence(lines)
     if end is None:
         raise SourceError(path, 1, "front matter", f"no closing '{FENCE}' line")
-    return "".join(lines[1:end]), "".join(lines[end + 1 :]), end + 2
+    front = "".join(lines[1:end])
+    size, most = len(front.encode("utf-8")), limit("front-matter-bytes")
+    if size > most:
+        message = f"is {size_text(size)}; the front matter may be at most {limit_text(most)}"
+        raise SourceError(path, FRONT_MATTER_FIRST_LINE, "front matter", message)
+    return front, "".join(lines[end + 1 :]), end + 2
 
 
 def _field_at(text: str, line: int) -> str:
@@ -164,7 +177,7 @@ def _field_at(text: str, line: int) -> str:
         return "front matter"
     if line > end:
         return "body"
-    return _key_at("".join(lines[1:end]), line - 1)
+    return key_at("".join(lines[1:end]), line - 1)
 
 
 # The file line of the front matter's first line: the one after the opening fence.
@@ -184,9 +197,8 @@ def parse_mapping(
 ) -> tuple[dict[str, Any], yaml.MappingNode | None]:
     """YAML text (starting at file line ``first``) as a mapping and its node tree, keys given once;
     when it is empty, an error saying ``when_empty``, or an empty mapping when that is None."""
-    loader = _FrontMatterLoader(text)
+    loader, root = _compose(path, text, first, what)
     try:
-        root = loader.get_single_node()
         if root is None:
             if when_empty is None:
                 return {}, None
@@ -194,13 +206,42 @@ def parse_mapping(
         if not isinstance(root, yaml.MappingNode):
             message = "must be a mapping of fields (name: value lines)"
             raise SourceError(path, root.start_mark.line + first, what, message)
-        _reject_duplicate_keys(path, root, [], first)
+        check_expansion(path, root, first, lambda line: key_at(text, line - first + 1), front_matter_limits())
+        _reject_duplicate_keys(path, root, [], first, set())
         data = loader.construct_document(root)
     except yaml.YAMLError as error:
         raise _yaml_error(path, text, error, first) from None
     finally:
         loader.dispose()
     return data, root
+
+
+def _compose(path: Path, text: str, first: int, what: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """A loader and the YAML's node graph (an alias is the node it names, shared: composing a bomb costs
+    nothing; check_expansion measures it before anything walks it)."""
+    fast = _FastFrontMatterLoader(text)
+    try:
+        return fast, fast.get_single_node()
+    except yaml.YAMLError as error:
+        fast.dispose()
+        if "maximum nesting depth" in str(error):
+            mark = getattr(error, "problem_mark", None)
+            line = first + (mark.line if mark is not None else 0)
+            message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
+            raise SourceError(path, line, key_at(text, line - first + 1), message) from None
+    slow = _FrontMatterLoader(text)
+    try:
+        return slow, slow.get_single_node()
+    except yaml.YAMLError as error:
+        slow.dispose()
+        raise _yaml_error(path, text, error, first) from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively: the line that opens the most is at fault.
+        slow.dispose()
+        lines = text.splitlines() or [""]
+        index = max(range(len(lines)), key=lambda number: lines[number].count("[") + lines[number].count("{"))
+        message = f"nests lists and mappings more than {limit('yaml-depth')} deep"
+        raise SourceError(path, first + index, key_at(text, index + 1), message) from None
 
 
 def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> SourceError:
@@ -213,7 +254,8 @@ def _yaml_error(path: Path, front: str, error: yaml.YAMLError, first: int) -> So
     if opened is not None and ("end of stream" in problem or "flow" in context):
         mark = opened
     line = mark.line + first if mark is not None else first
-    return SourceError(path, line, _key_at(front, line - first + 1), f"YAML error: {_yaml_problem(problem, context)}")
+    message = f"YAML error: {clipped(_yaml_problem(problem, context))}"
+    return SourceError(path, line, key_at(front, line - first + 1), message)
 
 
 def _yaml_problem(problem: str, context: str) -> str:
@@ -233,7 +275,7 @@ def _yaml_problem(problem: str, context: str) -> str:
     return f"{problem} ({context})" if context else problem
 
 
-def _key_at(front: str, line: int) -> str:
+def key_at(front: str, line: int) -> str:
     """The nearest field at or above ``line`` (1-based, counted from the fence) of the front matter."""
     lines = front.splitlines()[: max(line, 1)]
     for text in reversed(lines):
@@ -243,8 +285,14 @@ def _key_at(front: str, line: int) -> str:
     return "front matter"
 
 
-def _reject_duplicate_keys(path: Path, node: yaml.Node, location: list[str | int], first: int) -> None:
-    """PyYAML silently keeps the last of two equal keys; a source must give each field once."""
+def _reject_duplicate_keys(
+    path: Path, node: yaml.Node, location: list[str | int], first: int, checked: set[int]
+) -> None:
+    """PyYAML silently keeps the last of two equal keys; a source must give each field once. A node an
+    alias repeats is checked once."""
+    if id(node) in checked:
+        return
+    checked.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key, value in node.value:
@@ -253,10 +301,10 @@ def _reject_duplicate_keys(path: Path, node: yaml.Node, location: list[str | int
                 field = _field_name([*location, name])
                 raise SourceError(path, line, field, f"is given twice (also at line {seen[name]}); keep one")
             seen[name] = line
-            _reject_duplicate_keys(path, value, [*location, name], first)
+            _reject_duplicate_keys(path, value, [*location, name], first, checked)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _reject_duplicate_keys(path, item, [*location, index], first)
+            _reject_duplicate_keys(path, item, [*location, index], first, checked)
 
 
 def _line_of(root: yaml.Node, location: list[str | int], first: int = FRONT_MATTER_FIRST_LINE) -> int:
@@ -388,24 +436,25 @@ def _explain(error: ValidationError) -> str:
             return "has no value"
         wanted = expected or JSON_TYPE_WORDS.get(str(error.validator_value), f"a {error.validator_value}")
         quote = error.validator_value == "string" and not expected and isinstance(value, int | float)
-        return f"must be {wanted}, got {value!r}" + ("; put it in quotes if it is meant as text" if quote else "")
+        return f"must be {wanted}, got {quoted(value)}" + ("; put it in quotes if it is meant as text" if quote else "")
     if error.validator == "format" and error.validator_value == "date" and DATE_FORM.fullmatch(str(value)):
-        return f"{value!r} is not a real calendar date"
+        return f"{quoted(value)} is not a real calendar date"
     if error.validator == "format" and error.validator_value in IDENTIFIER_PROBLEMS:
-        return IDENTIFIER_PROBLEMS[error.validator_value](str(value)) or error.message
+        return IDENTIFIER_PROBLEMS[error.validator_value](str(value)) or clipped(error.message)
     if error.validator in ("format", "pattern"):
         if not str(value).strip():
             return "must not be empty"
         if expected:
-            return f"must be {expected}, got {value!r}"
-        return f"{value!r} does not match the expected form {error.validator_value}"
+            return f"must be {expected}, got {quoted(value)}"
+        return f"{quoted(value)} does not match the expected form {error.validator_value}"
     if error.validator in ("oneOf", "anyOf", "minimum", "maximum") and expected:
-        return f"must be {expected}, got {value!r}"
+        return f"must be {expected}, got {quoted(value)}"
     if error.validator == "minItems":
         return "must list at least one entry"
     if error.validator == "minProperties":
         return f"must not be empty; give {' or '.join(error.schema.get('properties', {}))}"
-    return error.message
+    # jsonschema's own wording starts with the whole value ("'…' is too long"): an excerpt instead.
+    return clipped(error.message.replace(repr(value), quoted(value), 1))
 
 
 def _person(entry: dict[str, Any]) -> Person:
@@ -483,3 +532,29 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
         paragraphs = (LINE_WHITESPACE.sub(" ", part).strip() for part in PARAGRAPH_BREAK.split(value))
         return "\n\n".join(part for part in paragraphs if part)
     return LINE_WHITESPACE.sub(" ", value).strip()
+
+
+def _read_body(
+    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int
+) -> pandoc.ReadMarkdown:
+    """The body (and the title) through pandoc, within the limits on its time, memory and nesting."""
+    check_markdown_nesting(path, body, body_line)
+    try:
+        return pandoc.read_markdown(body, title=title)
+    except pandoc.PandocLimitExceeded as error:
+        first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
+        raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None
+    except pandoc.TooDeep as error:
+        message = (
+            f"lists, quotes, divisions, tables, notes and inline markup nest more than {limit('nesting-depth')} "
+            "levels deep here"
+        )
+        if error.text and error.text in title and not any(error.text in line for line in body_lines):
+            raise SourceError(path, title_line, "title", message) from None
+        raise SourceError(path, body_line + _deepest_line(body_lines, error.text), "body", message) from None
+
+
+def _deepest_line(lines: list[str], text: str) -> int:
+    """The index of the line holding ``text`` that opens the most (indentation, quote and list marks)."""
+    holding = [index for index, line in enumerate(lines) if text in line] or list(range(len(lines)))
+    return max(holding, key=lambda index: len(lines[index]) - len(lines[index].lstrip(" \t>-*+:0123456789.)")))

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import pandoc
-from pipeline.errors import SourceError
+from pipeline.errors import SourceError, quoted
 from pipeline.source.body import attributes as element_attributes
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -41,7 +41,8 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
         for key, _value in attributes[2]:
             if not SAFE_ATTRIBUTE.match(key):
                 return (
-                    f"attribute {key!r} is not allowed (only data-*, lang, dir, title, width, height and fig-alt)",
+                    f"attribute {quoted(key)} is not allowed "
+                    "(only data-*, lang, dir, title, width, height and fig-alt)",
                     key,
                 )
     if kind == "Link":
@@ -57,15 +58,21 @@ def link_problem(target: str) -> str | None:
     scheme = urlsplit(target).scheme.lower()
     if scheme in LINK_SCHEMES:
         return None
-    return f"link target {target!r} is not allowed: use an http(s) or mailto address, or #anchor"
+    return f"link target {quoted(target)} is not allowed: use an http(s) or mailto address, or #anchor"
 
 
 def _image_problem(target: str) -> str | None:
     """Images come from the source's own folder, by a relative path that stays inside it."""
     parts = urlsplit(target)
     relative = PurePosixPath(parts.path)
+    if parts.scheme.lower() == "data":
+        kind = parts.path.split(";", 1)[0].split(",", 1)[0] or "data"
+        return (
+            f"image is embedded as a data: URI ({quoted(kind)}, {len(target)} characters); "
+            "save it as a file in the source's folder and give that file's name"
+        )
     if parts.scheme or parts.netloc or relative.is_absolute() or ".." in relative.parts or not parts.path:
-        return f"image {target!r} must be a file in the source's folder, given by a relative path"
+        return f"image {quoted(target)} must be a file in the source's folder, given by a relative path"
     return None
 
 

@@ -120,9 +120,9 @@ def write(article: Article, path: Path) -> None:
 
 
 def _add_images(book: epub.EpubBook, article: Article) -> None:
-    """Each image file, byte for byte, at the path the article document (beside it) names it by."""
+    """Each image file, byte for byte as it was checked, at the path the article document (beside it) names it by."""
     for index, (name, media_type) in enumerate(article.image_files.items(), start=1):
-        content = (paths.source_dir(article) / name).read_bytes()
+        content = article.images[name]
         book.add_item(epub.EpubItem(uid=f"image-{index}", file_name=name, media_type=media_type, content=content))
 
 
