@@ -29,7 +29,7 @@ from pipeline.model import Article, PandocBlock
 PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
-# reaches an output (pipeline/source/sanitize.py checks the rest). The front matter is the source's only
+# reaches an output (pipeline/source/guards/sanitize.py checks the rest). The front matter is the source's only
 # metadata: a YAML block further down the body is text, not metadata pandoc would take in (and expand).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.

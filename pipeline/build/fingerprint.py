@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.atomic import atomic_path
 from pipeline.formats import WRITERS
-from pipeline.sourcefiles import folder_entries
+from pipeline.source.guards.sourcefiles import folder_entries
 
 # Beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
 STATE_FOLDER = ".build-state"
@@ -102,7 +102,7 @@ def style_fingerprint(name: str) -> str:
 def source_fingerprint(source_folder: Path, house_digest: str) -> str:
     """Every file of one source's folder (the article and anything it uses), with the house's settings.
     A symbolic link counts as the text of its target, never followed: a link out of the folder is
-    refused when the source uses it (pipeline/sourcefiles.py), and its target is never opened here."""
+    refused when the source uses it (pipeline/source/guards/sourcefiles.py), and its target is never opened here."""
     entries = folder_entries(source_folder)
     tree = _digest(part for entry in entries for part in (entry.name.encode(), entry.kind.encode(), entry.content))
     return _digest([tree.encode(), house_digest.encode()])

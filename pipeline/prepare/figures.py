@@ -19,8 +19,8 @@ from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
 from pipeline.model import Figure, PandocBlock
 from pipeline.prepare.ids import free_id
-from pipeline.source.images import MAX_FILE_BYTES, MEDIA_TYPES, ImageProblem, check_image, media_type
-from pipeline.sourcefiles import NamedBy, read_source_file
+from pipeline.source.guards.images import MAX_FILE_BYTES, MEDIA_TYPES, ImageProblem, check_image, media_type
+from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
 
 FIG_ALT = "fig-alt"
 FIGURE_ID_PREFIX = "fig-"

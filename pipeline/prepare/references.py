@@ -22,7 +22,7 @@ from pipeline import pandoc
 from pipeline.errors import SourceError, clipped, quoted
 from pipeline.model import BIBLIOGRAPHY_ID, ENTRY_ID_PREFIX, CitedName, PandocBlock, Reference
 from pipeline.source.bibliography import Citations
-from pipeline.source.sanitize import link_problem
+from pipeline.source.guards.sanitize import link_problem
 
 # A page range as bibliographies write it: "12-15", "12--15" (BibTeX), "12–15", "xii – xv".
 PAGE_RANGE = re.compile(r"^\s*([^-–—\s]+)\s*[-–—]+\s*([^-–—\s]+)\s*$")

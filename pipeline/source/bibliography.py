@@ -18,12 +18,12 @@ from typing import Any
 import yaml
 
 from pipeline import pandoc, paths
-from pipeline.characters import check_characters
 from pipeline.errors import SourceError, clipped, quoted, shown
 from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import PandocBlock
-from pipeline.sourcefiles import MissingSourceFile, NamedBy, read_source_file
-from pipeline.yaml_expansion import bibliography_limits, check_expansion
+from pipeline.source.guards.characters import check_characters
+from pipeline.source.guards.sourcefiles import MissingSourceFile, NamedBy, read_source_file
+from pipeline.source.guards.yaml_expansion import bibliography_limits, check_expansion
 
 # pandoc's reader for each bibliography file type: BibLaTeX reads BibTeX too.
 READERS = {".bib": "biblatex", ".json": "csljson", ".yaml": "markdown"}
@@ -196,7 +196,7 @@ def _json_line(text: str, key: str, start: str = "") -> int:
 
 
 def _check_yaml_fields(file: Path, text: str) -> None:
-    """A CSL YAML bibliography is measured with its aliases expanded (pipeline/yaml_expansion.py) before
+    """A CSL YAML bibliography is measured with its aliases expanded (pipeline/source/guards/yaml_expansion.py) before
     pandoc, which expands them all, reads it."""
     loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
     try:

@@ -11,9 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.characters import check_characters
 from pipeline.errors import SourceError
 from pipeline.model import House
+from pipeline.source.guards.characters import check_characters
 from pipeline.source.load import key_at, normalise_whitespace, parse_mapping, validate_mapping
 
 __all__ = ["House", "house_schema", "load_house"]

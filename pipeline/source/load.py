@@ -21,19 +21,19 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 from pipeline import pandoc
-from pipeline.characters import check_characters
 from pipeline.errors import SourceError, clipped, quoted
 from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import Affiliation, Copyright, House, License, Metadata, Note, PandocBlock, PandocInline, Person
-from pipeline.nesting import check_markdown_nesting
 from pipeline.source import identifiers
 from pipeline.source.bibliography import Citations, read_citations
 from pipeline.source.body import check_notes, check_title, citations_as_text, settle_directions
 from pipeline.source.folder import SLUG_PATTERN
+from pipeline.source.guards.characters import check_characters
+from pipeline.source.guards.nesting import check_markdown_nesting
+from pipeline.source.guards.sanitize import check_body
+from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
+from pipeline.source.guards.yaml_expansion import check_expansion, front_matter_limits
 from pipeline.source.language import Direction, UnknownLanguage, writing
-from pipeline.source.sanitize import check_body
-from pipeline.sourcefiles import NamedBy, read_source_file
-from pipeline.yaml_expansion import check_expansion, front_matter_limits
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = limit("source-bytes")

@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.errors import SourceError
 from pipeline.limits import limit
-from pipeline.nesting import bracket_depth
+from pipeline.source.guards.nesting import bracket_depth
 
 
 @dataclass(frozen=True)
