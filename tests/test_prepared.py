@@ -14,6 +14,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import lxml.html
@@ -225,3 +226,21 @@ def test_a_no_op_rebuild_imports_neither_weasyprint_nor_pandoc_nor_babel(tmp_pat
     imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time")}
     assert imported, "python -X importtime reported nothing"
     assert sorted(name for name in imported if name.split(".")[0] in {"weasyprint", "pypandoc", "babel"}) == []
+
+
+def test_an_image_edited_after_preparing_is_published_as_it_was_checked(tmp_path: Path) -> None:
+    """The image files are read once, through the door, and checked; every format publishes those bytes,
+    so a file replaced between preparing and writing (by a concurrent edit, or on purpose) reaches no output."""
+    sources = tmp_path / "sources"
+    shutil.copytree(FIXTURE_SOURCES / "figures-policy-piece", sources / "figures-policy-piece")
+    folder = sources / "figures-policy-piece"
+    checked = {path.name: path.read_bytes() for path in folder.iterdir() if path.suffix in (".png", ".svg", ".jpg")}
+    article = load_article(folder / "article.md")
+    for name in checked:
+        (folder / name).write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
+    book = tmp_path / "book.epub"
+    writer("epub").write(article, book)
+    with zipfile.ZipFile(book) as opened:
+        carried = {name: opened.read(f"EPUB/{name}") for name in checked}
+    assert carried == checked
+    writer("pdf").write(article, tmp_path / "out.pdf")  # WeasyPrint gets the checked bytes: no fault

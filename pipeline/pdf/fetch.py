@@ -35,8 +35,9 @@ class ConfinedURLFetcher(weasyprint.urls.URLFetcher):
             data = self.files.get(name)
             if data is None:
                 raise ValueError(f"refused to read {name!r}: not an image file the article shows")
-            real = (self.source_folder / name).resolve().as_uri()
-            return weasyprint.urls.URLFetcherResponse(real, data, {"Content-Type": media_type(name)})
+            # Answered by the name alone, not a file: URL: WeasyPrint would take a file: URL's path and read
+            # the file again when it writes the PDF; it names the image after the URL asked for, which stays.
+            return weasyprint.urls.URLFetcherResponse(name, data, {"Content-Type": media_type(name)})
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
