@@ -59,11 +59,15 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
             )
         except PipelineError as error:
             if debug:
+                print(error.details, end="", file=sys.stderr)
                 raise
             # A located error (a mistake in the house settings) is already "file:line: field: message".
-            raise Exit(str(error) if isinstance(error, LocatedError) else f"error: {error}", code=2) from None
+            message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
+            raise Exit(message, code=error.exit_code) from None
+        if debug:
+            print(*report.tracebacks, sep="", end="", file=sys.stderr)
         if not report.ok:
-            raise Exit(f"{len(report.failures)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
+            raise Exit(f"{len(report.failed)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
         print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")
 
     run.__name__ = name

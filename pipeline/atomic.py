@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-UNFINISHED_PATTERN = ".*.part"
+UNFINISHED_SUFFIX = ".part"
+UNFINISHED_PATTERN = f".*{UNFINISHED_SUFFIX}"
 
 
 def remove_unfinished(folder: Path) -> None:
@@ -25,13 +26,18 @@ def remove_unfinished(folder: Path) -> None:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=UNFINISHED_SUFFIX, dir=target.parent)
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
         temporary.chmod(0o644)
         os.replace(temporary, target)
+    except OSError as error:
+        # A write that fails (a full disk) names no file: the message should name the one being written.
+        if error.filename is None:
+            error.filename = os.fspath(target)
+        raise
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -78,6 +84,20 @@ def recover_folder(folder: Path) -> None:
             shutil.rmtree(retired, ignore_errors=True)
         else:
             os.rename(retired, folder)
+
+
+def recover_dist(dist: Path) -> None:
+    """``recover_folder`` for every folder a killed build left something of in ``dist``, whether this build
+    publishes it or not, and ``remove_unfinished`` in every folder (the build's records included). Only
+    for a build that holds ``dist``'s lock: another running build's staging folders are not leftovers."""
+    if not dist.is_dir():
+        return
+    leftovers = [*dist.glob(f".*{STAGING_SUFFIX}"), *dist.glob(f".*{RETIRED_SUFFIX}")]
+    for name in sorted({leftover.name[1:].rsplit(".", 2)[0] for leftover in leftovers}):
+        recover_folder(dist / name)
+    for folder in dist.iterdir():
+        if folder.is_dir() and not folder.is_symlink():
+            remove_unfinished(folder)
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -18,7 +18,11 @@ def shown(path: Path) -> str:
 
 
 class PipelineError(Exception):
-    """A failure the user can act on; the CLI prints it without a traceback."""
+    """A failure the user can act on; the CLI prints it without a traceback, and exits with ``exit_code``.
+    ``details`` is what ``--debug`` adds (a traceback from a worker process)."""
+
+    exit_code = 2
+    details = ""
 
 
 class LocatedError(PipelineError):

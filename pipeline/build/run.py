@@ -15,27 +15,23 @@ import os
 import shutil
 import signal
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from pipeline import paths
-from pipeline.atomic import (
-    atomic_path,
-    link_or_copy,
-    recover_folder,
-    remove_unfinished,
-    replace_folder,
-    staging_folder,
-)
+from pipeline.atomic import atomic_path, link_or_copy, recover_dist, replace_folder, staging_folder
 from pipeline.build import fingerprint, manifest
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
+from pipeline.faults import BuildFault, describe, excerpt, faults_as_messages, is_machine_fault
 from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
+from pipeline.lock import dist_lock
 from pipeline.notices import notices_to
 from pipeline.source.folder import discover
 
@@ -58,7 +54,9 @@ class BuildReport:
     built: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)  # the sources the failures belong to, once each
     notices: list[str] = field(default_factory=list)  # each once per build, e.g. about WeasyPrint itself
+    tracebacks: list[str] = field(default_factory=list)  # behind failures that were not foreseen (--debug)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +99,8 @@ class UnitResult:
     package_facts: PackageFacts | None = None  # from the unit that copies the images
     failures: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+    fault: str | None = None  # the machine failed (a full disk): the one line that stops the build
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,9 @@ def build(
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
     ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
     settings file, read once for every source (a mistake in it stops the build before anything is written).
-    Failures come back as one-line messages in the report."""
+    Failures come back as one-line messages in the report. A fault of the machine (another build holding
+    ``dist``, a folder that cannot be written, a full disk, a worker that died) raises BuildFault: one line,
+    and every article in ``dist`` whole, as before or as built before the fault."""
     formats = tuple(formats)
     unknown = [name for name in formats if name not in WRITERS]
     if unknown:
@@ -162,26 +164,37 @@ def build(
         sources = [source for source in sources if shard.owns(source.parent.name)]
     if not sources and shard is None:
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
-    plans = [_plan(source, formats, dist, options, force, house_digest) for source in sources]
     report = BuildReport()
-    # What only writing needs is read, checked and imported only when an article is to be written: pandoc
-    # (its version), the house file (its bytes are part of every article's fingerprint, so a changed file
-    # makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports no Babel.
-    house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else None
-    try:
+    plans: list[Plan] = []
+    with faults_as_messages(), dist_lock(dist), _removing_staging(plans):
+        # Only now, holding the lock: another build's staging folders are not leftovers.
+        recover_dist(dist)
+        plans += (_plan(source, formats, dist, options, force, house_digest) for source in sources)
+        # What only writing needs is read, checked and imported only when an article is to be written: pandoc
+        # (its version), the house file (its bytes are part of every article's fingerprint, so a changed file
+        # makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports no Babel.
+        house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else None
         for index, plan in enumerate(plans):
             if plan.stale:
                 plans[index] = replace(plan, staging=_stage(plan.folder, plan.stale))
         with reporter, _terminate_as_interrupt():
             reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
             units = _units(plans, options, jobs, house)
-            _collect(plans, Counter(unit.plan_index for unit in units), _run(units, jobs), report, reporter, keep_going)
+            with closing(_run(units, jobs)) as results:
+                _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
+    return report
+
+
+@contextmanager
+def _removing_staging(plans: list[Plan]) -> Iterator[None]:
+    """Stopped, failed or not reached: a staging folder never outlives the build (its workers are gone by
+    then: closing the results waits for them)."""
+    try:
+        yield
     finally:
-        # Stopped, failed or not reached: a staging folder never outlives the build.
         for plan in plans:
             if plan.staging is not None:
                 shutil.rmtree(plan.staging, ignore_errors=True)
-    return report
 
 
 def _ready_to_write(house_config: Path) -> House:
@@ -195,8 +208,6 @@ def _ready_to_write(house_config: Path) -> House:
 
 def _plan(source: Path, formats: tuple[str, ...], dist: Path, options: Options, force: bool, house_digest: str) -> Plan:
     folder = dist / source.parent.name
-    recover_folder(folder)
-    remove_unfinished(folder)
     state = fingerprint.read_state(folder)
     # The house's settings are part of every article's metadata.
     source_digest = fingerprint.source_fingerprint(source.parent, house_digest)
@@ -244,10 +255,14 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
     """A staging folder holding what of ``folder`` this build keeps: the artifacts of the formats not
     rebuilt (hard links: same bytes, same times). Image files and the manifest are written afresh."""
     staging = staging_folder(folder)
-    for format_name in WRITERS:
-        artifact = folder / artifact_name(format_name, folder.name)
-        if format_name not in stale and artifact.is_file():
-            link_or_copy(artifact, staging / artifact.name)
+    try:
+        for format_name in WRITERS:
+            artifact = folder / artifact_name(format_name, folder.name)
+            if format_name not in stale and artifact.is_file():
+                link_or_copy(artifact, staging / artifact.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 
@@ -263,7 +278,7 @@ def _units(plans: list[Plan], options: Options, jobs: int, house: House | None) 
     for index, plan, staging in busy:
         try:
             article = load_article(plan.source, house)
-        except PipelineError:
+        except Exception:
             # The unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staging, options, house))
             continue
@@ -289,20 +304,33 @@ def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
     if jobs <= 1 or len(units) <= 1:
         yield from map(run_unit, units)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from pipeline.workers import run_in_pool  # only when there are units to share out
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        try:
-            yield from pool.map(run_unit, units)
-        except KeyboardInterrupt:
-            # Units already running finish their (atomic) writes; the rest never start.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    yield from run_in_pool(run_unit, units, jobs, label=_unit_label)
+
+
+def _unit_label(unit: Unit) -> str:
+    return f"{paths.shown(unit.source)} ({', '.join(unit.formats)})"
 
 
 def run_unit(unit: Unit) -> UnitResult:
-    """Prepare the article (unless prepared) and write the unit's formats; user-caused failures become
-    messages."""
+    """Prepare the article (unless prepared) and write the unit's formats, here or in a worker process.
+    Whatever goes wrong comes back as plain data, never as an exception (which may not survive the way back
+    from a worker: lxml's errors cannot be pickled): a source's fault or an unforeseen error as a one-line
+    failure of the source, with its traceback for --debug; a fault of the machine (a full disk) as the line
+    that stops the build."""
+    try:
+        return _write_unit(unit)
+    except Exception as error:
+        result = UnitResult(unit.plan_index, tracebacks=[traceback.format_exc()])
+        if is_machine_fault(error):
+            result.fault = describe(error)
+        else:
+            result.failures.append(f"{paths.shown(unit.source)}: could not be built: {excerpt(error)}")
+        return result
+
+
+def _write_unit(unit: Unit) -> UnitResult:
     from pipeline.prepare.article import load_article
     from pipeline.writers.deposit.package import PackageFacts
 
@@ -333,6 +361,12 @@ def run_unit(unit: Unit) -> UnitResult:
             continue
         except PipelineError as error:
             result.failures.append(f"{paths.shown(unit.source)}: {format_name} failed: {error}")
+            continue
+        except Exception as error:
+            if is_machine_fault(error):
+                raise
+            result.failures.append(f"{paths.shown(unit.source)}: {format_name} failed: {excerpt(error)}")
+            result.tracebacks.append(traceback.format_exc())
             continue
         result.built.append((format_name, target, time.perf_counter() - started, fingerprint.file_sha256(target)))
     return result
@@ -371,6 +405,8 @@ def _collect(
     if not finish_ready():
         return
     for result in results:
+        if result.fault is not None:
+            raise BuildFault(result.fault, "".join(result.tracebacks))
         received[result.plan_index].append(result)
         if not finish_ready():
             return
@@ -426,6 +462,9 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         if failure not in report.failures:
             report.failures.append(failure)
         reporter.error(failure)
+    if failures:
+        report.failed.append(plan.source)
+        report.tracebacks += (text for result in results for text in result.tracebacks)
     if failures and plan.staging is not None:
         shutil.rmtree(plan.staging, ignore_errors=True)
         kept = "left as it was" if plan.folder.exists() else "not written"

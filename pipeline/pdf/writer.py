@@ -74,7 +74,11 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant:
                     xmp["xmpRights:WebStatement"] = article.license.url
         if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
             archival.make_accessible_archive(pdf, archival.associated_files(article))
-        pdf.save(path, deterministic_id=True)
+        # Saved in memory and written by Python: qpdf writing a file itself aborts the process on a full
+        # disk (an exception thrown across C++ code that cannot pass it on), where Python raises OSError.
+        saved = io.BytesIO()
+        pdf.save(saved, deterministic_id=True)
+    path.write_bytes(saved.getbuffer())
 
 
 def rights_statement(article: Article) -> str | None:
