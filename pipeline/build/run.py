@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 from pipeline import paths
 from pipeline.atomic import atomic_path, link_or_copy, recover_dist, replace_folder, staging_folder
 from pipeline.build import fingerprint, manifest
+from pipeline.build.faults import BuildFault, describe, excerpt, faults_as_messages, is_machine_fault
+from pipeline.build.lock import dist_lock
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.faults import BuildFault, describe, excerpt, faults_as_messages, is_machine_fault
 from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
-from pipeline.lock import dist_lock
 from pipeline.notices import notices_to
 from pipeline.source.folder import discover
 
@@ -304,7 +304,7 @@ def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
     if jobs <= 1 or len(units) <= 1:
         yield from map(run_unit, units)
         return
-    from pipeline.workers import run_in_pool  # only when there are units to share out
+    from pipeline.build.workers import run_in_pool  # only when there are units to share out
 
     yield from run_in_pool(run_unit, units, jobs, label=_unit_label)
 

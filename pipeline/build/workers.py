@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, TypeVar
 
-from pipeline.faults import STOPPED, WorkerDied, excerpt, how_it_ended
+from pipeline.build.faults import STOPPED, WorkerDied, excerpt, how_it_ended
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import SynchronizedArray

@@ -7,7 +7,7 @@ a build behind a long archive rebuild look hung, and two builds of one ``dist/``
 have their own); a script that wants to queue retries on 75.
 
 The kernel drops the lock with the last process holding it, so a killed build never leaves a lock that
-blocks: its worker processes (which share the lock) die with it (pipeline/workers.py), a build started
+blocks: its worker processes (which share the lock) die with it (pipeline/build/workers.py), a build started
 meanwhile waits the moment that takes, and then takes the lock and sweeps up. The file is removed on
 release; an empty or stale one is harmless.
 """
@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from pipeline.build.faults import DistBusy
 from pipeline.errors import shown
-from pipeline.faults import DistBusy
 
 LOCK_NAME = ".build-lock"
 # A holder writes who it is just after taking the lock: a build refused in between reads again, this often.
