@@ -9,9 +9,9 @@ from pathlib import Path
 from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
-from pipeline.build import FORMATS, Shard, build, default_jobs
+from pipeline.build.progress import reporter_for
+from pipeline.build.run import FORMATS, Shard, build, default_jobs
 from pipeline.errors import LocatedError, PipelineError, shown
-from pipeline.progress import reporter_for
 
 BUILD_HELP = {
     "source": "build only this commentary (its slug, the folder name under the sources folder)",
@@ -86,7 +86,7 @@ build_all = _build_task(
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
 def validate(c: Context, dist: str | None = None) -> None:
     """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
-    from pipeline.validate import validate_dist  # validators load Java and pikepdf: only when asked
+    from pipeline.check.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
     try:
         checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
@@ -133,8 +133,8 @@ def fetch_schemas(c: Context, only: str = "", target: str = "") -> None:
     The JATS DTD and XSD, Crossref, DOAJ and MECA, pinned in pipeline/schemas/pins.json. $SCHEMAS_MIRROR
     (else shared/schemas beside the checkout, when there) names a folder to read instead of the network.
     The only task that uses the network; files already there and matching are not read again."""
-    from pipeline.official_schemas import SCHEMA_CACHE
-    from pipeline.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
+    from pipeline.check.official_schemas import SCHEMA_CACHE
+    from pipeline.check.schemas_download import SchemaFetchError, default_mirror, fetch_schemas
 
     mirror = default_mirror()
     try:
@@ -172,7 +172,7 @@ def pin_schemas(c: Context, only: str = "", mirror: str = "") -> None:
     """Record in pipeline/schemas/pins.json the SHA-256 each file's address now serves.
 
     For after an address was changed there; review the diff before committing it."""
-    from pipeline.schemas_download import pin_schemas
+    from pipeline.check.schemas_download import pin_schemas
 
     try:
         changes = pin_schemas(mirror=Path(mirror) if mirror else None, names=[only] if only else None)

@@ -37,7 +37,7 @@ import json, resource, sys, time
 from pathlib import Path
 from typing import Any
 from pipeline.errors import SourceError
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
 started = time.perf_counter()
 try:
     load_article(Path(sys.argv[1]))

@@ -36,7 +36,7 @@ LIBRARIES: tuple[tuple[str, str], ...] = (
     ("/jinja2/", "Jinja templates"),
     ("/ebooklib/", "EPUB packaging (ebooklib)"),
     ("/lxml/", "lxml"),
-    ("/pipeline/fingerprint.py", "input fingerprints (hashing)"),
+    ("/pipeline/build/fingerprint.py", "input fingerprints (hashing)"),
     ("/pipeline/", "pipeline's own code"),
     ("/invoke/", "invoke"),
 )

@@ -53,13 +53,13 @@ ALL_FORMATS_NOTE = (
 )
 # A build of pdf, epub and jats only, through the same build() the tasks call, in a fresh interpreter.
 SUBSET_BUILD = (
-    "import sys; from pathlib import Path; from pipeline.build import build, default_jobs; "
+    "import sys; from pathlib import Path; from pipeline.build.run import build, default_jobs; "
     "report = build(('pdf', 'epub', 'jats'), slug=sys.argv[1], source_root=Path(sys.argv[2]), "
     "dist=Path(sys.argv[3]), jobs=default_jobs(), force=True); sys.exit(0 if report.ok else 2)"
 )
 # A Python process with every writer imported and nothing built: the floor of a worker's memory.
 IMPORT_BASELINE = (
-    "import resource; import pipeline.build; from pipeline.writers import WRITERS, writer; "
+    "import resource; import pipeline.build.run; from pipeline.formats import WRITERS, writer; "
     "[writer(name) for name in WRITERS]; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 )
 
@@ -292,9 +292,9 @@ def structure_cost(tmp: Path, repeats: int) -> dict[str, Any]:
     """The time the PDF's logical structure tree (pipeline/pdf/structure.py, in place of WeasyPrint's own
     tree of pages) takes in the first title's PDF: its whole step, timed inside a normal PDF write, median
     of ``repeats`` writes. The whole step, not its difference from WeasyPrint's: an upper bound of the cost."""
-    from pipeline.load import load_article
     from pipeline.pdf import structure
-    from pipeline.writers import pdf
+    from pipeline.pdf import writer as pdf
+    from pipeline.prepare.article import load_article
 
     article = load_article(SOURCE_ROOT / FIRST_TITLE / "article.md")
     build_tree = structure.add_tags
@@ -347,7 +347,7 @@ def _authors(text: str) -> int:
 
 def check_sources(sources: list[Path]) -> dict[str, Any]:
     """Load a spread of the generated sources with the pipeline's own loader; describe the whole set."""
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     picks = sorted({0, len(sources) // 4, len(sources) // 2, 3 * len(sources) // 4, len(sources) - 1})
     for index in picks:
@@ -367,7 +367,7 @@ def check_sources(sources: list[Path]) -> dict[str, Any]:
 
 
 def generated(tmp: Path, requested: int, seed: int, budget: float, startup_s: float) -> dict[str, Any]:
-    from pipeline.writers import WRITERS  # the registry alone: no writer is imported
+    from pipeline.formats import WRITERS  # the registry alone: no writer is imported
 
     progress(f"generating {requested} commentaries (seed {seed})")
     sources = generate(tmp / "generated", requested, seed)

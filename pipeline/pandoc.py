@@ -13,7 +13,7 @@ import logging
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,7 +29,7 @@ from pipeline.model import Article, PandocBlock
 PANDOC_VERSION = "3.9"
 # Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
-# reaches an output (pipeline/sanitize.py checks the rest). The front matter is the source's only
+# reaches an output (pipeline/source/guards/sanitize.py checks the rest). The front matter is the source's only
 # metadata: a YAML block further down the body is text, not metadata pandoc would take in (and expand).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.
@@ -221,6 +221,17 @@ def elements(value: object) -> Iterator[dict[str, Any]]:
                 pending.append(item.get("c"))
 
 
+def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:  # noqa: ANN401
+    """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` is ``replace(element)``."""
+    if isinstance(value, list):
+        return [replaced(item, kind, replace) for item in value]
+    if isinstance(value, dict):
+        if value.get("t") == kind:
+            return replace(value)
+        return {key: replaced(item, kind, replace) for key, item in value.items()}
+    return value
+
+
 def stringify(inlines: Iterable[dict[str, Any]]) -> str:
     """The plain text of pandoc inlines, as a reader sees it (footnotes and markup left out)."""
     parts: list[str] = []
@@ -262,9 +273,10 @@ def paragraphs(blocks: Iterable[PandocBlock]) -> list[str]:
 
 def body_blocks(article: Article) -> list[PandocBlock]:
     """The whole body as one block list: the introduction, then a level-1 header carrying each
-    section's id and title before its blocks, so one pandoc call renders every section."""
+    section's id and title before its blocks, then the bibliography, so one pandoc call renders it all."""
     blocks = list(article.introduction.blocks)
     for section in article.sections:
         blocks.append({"t": "Header", "c": [1, [section.id, [], []], list(section.title_inlines)]})
         blocks.extend(section.blocks)
+    blocks.extend(article.bibliography)
     return blocks

@@ -19,13 +19,14 @@ import yaml
 from epubcheck_books import EpubChecks
 from filelock import FileLock
 
-from pipeline import official_schemas, paths
-from pipeline.build import FORMATS, build
-from pipeline.house import load_house
-from pipeline.load import load_article
+from pipeline import paths
+from pipeline.build.run import FORMATS, build
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import JATS_ARCHIVING
+from pipeline.formats import missing
 from pipeline.model import Article
-from pipeline.official_schemas import JATS_ARCHIVING
-from pipeline.writers import missing
+from pipeline.prepare.article import load_article
+from pipeline.source.house import load_house
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline import official_schemas
-from pipeline.official_schemas import CROSSREF, DOAJ, MECA
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import CROSSREF, DOAJ, MECA
 
 
 def schema_dir(name: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from pipeline.epubcheck_batch import EPUBCHECK_OPTIONS, BookCheck, check_books
+from pipeline.check.epubcheck_batch import EPUBCHECK_OPTIONS, BookCheck, check_books
 
 # Java's quick compiler only (tier 1): a run of EPUBCheck spends half its CPU time in the optimising one
 # otherwise, and the results are the same.

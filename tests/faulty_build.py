@@ -115,7 +115,7 @@ def main(argv: list[str]) -> None:
     if fault[0] in ("read-only", "full"):
         sys.addaudithook(os_fault(fault[0], Path(fault[1])))
     else:
-        from pipeline.writers import WRITERS
+        from pipeline.formats import WRITERS
 
         kind, format_name, slug, how = fault
         faults: dict[str, Callable[[], None]] = {

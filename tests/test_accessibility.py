@@ -21,10 +21,10 @@ import pytest
 from conftest import FIXTURE_SOURCES, REPO_ROOT, Built
 from epubcheck_books import EpubChecks
 from lxml import etree
+from readers.extract import XML_LANG, XML_PARSER, element_text, epub_package, opf_path, read_xhtml
 
-from pipeline.extract import XML_LANG, XML_PARSER, element_text, epub_package, opf_path, read_xhtml
-from pipeline.load import load_article
 from pipeline.model import Article
+from pipeline.prepare.article import load_article
 from pipeline.writers import epub
 
 ACE = REPO_ROOT / "tools" / "node" / "node_modules" / ".bin" / "ace-puppeteer"

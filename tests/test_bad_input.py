@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.build.fingerprint import STATE_FOLDER
 from pipeline.errors import SourceError, shown
-from pipeline.fingerprint import STATE_FOLDER
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT / "tests" / "fixtures" / "bad"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.generate import generate
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
 
 
 def test_generated_commentaries_load_and_are_deterministic(tmp_path: Path) -> None:

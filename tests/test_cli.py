@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import REPO_ROOT
 
-from pipeline.load import MAX_SOURCE_BYTES
+from pipeline.source.load import MAX_SOURCE_BYTES
 
 SEED = REPO_ROOT / "source" / "kazakhstan-russia-ukraine"
 

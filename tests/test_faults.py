@@ -31,12 +31,13 @@ import pytest
 from conftest import REPO_ROOT
 from test_bad_input import CONTROL, CORPUS, assert_no_traceback, snapshot
 
-from pipeline import atomic, fingerprint
-from pipeline.build import build
+from pipeline import atomic
+from pipeline.build import fingerprint
+from pipeline.build.faults import DistBusy
+from pipeline.build.lock import DYING_HOLDER_WAIT_S, LOCK_NAME, dist_lock
+from pipeline.build.progress import QuietReporter
+from pipeline.build.run import build
 from pipeline.errors import PipelineError, shown
-from pipeline.faults import DistBusy
-from pipeline.lock import DYING_HOLDER_WAIT_S, LOCK_NAME, dist_lock
-from pipeline.progress import QuietReporter
 
 SHIM = REPO_ROOT / "tests" / "faulty_build.py"
 SLUGS = ("alpha", "beta")

@@ -39,9 +39,9 @@ from test_images import svg
 
 from bench.hostile import alias_bomb, long_field_bibliography, measure_refusals
 from pipeline import limits
+from pipeline.build.fingerprint import source_fingerprint
 from pipeline.errors import SourceError
-from pipeline.fingerprint import source_fingerprint
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
 
 MINIMAL = (CORPUS / CONTROL / "article.md").read_text(encoding="utf-8")
 FRONT, _, BODY = MINIMAL.partition("\n---\n")
@@ -509,7 +509,7 @@ def test_a_list_nested_just_past_the_limit_is_refused_after_pandoc(tmp_path: Pat
 
 def test_a_list_nested_to_the_limit_builds_every_format(tmp_path: Path) -> None:
     """The limit is not lower than the writers need: a list as deep as the AST may nest is published."""
-    from pipeline.build import build
+    from pipeline.build.run import build
 
     levels = limits.limit("nesting-depth") - 4  # the document, the list's paragraph and its text are levels too
     lines = [f"{'  ' * level}- level {level}" for level in range(levels)]

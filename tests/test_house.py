@@ -14,8 +14,8 @@ import yaml
 
 from pipeline import paths
 from pipeline.errors import SourceError, shown
-from pipeline.house import load_house
 from pipeline.model import House
+from pipeline.source.house import load_house
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINIMAL_SOURCE = REPO_ROOT / "tests" / "fixtures" / "bad" / "minimal-valid"
@@ -147,7 +147,7 @@ def test_the_cli_stops_on_a_bad_house_file_before_writing_anything(tmp_path: Pat
 
 
 def test_the_house_settings_reach_every_article_and_are_an_input_of_the_build(tmp_path: Path) -> None:
-    from pipeline.build import build
+    from pipeline.build.run import build
 
     sources, dist = tmp_path / "sources", tmp_path / "dist"
     shutil.copytree(MINIMAL_SOURCE, sources / "minimal")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.identifiers import CROCKFORD, orcid_check_character, orcid_problem, ror_checksum, ror_problem
+from pipeline.source.identifiers import CROCKFORD, orcid_check_character, orcid_problem, ror_checksum, ror_problem
 
 # ORCID's own documented example iD (Josiah Carberry) and iDs whose last character is X or 0.
 GOOD_ORCIDS = (
@@ -81,7 +81,7 @@ def test_the_model_carries_the_source_identifiers_and_copyright() -> None:
 
     import yaml
 
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     source = Path(__file__).parent / "fixtures" / "sources" / "two-authors-open-access" / "article.md"
     front = yaml.safe_load(source.read_text(encoding="utf-8").split("\n---\n")[0].removeprefix("---\n"))

@@ -1,4 +1,4 @@
-"""Image files are untrusted: pipeline/images.py refuses SVGs that could run code or reach outside
+"""Image files are untrusted: pipeline/source/guards/images.py refuses SVGs that could run code or reach outside
 themselves, raster images whose header declares an absurd size (before any decoding), and files
 whose content is not the type their extension says. Each case is made here, byte by byte."""
 
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import SourceError
-from pipeline.images import MAX_PIXELS, MAX_SIDE, ImageProblem, check_image, check_svg
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
+from pipeline.source.guards.images import MAX_PIXELS, MAX_SIDE, ImageProblem, check_image, check_svg
 
 SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

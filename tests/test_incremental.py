@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from conftest import copy_test_sources, published_formats
 
-from pipeline import fingerprint, paths
-from pipeline.build import FORMATS, BuildReport, Shard, build
+from pipeline import paths
+from pipeline.build import fingerprint
+from pipeline.build.progress import PlainReporter, QuietReporter
+from pipeline.build.run import FORMATS, BuildReport, Shard, build
 from pipeline.errors import PipelineError
-from pipeline.progress import PlainReporter, QuietReporter
-from pipeline.writers import WRITERS
+from pipeline.formats import WRITERS
 
 STYLED = {name for name, spec in WRITERS.items() if spec.templates}
 

@@ -17,8 +17,8 @@ import pytest
 from conftest import REPO_ROOT
 from lxml import etree
 
-from pipeline.build import build
-from pipeline.progress import QuietReporter
+from pipeline.build.progress import QuietReporter
+from pipeline.build.run import build
 
 SEED = REPO_ROOT / "source" / "kazakhstan-russia-ukraine" / "article.md"
 COPIES = 8

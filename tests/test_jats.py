@@ -19,13 +19,14 @@ import pytest
 from catalogues import country_code, label
 from lxml import etree
 
-from pipeline import official_schemas, validate
-from pipeline.citation import suggested_citation
-from pipeline.load import load_article
+from pipeline.check import official_schemas, validate
+from pipeline.check.official_schemas import JATS_PUBLISHING
+from pipeline.formats import artifact_name
 from pipeline.model import Article, Person
-from pipeline.official_schemas import JATS_PUBLISHING
 from pipeline.pandoc import paragraphs, stringify
-from pipeline.writers import artifact_name, jats
+from pipeline.prepare.article import load_article
+from pipeline.prepare.citation import suggested_citation
+from pipeline.writers import jats
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {

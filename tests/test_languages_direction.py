@@ -25,8 +25,8 @@ from pictures import ARTIFACTS, assert_page_matches_picture
 from pypdf import PdfReader
 
 from pipeline.errors import SourceError
-from pipeline.language import UnknownLanguage, writing
-from pipeline.load import load_article
+from pipeline.prepare.article import load_article
+from pipeline.source.language import UnknownLanguage, writing
 from pipeline.writers import epub
 
 XHTML = "http://www.w3.org/1999/xhtml"

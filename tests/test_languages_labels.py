@@ -40,10 +40,11 @@ from catalogues import (
 from conftest import FIXTURE_SOURCES, REPO_ROOT, Built
 from lxml import etree
 
-from pipeline import html, i18n
-from pipeline.build import build
-from pipeline.citation import suggested_citation
-from pipeline.load import load_article
+from pipeline.build.run import build
+from pipeline.prepare import i18n
+from pipeline.prepare.article import load_article
+from pipeline.prepare.citation import suggested_citation
+from pipeline.render import html
 from pipeline.writers import jats
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}

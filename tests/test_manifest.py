@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from conftest import Built
 
-from pipeline import build as build_module
-from pipeline.build import build
+from pipeline.build import run as build_module
+from pipeline.build.progress import QuietReporter
+from pipeline.build.run import build
 from pipeline.errors import PipelineError
 from pipeline.pandoc import pandoc_version
-from pipeline.progress import QuietReporter
 
 MANIFEST = "manifest.json"
 

@@ -21,10 +21,10 @@ import pytest
 from conftest import REPO_ROOT
 from lxml import etree
 
-from pipeline import official_schemas, schemas_download
+from pipeline.check import official_schemas, schemas_download
+from pipeline.check.official_schemas import PINS_FILE, PinnedFile, load_pins
+from pipeline.check.schemas_download import SchemaFetchError, fetch_schemas, pin_schemas
 from pipeline.errors import PipelineError
-from pipeline.official_schemas import PINS_FILE, PinnedFile, load_pins
-from pipeline.schemas_download import SchemaFetchError, fetch_schemas, pin_schemas
 
 SETS = load_pins()
 ALL_FILES = [(name, pinned) for name, schema_set in SETS.items() for pinned in schema_set.files]

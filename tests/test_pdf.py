@@ -11,10 +11,10 @@ import pikepdf
 from catalogues import long_date, name_list
 from conftest import Built
 from pypdf import PdfReader
+from readers.extract import join_lines, normalise, pdf_date, pdf_outline, pdf_pages
 
-from pipeline.extract import join_lines, normalise, pdf_date, pdf_outline, pdf_pages
+from pipeline.check.validate import validate_pdf
 from pipeline.model import Article
-from pipeline.validate import validate_pdf
 
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 # The print stylesheet sets the book in these two families (Debian: fonts-linuxlibertine); Noto (fonts-noto-core,

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from conftest import Built
 
-from pipeline.validate import validate_pdf
+from pipeline.check.validate import validate_pdf
 
 VARIANT_FILES = {"pdf/ua-1": "pdfuaid", "pdf/a-3a": "pdfaid"}
 

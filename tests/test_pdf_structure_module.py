@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 
 from pipeline.pdf import structure
-from pipeline.weasy import weasyprint
+from pipeline.pdf.weasy import weasyprint
 
 PAGE = (
     "@page { size: 120mm 80mm; margin: 15mm;"

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from epubcheck_books import QUICK_JAVA
 
-from pipeline import build, pandoc
+from pipeline import pandoc
+from pipeline.build import run as build
 from pipeline.errors import PipelineError
-from pipeline.writers import artifact_name
+from pipeline.formats import artifact_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))

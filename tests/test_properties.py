@@ -14,11 +14,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from readers.extract import normalise
 
-from pipeline.build import build
-from pipeline.extract import normalise
-from pipeline.load import load_article
-from pipeline.validate import validate_jats, validate_pdf
+from pipeline.build.run import build
+from pipeline.check.validate import validate_jats, validate_pdf
+from pipeline.prepare.article import load_article
 
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 # Scripts the installed fonts cover (Latin, Greek, Cyrillic, Hebrew, Arabic, emoji: system-packages.txt);

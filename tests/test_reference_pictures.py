@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import REPO_ROOT, Built
 from pictures import ARTIFACTS, assert_page_matches_picture
-
-from pipeline.extract import normalise, pdf_pages
+from readers.extract import normalise, pdf_pages
 
 PICTURES = REPO_ROOT / "docs" / "reference"
 # slug -> (page, the head row of the table on it, the footnotes at its foot)

@@ -22,7 +22,8 @@ from lxml import etree
 from pybtex.database import parse_file
 from pypdf import PdfReader
 
-from pipeline import fingerprint, references
+from pipeline.build import fingerprint
+from pipeline.source import bibliography as references
 
 XLINK = "{http://www.w3.org/1999/xlink}href"
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
@@ -331,7 +332,7 @@ def source_with(folder: Path, front: str, body: str, files: dict[str, str] | Non
 
 
 def test_inline_references_and_a_yaml_file_together(tmp_path: Path) -> None:
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     front = (
         "bibliography: [cases.yaml]\ncsl: apa\nreferences:\n  - id: hra1998\n    type: legislation\n"
@@ -345,7 +346,7 @@ def test_inline_references_and_a_yaml_file_together(tmp_path: Path) -> None:
 
 def test_a_key_in_two_files_is_a_duplicate(tmp_path: Path) -> None:
     from pipeline.errors import SourceError
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     path = source_with(
         tmp_path, "bibliography: [a.bib, b.bib]\n", "Cited [@haddad2019].", {"a.bib": BOOK_BIB, "b.bib": BOOK_BIB}
@@ -358,7 +359,7 @@ def test_a_key_in_two_files_is_a_duplicate(tmp_path: Path) -> None:
 
 
 def test_without_csl_the_house_default_applies(tmp_path: Path) -> None:
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     article = load_article(
         source_with(tmp_path, "bibliography: refs.bib\n", "As @haddad2019 says.", {"refs.bib": BOOK_BIB})
@@ -369,7 +370,7 @@ def test_without_csl_the_house_default_applies(tmp_path: Path) -> None:
 
 
 def test_a_dependent_style_id_is_resolved_to_its_parent(tmp_path: Path) -> None:
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     dependent = sorted((references.styles_folder() / "dependent").glob("*.csl"))[0].stem
     path = source_with(
@@ -380,7 +381,7 @@ def test_a_dependent_style_id_is_resolved_to_its_parent(tmp_path: Path) -> None:
 
 
 def test_nocite_everything_lists_every_entry_without_citations(tmp_path: Path) -> None:
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     two = BOOK_BIB + BOOK_BIB.replace("haddad2019", "other2020")
     path = source_with(tmp_path, 'bibliography: refs.bib\nnocite: ["@*"]\n', "No citation here.", {"refs.bib": two})
@@ -389,7 +390,7 @@ def test_nocite_everything_lists_every_entry_without_citations(tmp_path: Path) -
 
 def test_a_bibliography_url_is_untrusted_input(tmp_path: Path) -> None:
     from pipeline.errors import SourceError
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     bad = BOOK_BIB.replace("date = {2019}", "date = {2019},\n  url = {javascript:alert(1)}")
     path = source_with(tmp_path, "bibliography: refs.bib\ncsl: apa\n", "See [@haddad2019].", {"refs.bib": bad})
@@ -403,8 +404,8 @@ def test_a_bibliography_url_is_untrusted_input(tmp_path: Path) -> None:
 
 
 def test_the_seed_suggested_citation_is_unchanged_byte_for_byte() -> None:
-    from pipeline.citation import suggested_citation
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
+    from pipeline.prepare.citation import suggested_citation
 
     seed = (Path(__file__).parent / "fixtures" / "seed" / "commentary.txt").read_text(encoding="utf-8")
     printed = next(line for line in seed.splitlines() if line.startswith("Suggested citation: "))
@@ -416,8 +417,8 @@ def test_the_seed_suggested_citation_is_unchanged_byte_for_byte() -> None:
 def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
     import calendar
 
-    from pipeline.citation import suggested_citation
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
+    from pipeline.prepare.citation import suggested_citation
 
     front, _ = front_and_body(slug)
     names = [f"{person['given']} {person['family']}" for person in front["author"]]
@@ -438,7 +439,7 @@ def test_the_house_citation_style_is_valid_csl() -> None:
 
 
 def test_nocite_on_one_line_as_pandoc_writes_it(tmp_path: Path) -> None:
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     two = BOOK_BIB + BOOK_BIB.replace("haddad2019", "other2020")
     front = 'bibliography: refs.bib\nnocite: "@haddad2019, @other2020"\n'
@@ -448,7 +449,7 @@ def test_nocite_on_one_line_as_pandoc_writes_it(tmp_path: Path) -> None:
 
 def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
     from pipeline.errors import SourceError
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
 
     no_id = '[\n  {"type": "book", "title": "Nameless"}\n]\n'
     path = source_with(tmp_path, "bibliography: refs.json\n", "No citation here.", {"refs.json": no_id})
@@ -459,8 +460,8 @@ def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_suggested_citation_prints_quotes_as_typed(tmp_path: Path) -> None:
-    from pipeline.citation import suggested_citation
-    from pipeline.load import load_article
+    from pipeline.prepare.article import load_article
+    from pipeline.prepare.citation import suggested_citation
 
     title = 'Russia\'s "War" & <Peace> 1 < 2'
     source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(title)}")

@@ -1,4 +1,4 @@
-"""Round trip: every format of every source, read back by ``pipeline.extract``, says what the model says.
+"""Round trip: every format of every source, read back by ``tests/readers/extract.py``, says what the model says.
 
 Expected values come from the loaded Article (and the house citation built from it), never from a
 writer or a template, and never from literals copied out of a source.
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import Built
+from readers.extract import EXTRACTORS, Facts, normalise
 
-from pipeline.citation import suggested_citation
-from pipeline.extract import EXTRACTORS, Facts, normalise
 from pipeline.model import Article
+from pipeline.prepare.citation import suggested_citation
 
 FORMATS = tuple(EXTRACTORS)
 # pypdf reads a line that mixes right-to-left and left-to-right runs (an Arabic sentence with a Latin

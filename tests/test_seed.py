@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, Built
 from lxml import etree
-
-from pipeline.extract import JATS_BLOCKS, element_text, epub_facts, normalise, pdf_facts
+from readers.extract import JATS_BLOCKS, element_text, epub_facts, normalise, pdf_facts
 
 SEED = REPO_ROOT / "tests" / "fixtures" / "seed" / "commentary.txt"
 FIRST_TITLE = "kazakhstan-russia-ukraine"

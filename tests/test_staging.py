@@ -17,11 +17,12 @@ import pytest
 from conftest import FIXTURE_SOURCES, published_formats
 from PIL import Image
 
-from pipeline import atomic, fingerprint
-from pipeline.build import BuildReport, build
+from pipeline import atomic
+from pipeline.build import fingerprint
+from pipeline.build.progress import QuietReporter
+from pipeline.build.run import BuildReport, build
 from pipeline.errors import PipelineError, shown
-from pipeline.progress import QuietReporter
-from pipeline.writers import PACKAGES, artifact_name
+from pipeline.formats import PACKAGES, artifact_name
 
 SLUG = "figures-policy-piece"
 
@@ -76,8 +77,8 @@ def test_a_failing_format_publishes_nothing_of_the_source(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise PipelineError("the disk of the test is full")
 
-    module = {"html": "web"}.get(failing, failing)
-    monkeypatch.setattr(f"pipeline.writers.{module}.write", fail)  # forked workers inherit it
+    module = {"html": "writers.web", "pdf": "pdf.writer"}.get(failing, f"writers.{failing}")
+    monkeypatch.setattr(f"pipeline.{module}.write", fail)  # forked workers inherit it
     report = run(sources, dist, jobs=jobs)
     source = shown(sources / SLUG / "article.md")
     assert report.failures == [f"{source}: {failing} failed: the disk of the test is full"]

@@ -27,10 +27,7 @@ from conftest import FIXTURE_SOURCES, Built
 from epubcheck_books import EpubChecks
 from lxml import etree
 from pypdf import PdfReader
-
-from pipeline import official_schemas, pandoc
-from pipeline.errors import SourceError
-from pipeline.extract import (
+from readers.extract import (
     JATS_BLOCKS,
     XHTML_NS,
     element_text,
@@ -43,9 +40,15 @@ from pipeline.extract import (
     pdf_pages,
     read_xhtml,
 )
-from pipeline.load import load_article, normalise_whitespace
-from pipeline.official_schemas import JATS_PUBLISHING
-from pipeline.writers import epub, jats, pdf
+
+from pipeline import pandoc
+from pipeline.check import official_schemas
+from pipeline.check.official_schemas import JATS_PUBLISHING
+from pipeline.errors import SourceError
+from pipeline.pdf import writer as pdf
+from pipeline.prepare.article import load_article
+from pipeline.source.load import normalise_whitespace
+from pipeline.writers import epub, jats
 
 X = {"x": XHTML_NS, "epub": "http://www.idpf.org/2007/ops"}
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 from lxml import etree
+from readers.extract import normalise, pdf_facts
 
-from pipeline.build import build
-from pipeline.extract import normalise, pdf_facts
-from pipeline.load import load_article
-from pipeline.validate import validate_jats, validate_pdf
+from pipeline.build.run import build
+from pipeline.check.validate import validate_jats, validate_pdf
+from pipeline.prepare.article import load_article
 
 SOURCE = REPO_ROOT / "tests" / "fixtures" / "unicode" / "odd-text" / "article.md"
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -12,12 +12,13 @@ import pytest
 from audit import Watch, watching
 from lxml import etree
 
-from pipeline.build import build
+from pipeline.build.run import build
+from pipeline.check.validate import validate_jats
 from pipeline.errors import PipelineError, SourceError
-from pipeline.fetch import ConfinedURLFetcher
-from pipeline.load import discover, load_article
+from pipeline.pdf.fetch import ConfinedURLFetcher
+from pipeline.prepare.article import load_article
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.validate import validate_jats
+from pipeline.source.folder import discover
 
 FRONT_MATTER = """---
 title: "Safe <script>alert('title')</script> & sound"

@@ -17,9 +17,9 @@ import pytest
 from conftest import FIXTURE_SOURCES, REPO_ROOT
 from lxml import etree
 
-from pipeline import validate
-from pipeline.build import build
-from pipeline.writers import artifact_name
+from pipeline.build.run import build
+from pipeline.check import validate
+from pipeline.formats import artifact_name
 from pipeline.writers.deposit.meca import MANIFEST_NAME
 
 SLUG = "two-authors-open-access"

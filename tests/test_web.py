@@ -13,9 +13,9 @@ from browser import shoot
 from conftest import REPO_ROOT, Built
 from lxml import etree
 from PIL import Image
+from readers.extract import normalise
 
-from pipeline.citation import suggested_citation
-from pipeline.extract import normalise
+from pipeline.prepare.citation import suggested_citation
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 

@@ -1,1 +1,4 @@
-"""The PDF beyond WeasyPrint's defaults: the logical structure tree, the archival identification and attachments."""
+"""The PDF, WeasyPrint's part of the pipeline: the writer (render/'s HTML laid out with print.css), the
+confined URL fetcher, WeasyPrint's messages sorted into faults and notices, the logical structure tree,
+and the archival variant (PDF/A-3a, with the JATS and CSL-JSON attached). May import writers/ (the files
+the archival PDF carries), render/ and the top-level modules; never source/, prepare/ or build/."""

@@ -17,10 +17,10 @@ from pathlib import Path
 import pikepdf
 from lxml import etree
 
-from pipeline.manifest import media_type
+from pipeline.formats import artifact_name, media_type
 from pipeline.model import Article
 from pipeline.safexml import SAFE_XML_PARSER
-from pipeline.writers import artifact_name, csl_json, jats
+from pipeline.writers import csl_json, jats
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PDFUAID_NS = "http://www.aiim.org/pdfua/ns/id/"

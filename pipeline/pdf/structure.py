@@ -31,7 +31,7 @@ and images. Output, in the same PDF:
 - a line that hyphenation broke inside a word keeps its drawn hyphen, and its marked content an
   ``/ActualText`` without it, so that search, copy and speech get the word as written.
 
-The print markup of footnotes (``pipeline/notes.py``) sets a note's paragraphs and lists as spans, for
+The print markup of footnotes (``pipeline/render/notes.py``) sets a note's paragraphs and lists as spans, for
 a footnote is inline; ``NOTE_CLASS_ROLES`` gives them their roles.
 """
 
@@ -47,7 +47,7 @@ from xml.etree.ElementTree import Element
 
 import pydyf
 
-from pipeline.weasy import weasyprint
+from pipeline.pdf.weasy import weasyprint
 
 boxes = weasyprint.formatting_structure.boxes
 Box = boxes.Box
@@ -91,7 +91,7 @@ ELEMENT_ROLES = {
     "pre": "Code",
     "code": "Code",
 }
-# The footnote's inner markup of the print body (pipeline/notes.py): spans, since a footnote is inline.
+# The footnote's inner markup of the print body (pipeline/render/notes.py): spans, since a footnote is inline.
 NOTE_CLASS_ROLES = {
     "note-p": "P",
     "note-ul": "L",

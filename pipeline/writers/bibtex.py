@@ -17,7 +17,7 @@ from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, Unic
 
 from pipeline.model import Article, Person
 
-# Every article this pipeline publishes appears in a periodical (see pipeline.cite.csl_type).
+# Every article this pipeline publishes appears in a periodical (see pipeline.prepare.cite.csl_type).
 ENTRY_TYPE = "article"
 # BibTeX's predefined month macros: written unquoted, every style prints the month in its own language.
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -1,11 +1,11 @@
-"""Article -> CSL-JSON (``<slug>.csl.json``): a one-item array, as citation processors read it."""
+"""Article -> CSL-JSON (``<slug>.csl.json``): a one-item array, as citation processors read it: the
+article's item, made once when it was prepared (pipeline/prepare/cite.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from pipeline.cite import csl_item
 from pipeline.model import Article
 from pipeline.writers import once_per_article
 
@@ -17,4 +17,4 @@ def write(article: Article, path: Path) -> None:
 @once_per_article
 def render(article: Article) -> bytes:
     """The file's bytes: what ``write`` writes, and what the archival PDF embeds."""
-    return (json.dumps([csl_item(article)], ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps([article.csl_item], ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -13,11 +13,9 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from pipeline import html, i18n, pandoc, paths
-from pipeline.assets import image_file_bytes
-from pipeline.body import attributes as element_attributes
-from pipeline.language import writing
-from pipeline.model import Article, Heading, PandocBlock, Person
+from pipeline import pandoc, paths
+from pipeline.model import Article, Heading, Person
+from pipeline.render import html
 from pipeline.safexml import SAFE_XML_PARSER
 
 STYLESHEET = "styles/epub.css"
@@ -63,13 +61,13 @@ ACE_CHECKED_ELEMENTS = frozenset(
         *("Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote", "Table", "DefinitionList"),
         *("Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Superscript", "Subscript", "Link", "Note"),
         *("SmallCaps", "Code"),
-        # Citations after citeproc (pipeline/references.py): spans of the text above with a link to the entry.
+        # Citations after citeproc (pipeline/prepare/references.py): spans of the text above with a link to the entry.
         *("Cite", "Span"),
         # A block passage in another language or direction (``::: {lang=fr}``), as in the Arabic fixture.
         "Div",
     }
 )
-# The writing systems (ISO 15924 scripts, pipeline/language.py) of the books Ace checks in the tests
+# The writing systems (ISO 15924 scripts, pipeline/source/language.py) of the books Ace checks in the tests
 # (tests/test_accessibility.py runs it on every source; tests/fixtures/sources has one book in each):
 # Latin left to right, Arabic right to left, Cyrillic, simplified Han. Language and direction markup,
 # fonts and line breaking differ by script, so a book with text in any other script (Hebrew, Devanagari…),
@@ -91,8 +89,8 @@ def write(article: Article, path: Path) -> None:
     book.add_item(stylesheet)
     _add_images(book, article)
     body = html.render_body(article)
-    localisation = i18n.for_language(article.language)
-    back_matter, contents = localisation.gettext("Back matter"), localisation.gettext("Contents")
+    labels = article.labels
+    back_matter, contents = labels.gettext("Back matter"), labels.gettext("Contents")
     article_document = _document(article, "article", ARTICLE_DOCUMENT, "epub/article.xhtml.j2", body)
     back_document = _document(article, "back", BACK_DOCUMENT, "epub/back.xhtml.j2", body, page_title=back_matter)
     for document in (article_document, back_document):
@@ -110,7 +108,7 @@ def write(article: Article, path: Path) -> None:
     ]
     modified = datetime.datetime.combine(article.issued, datetime.time(), tzinfo=datetime.UTC)
     # The EPUB 2 <guide> has no "bodymatter" type; the EPUB 3 landmarks carry the same information.
-    options = {"mtime": modified, "epub2_guide": False, "landmark_title": localisation.gettext("Landmarks")}
+    options = {"mtime": modified, "epub2_guide": False, "landmark_title": labels.gettext("Landmarks")}
     epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     rewrites = {
@@ -122,9 +120,9 @@ def write(article: Article, path: Path) -> None:
 
 
 def _add_images(book: epub.EpubBook, article: Article) -> None:
-    """Each image file, byte for byte, at the path the article document (beside it) names it by."""
+    """Each image file, byte for byte as it was checked, at the path the article document (beside it) names it by."""
     for index, (name, media_type) in enumerate(article.image_files.items(), start=1):
-        content = image_file_bytes(article, name)
+        content = article.images[name]
         book.add_item(epub.EpubItem(uid=f"image-{index}", file_name=name, media_type=media_type, content=content))
 
 
@@ -211,19 +209,10 @@ def body_inventory(article: Article) -> BodyInventory:
         elements=Counter(element["t"] for element in elements),
         sections=len(article.sections),
         has_introduction=bool(article.introduction.blocks),
-        # Every image is a figure (pipeline/assets.py); its text alternative is its fig-alt or caption.
+        # Every image is a figure (pipeline/prepare/figures.py); its text alternative is its fig-alt or caption.
         images_without_alternative=sum(1 for figure in article.figures if not figure.alt.strip()),
-        scripts=frozenset(writing(tag).script for tag in {article.language, *_passage_languages(elements)}),
+        scripts=article.scripts,
     )
-
-
-def _passage_languages(elements: list[PandocBlock]) -> set[str]:
-    """The languages the body marks passages with (``[text]{lang=en}``, ``::: {lang=fr}``)."""
-    found: set[str] = set()
-    for element in elements:
-        attrs = element_attributes(element)
-        found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
-    return found
 
 
 def accessibility_metadata(article: Article) -> list[tuple[str, str]]:

@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
-import pycountry
-from babel import Locale
 from lxml import etree
 
-from pipeline import assets, i18n, pandoc, references, textlinks
-from pipeline.citation import suggested_citation
+from pipeline import pandoc, textlinks
 from pipeline.errors import PipelineError
-from pipeline.model import Affiliation, Article, Copyright, Figure, House, License, Note, Person
+from pipeline.model import Affiliation, Article, Copyright, Figure, House, Labels, License, Note, Person
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import jats_refs, once_per_article
 
@@ -135,27 +131,6 @@ def _linked_paragraph(text: str) -> etree._Element:
     return paragraph
 
 
-def _country_code(name: str, language: str) -> str | None:
-    """ISO 3166-1 alpha-2 code for a country name: pycountry's names and codes, else CLDR's territory
-    names in the article's language and in English ("مصر", "Allemagne"); None when neither knows it."""
-    try:
-        return pycountry.countries.lookup(name).alpha_2
-    except LookupError:
-        pass
-    for locale in (i18n.parse_language(language), i18n.parse_language(i18n.FALLBACK)):
-        code = _territory_codes(str(locale)).get(name.casefold()) if locale else None
-        if code:
-            return code
-    return None
-
-
-@cache
-def _territory_codes(locale: str) -> dict[str, str]:
-    """CLDR's country names in one locale, casefolded, to ISO 3166-1 codes (regions such as "001" left out)."""
-    names = Locale.parse(locale).territories
-    return {name.casefold(): code for code, name in names.items() if pycountry.countries.get(alpha_2=code) is not None}
-
-
 # --- front -----------------------------------------------------------------------------------
 
 
@@ -228,8 +203,8 @@ def _article_meta(article: Article, title: etree._Element) -> etree._Element:
         _doi(article.DOI),
         _article_categories(article.genre),
         _append(etree.Element("title-group"), title),
-        _contrib_group(article.author, "author", article.language),
-        _contrib_group(article.editor, "editor", article.language),
+        _contrib_group(article.author, "author"),
+        _contrib_group(article.editor, "editor"),
         _pub_date(article),
         _permissions(article.license, article.copyright),
         _self_uri(article),
@@ -249,8 +224,8 @@ def _article_categories(genre: str | None) -> etree._Element | None:
     return _append(etree.Element("article-categories"), heading)
 
 
-def _contrib_group(people: tuple[Person, ...], contrib_type: str, language: str) -> etree._Element | None:
-    return _container("contrib-group", (_contrib(person, contrib_type, language) for person in people))
+def _contrib_group(people: tuple[Person, ...], contrib_type: str) -> etree._Element | None:
+    return _container("contrib-group", (_contrib(person, contrib_type) for person in people))
 
 
 def _self_uri(article: Article) -> etree._Element:
@@ -258,13 +233,13 @@ def _self_uri(article: Article) -> etree._Element:
     return _element("self-uri", article.title, **{XLINK_HREF: article.URL})
 
 
-def _contrib(person: Person, contrib_type: str, language: str) -> etree._Element:
+def _contrib(person: Person, contrib_type: str) -> etree._Element:
     return _append(
         _element("contrib", contrib_type=contrib_type),
         _orcid(person.ORCID),
         _name(person),
         _element("role", person.role) if person.role else None,
-        *(_aff(affiliation, language) for affiliation in person.affiliations),
+        *(_aff(affiliation) for affiliation in person.affiliations),
         _container("bio", _paragraphs(person.bio)),
     )
 
@@ -285,12 +260,12 @@ def _name(person: Person) -> etree._Element:
     )
 
 
-def _aff(affiliation: Affiliation, language: str) -> etree._Element:
+def _aff(affiliation: Affiliation) -> etree._Element:
     """An affiliation nested in its contrib (no id/xref bookkeeping, no empty <xref>)."""
     parts = [
         _element("institution", affiliation.department, content_type="dept") if affiliation.department else None,
         _institution(affiliation),
-        _country(affiliation.country, language),
+        _country(affiliation),
     ]
     aff = _append(etree.Element("aff"), *parts)
     # aff is mixed content: separators make it read as one line in any renderer.
@@ -309,10 +284,11 @@ def _institution(affiliation: Affiliation) -> etree._Element:
     return _append(etree.Element("institution-wrap"), ror, institution)
 
 
-def _country(name: str | None, language: str) -> etree._Element | None:
+def _country(affiliation: Affiliation) -> etree._Element | None:
+    """The country as the source names it (in any language), with its ISO 3166-1 code when it has one."""
+    name, code = affiliation.country, affiliation.country_code
     if not name:
         return None
-    code = _country_code(name, language)
     return _element("country", name, country=code) if code else _element("country", name)
 
 
@@ -362,9 +338,7 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     """The <article-title> (with its markup), the <body> and the back-matter children (footnotes) its
     xrefs point to (footnotes, references), all from one pandoc call: the title travels as the document's metadata."""
     meta = {pandoc.TITLE_FIELD: {"t": "MetaInlines", "c": list(article.title_inlines)}}
-    blocks = assets.with_figures(pandoc.body_blocks(article), article.figures, caption_label=None)
-    blocks += references.bibliography_blocks(article)
-    rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
+    rendered = pandoc.ast_to(pandoc.body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
     body = standalone.find("body")
@@ -372,20 +346,19 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     if body is None or title is None:
         raise PipelineError(f"pandoc's JATS output for {article.slug!r} has no <body> or <article-title>")
     title.tail = None
-    localisation = i18n.for_language(article.language)
     _strip_insignificant_whitespace(body)
     section_ids = [section.get("id") for section in body.findall("sec")]
     expected_ids = [section.id for section in article.sections]
     if section_ids != expected_ids:
         raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
-    _complete_figures(body, article.figures, localisation)
+    _complete_figures(body, article.figures, article.labels)
     _label_tables(body)
     pandoc_back = standalone.find("back")
     footnotes = list(pandoc_back) if pandoc_back is not None else []
     for element in footnotes:
         _strip_insignificant_whitespace(element)
     _type_cross_references(body, footnotes)
-    jats_refs.complete_ref_list(footnotes, article, localisation.gettext("References"))
+    jats_refs.complete_ref_list(footnotes, article, article.labels.gettext("References"))
     jats_refs.unlink_inside_citations(body, *footnotes)
     return title, body, footnotes
 
@@ -411,13 +384,13 @@ def _type_cross_references(body: etree._Element, back: list[etree._Element]) -> 
             xref.set("ref-type", kind)
 
 
-def _complete_figures(body: etree._Element, figures: tuple[Figure, ...], localisation: i18n.Localisation) -> None:
+def _complete_figures(body: etree._Element, figures: tuple[Figure, ...], labels: Labels) -> None:
     """What pandoc leaves out of each <fig>: its <label>, the graphic's <alt-text> and exact media type."""
     found = body.findall(".//fig")
     if [fig.get("id") for fig in found] != [figure.id for figure in figures]:
         raise PipelineError(f"JATS figures are {[fig.get('id') for fig in found]}, expected {[f.id for f in figures]}")
     for fig, figure in zip(found, figures, strict=True):
-        fig.insert(0, _element("label", localisation.gettext("Figure %(number)s", number=figure.number)))
+        fig.insert(0, _element("label", labels.gettext("Figure %(number)s") % {"number": figure.number}))
         graphic = fig.find("graphic")
         if graphic is None:
             raise PipelineError(f"pandoc's JATS <fig id={figure.id!r}> has no <graphic>")
@@ -446,13 +419,13 @@ def _strip_insignificant_whitespace(element: etree._Element) -> None:
 
 def _back(article: Article, footnotes: list[etree._Element]) -> etree._Element:
     # Bios live in their <contrib>; back always holds at least the suggested citation.
-    localisation = i18n.for_language(article.language)
+    labels = article.labels
     return _append(
         etree.Element("back"),
         *footnotes,
         *(_note(note) for note in article.notes if note.type not in FRONT_NOTE_TYPES),
-        _titled_notes("image-credit", localisation.gettext("Image credit"), article.image_credit),
-        _titled_notes("suggested-citation", localisation.gettext("Suggested citation"), suggested_citation(article)),
+        _titled_notes("image-credit", labels.gettext("Image credit"), article.image_credit),
+        _titled_notes("suggested-citation", labels.gettext("Suggested citation"), article.suggested_citation.text),
     )
 
 

@@ -3,21 +3,18 @@
 pandoc's JATS writer turns citeproc's bibliography into ``<ref-list>`` with one ``<ref id="ref-KEY">``
 holding the entry as styled text (``<mixed-citation>``), and each citation into ``<xref
 ref-type="bibr" rid="ref-KEY">``. JATS4R accepts either citation form; this module adds the structured
-one, built element by element from the CSL-JSON item (nothing for data that is absent), so indexers
-and pandoc's own JATS reader recover each field, while the styled text stays beside it.
+one, built element by element from the reference's fields as prepared (nothing for data that is
+absent), so indexers and pandoc's own JATS reader recover each field, while the styled text stays beside it.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable
-from typing import Any
 
 from lxml import etree
 
 from pipeline.errors import PipelineError
-from pipeline.model import Article, Reference
+from pipeline.model import Article, CitedName, Reference
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 # JATS @publication-type for CSL types: the Tag Library's own values where one exists (JATS4R asks for
@@ -35,8 +32,6 @@ PUBLICATION_TYPES = {
     "patent": "patent",
     "dataset": "data",
 }
-PAGE_RANGE = re.compile(r"^\s*([^-–—\s]+)\s*[-–—]+\s*([^-–—\s]+)\s*$")
-MARKUP = re.compile(r"<[^>]+>")
 
 
 def complete_ref_list(back_children: list[etree._Element], article: Article, title: str) -> None:
@@ -58,7 +53,7 @@ def complete_ref_list(back_children: list[etree._Element], article: Article, tit
         raise PipelineError(f"JATS <ref> ids of {article.slug!r} are {[r.get('id') for r in refs]}, not {expected}")
     for ref, reference in zip(refs, article.references, strict=True):
         for mixed in ref.findall("mixed-citation"):
-            mixed.set("publication-type", publication_type(reference.item))
+            mixed.set("publication-type", publication_type(reference.type))
         ref.insert(0, element_citation(reference))
 
 
@@ -77,26 +72,23 @@ def unlink_inside_citations(*elements: etree._Element) -> None:
             parent.remove(link)
 
 
-def publication_type(item: dict[str, Any]) -> str:
-    kind = str(item.get("type", ""))
+def publication_type(kind: str) -> str:
     return PUBLICATION_TYPES.get(kind, kind.replace("_", "-") or "other")
 
 
 def element_citation(reference: Reference) -> etree._Element:
-    item = reference.item
-    citation = _element("element-citation", publication_type=publication_type(item))
-    for child in _fields(item):
+    citation = _element("element-citation", publication_type=publication_type(reference.type))
+    for child in _fields(reference):
         if child is not None:
             citation.append(child)
     return citation
 
 
-def _fields(item: dict[str, Any]) -> Iterable[etree._Element | None]:
-    kind = item.get("type")
-    title, container = plain_text(item.get("title")), plain_text(item.get("container-title"))
-    yield _person_group(item.get("author"), "author")
-    yield _person_group(item.get("editor"), "editor")
-    if kind == "chapter" and title and container:
+def _fields(reference: Reference) -> Iterable[etree._Element | None]:
+    title, container = reference.title, reference.container_title
+    yield _person_group(reference.author, "author")
+    yield _person_group(reference.editor, "editor")
+    if reference.type == "chapter" and title and container:
         yield _element("chapter-title", title)
         yield _element("source", container)
     elif title and container:
@@ -104,16 +96,17 @@ def _fields(item: dict[str, Any]) -> Iterable[etree._Element | None]:
         yield _element("source", container)
     elif title or container:
         yield _element("source", title or container)
-    yield _year(item.get("issued"))
-    yield _simple("edition", item.get("edition"))
-    yield _simple("volume", item.get("volume"))
-    yield _simple("issue", item.get("issue"))
-    yield from _pages(item.get("page"))
-    yield _simple("publisher-loc", item.get("publisher-place"))
-    yield _simple("publisher-name", item.get("publisher"))
-    doi = plain_text(item.get("DOI"))
-    yield _element("pub-id", doi, pub_id_type="doi") if doi else None
-    url = plain_text(item.get("URL"))
+    year = reference.year or reference.issued_literal
+    yield _element("year", year) if year else None
+    yield _simple("edition", reference.edition)
+    yield _simple("volume", reference.volume)
+    yield _simple("issue", reference.issue)
+    yield _simple("fpage", reference.first_page)
+    yield _simple("lpage", reference.last_page)
+    yield _simple("publisher-loc", reference.publisher_place)
+    yield _simple("publisher-name", reference.publisher)
+    yield _element("pub-id", reference.DOI, pub_id_type="doi") if reference.DOI else None
+    url = reference.URL
     yield _element("ext-link", url, ext_link_type="uri", **{XLINK_HREF: url}) if url else None
 
 
@@ -125,55 +118,21 @@ def _element(tag: str, text: str | None = None, **attributes: str) -> etree._Ele
     return element
 
 
-def plain_text(value: object) -> str | None:
-    """A CSL-JSON string without its rich-text markup (pandoc writes ``<i>``, ``<span class="nocase">``)."""
-    if value is None:
-        return None
-    text = html.unescape(MARKUP.sub("", str(value))).strip()
-    return text or None
-
-
-def _simple(tag: str, value: object) -> etree._Element | None:
-    text = plain_text(value)
+def _simple(tag: str, text: str | None) -> etree._Element | None:
     return _element(tag, text) if text else None
 
 
-def _person_group(people: object, group_type: str) -> etree._Element | None:
-    if not isinstance(people, list) or not people:
+def _person_group(names: tuple[CitedName, ...], group_type: str) -> etree._Element | None:
+    if not names:
         return None
     group = _element("person-group", person_group_type=group_type)
-    for person in people:
-        family, given, literal = (
-            plain_text(person.get("family")),
-            plain_text(person.get("given")),
-            plain_text(person.get("literal")),
-        )
-        if family:
-            name = _element("name", name_style="western")
-            name.append(_element("surname", family))
-            if given:
-                name.append(_element("given-names", given))
-            group.append(name)
-        elif literal or given:
-            group.append(_element("collab", literal or given))
-    return group if len(group) else None
-
-
-def _year(issued: object) -> etree._Element | None:
-    if not isinstance(issued, dict):
-        return None
-    parts = issued.get("date-parts") or [[]]
-    if parts and parts[0] and str(parts[0][0]).strip():
-        return _element("year", str(parts[0][0]))
-    literal = plain_text(issued.get("literal"))
-    return _element("year", literal) if literal else None
-
-
-def _pages(page: object) -> list[etree._Element]:
-    text = plain_text(page)
-    if not text:
-        return []
-    found = PAGE_RANGE.match(text)
-    if found:
-        return [_element("fpage", found.group(1)), _element("lpage", found.group(2))]
-    return [_element("fpage", text)]
+    for name in names:
+        if name.is_person:
+            element = _element("name", name_style="western")
+            element.append(_element("surname", name.family))
+            if name.given:
+                element.append(_element("given-names", name.given))
+            group.append(element)
+        else:
+            group.append(_element("collab", name.name))
+    return group

@@ -13,7 +13,7 @@ import rispy
 
 from pipeline.model import Article, Person
 
-# Every article this pipeline publishes appears in a periodical (see pipeline.cite.csl_type).
+# Every article this pipeline publishes appears in a periodical (see pipeline.prepare.cite.csl_type).
 REFERENCE_TYPE = "JOUR"
 
 

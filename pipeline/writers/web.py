@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
-from pipeline import html, paths
+from pipeline import paths
+from pipeline.formats import artifact_name
 from pipeline.model import Article, Person
-from pipeline.writers import artifact_name, web_refs
+from pipeline.render import html
+from pipeline.writers import web_refs
 
 # The other editions the page offers; they sit beside it in dist/<slug>/.
 DOWNLOADS = ("pdf", "epub", "jats")

@@ -11,30 +11,25 @@ fixed member times, modes and order.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import bagit
 
-from pipeline import manifest
 from pipeline.atomic import link_or_copy
-from pipeline.writers import PACKAGES, artifact_name
 from pipeline.writers.deposit.package import PackageFacts, write_zip
 
 CHECKSUMS = ("sha256", "sha512")
 
 
-def payload(facts: PackageFacts, folder: Path) -> list[Path]:
-    """The published files the bag holds: every file of the folder but the packages and the manifest."""
-    packages = {artifact_name(name, facts.slug) for name in PACKAGES}
-    return [path for path in manifest.artifact_files(folder) if path.relative_to(folder).as_posix() not in packages]
-
-
-def write(facts: PackageFacts, folder: Path, path: Path) -> None:
+def write(facts: PackageFacts, files: Mapping[str, Path], path: Path) -> None:
+    """Bag ``files`` (each file of the staged ``dist/<slug>/`` by its name there: every one the formats
+    wrote and the images, not the packages or the manifest) into the ZIP at ``path``, beside them."""
     # A hidden folder inside the staged one: never listed, and gone with it should the build be killed.
-    with tempfile.TemporaryDirectory(prefix=f".{facts.slug}.", suffix=".bag", dir=folder) as scratch:
+    with tempfile.TemporaryDirectory(prefix=f".{facts.slug}.", suffix=".bag", dir=path.parent) as scratch:
         bag_folder = Path(scratch) / facts.slug
-        for file in payload(facts, folder):
-            target = bag_folder / file.relative_to(folder)
+        for name, file in files.items():
+            target = bag_folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             link_or_copy(file, target)
         bag_folder.mkdir(exist_ok=True)

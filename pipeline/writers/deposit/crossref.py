@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
@@ -27,7 +26,6 @@ SCHEMA_LOCATION = f"{CROSSREF_NS} https://www.crossref.org/schemas/crossref{SCHE
 NAMESPACES = {None: CROSSREF_NS, "jats": JATS_NS, "ai": AI_NS, "xsi": XSI_NS}
 # CSL types whose references Crossref can match field by field; others go as the formatted text.
 JOURNAL_TYPES = frozenset({"article-journal", "article", "article-magazine", "article-newspaper", "review"})
-PAGE_RANGE_SEPARATORS = ("-", "–", "—")
 
 
 def write(article: Article, path: Path) -> None:
@@ -220,45 +218,19 @@ def _citation_list(references: tuple[Reference, ...]) -> etree._Element | None:
 def _citation(reference: Reference) -> etree._Element:
     """A journal article field by field (Crossref matches them to a DOI); anything else as the entry's
     formatted text. A DOI the reference has is always given."""
-    item = reference.item
-    doi = _optional("doi", item.get("DOI"))
-    if item.get("type") in JOURNAL_TYPES and item.get("container-title"):
+    doi = _optional("doi", reference.DOI)
+    if reference.type in JOURNAL_TYPES and reference.container_title:
+        first_author = reference.author[0] if reference.author else None
         children = [
-            _optional("journal_title", item.get("container-title")),
-            _optional("author", _first_author(item)),
-            _optional("volume", _text(item.get("volume"))),
-            _optional("issue", _text(item.get("issue"))),
-            _optional("first_page", _first_page(item)),
-            _optional("cYear", _year(item)),
+            _optional("journal_title", reference.container_title),
+            _optional("author", (first_author.family or first_author.literal) if first_author else None),
+            _optional("volume", reference.volume),
+            _optional("issue", reference.issue),
+            _optional("first_page", reference.first_page),
+            _optional("cYear", reference.year),
             doi,
-            _optional("article_title", item.get("title")),
+            _optional("article_title", reference.title),
         ]
     else:
         children = [doi, _element("unstructured_citation", reference.text)]
     return _element("citation", children=children, key=reference.id)
-
-
-def _text(value: Any) -> str | None:  # noqa: ANN401 (CSL-JSON data)
-    return str(value) if value not in (None, "") else None
-
-
-def _first_author(item: dict[str, Any]) -> str | None:
-    authors = item.get("author") or []
-    if not authors:
-        return None
-    first = authors[0]
-    return first.get("family") or first.get("literal")
-
-
-def _first_page(item: dict[str, Any]) -> str | None:
-    page = _text(item.get("page-first")) or _text(item.get("page"))
-    if not page:
-        return None
-    for separator in PAGE_RANGE_SEPARATORS:
-        page = page.split(separator)[0]
-    return page.strip() or None
-
-
-def _year(item: dict[str, Any]) -> str | None:
-    parts = (item.get("issued") or {}).get("date-parts") or []
-    return str(parts[0][0]) if parts and parts[0] else None

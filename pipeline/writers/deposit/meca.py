@@ -11,12 +11,12 @@ The images keep their paths, so the JATS's ``<graphic xlink:href>`` resolves ins
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from lxml import etree
 
-from pipeline.manifest import media_type
-from pipeline.writers import artifact_name
+from pipeline.formats import artifact_name, media_type
 from pipeline.writers.deposit.package import PackageFacts, write_zip
 
 MANIFEST_NAME = "manifest.xml"
@@ -30,18 +30,18 @@ DOCTYPE = (
 )
 
 
-def write(facts: PackageFacts, folder: Path, path: Path) -> None:
-    """Pack the JATS, the PDF and the images of the staged ``folder`` (those that were built)."""
+def write(facts: PackageFacts, files: Mapping[str, Path], path: Path) -> None:
+    """Pack the JATS, the PDF and the images among ``files`` (the staged ``dist/<slug>/``'s, by name)."""
     members: list[tuple[str, Path, str, str | None, str | None]] = []  # name, file, item type, title, description
-    jats = folder / artifact_name("jats", facts.slug)
-    if jats.is_file():
+    jats = files.get(artifact_name("jats", facts.slug))
+    if jats is not None:
         members.append((ARTICLE_NAME, jats, "article-metadata", facts.title, "The article in JATS XML"))
-    pdf = folder / artifact_name("pdf", facts.slug)
-    if pdf.is_file():
+    pdf = files.get(artifact_name("pdf", facts.slug))
+    if pdf is not None:
         members.append((pdf.name, pdf, "manuscript", facts.title, "The article as published, in PDF"))
     for figure in facts.figures:
-        if (folder / figure.path).is_file() and figure.path not in {member[0] for member in members}:
-            members.append((figure.path, folder / figure.path, "figure", f"Figure {figure.number}", figure.caption))
+        if figure.path in files and figure.path not in {member[0] for member in members}:
+            members.append((figure.path, files[figure.path], "figure", f"Figure {figure.number}", figure.caption))
     manifest = _manifest([(name, kind, title, description) for name, _file, kind, title, description in members])
     write_zip(
         path,

@@ -11,9 +11,12 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.model import Article, Figure
 from pipeline.writers.deposit.record import record_date
+
+if TYPE_CHECKING:
+    from pipeline.model import Article, Figure
 
 # Every member the same: a regular file, rw-r--r--, made on Unix, at the record date's midnight. ZIP's
 # dates run from 1980 to 2107: a record dated outside them has its members dated at the nearer end.

@@ -1,0 +1,114 @@
+"""The formats an article is published in, as data: what each file is called, its media type, which
+styles and templates shape it, what it requires of the article, and the module that writes it.
+
+The registry names each writer module without importing it: the build plans and fingerprints from it
+(a JATS-only build never loads WeasyPrint, a no-op rebuild loads no writer), and a writer that links
+to another format's file asks it for the file's name. A format that ``requires`` data the article may
+lack (a Crossref deposit without a DOI) writes no file for such an article.
+
+The packages (MECA, BagIt) come last: each ``write(facts, files, path)`` packs files the formats wrote
+into the article's staged folder, so they are made afresh whenever that folder is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import mimetypes
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from pipeline.paths import HOUSE_CITATION_STYLE
+
+if TYPE_CHECKING:
+    from pipeline.model import Metadata
+
+
+@dataclass(frozen=True)
+class Format:
+    module: str
+    file_name: str  # "{slug}" stands for the article's slug
+    styles: tuple[str, ...] = ()  # files in styles/ that shape the output
+    templates: bool = False  # renders through pipeline/templates
+    # Attributes of the Article (dotted: "house.registrant") without which the format has nothing to say.
+    requires: tuple[str, ...] = ()
+
+    def artifact_name(self, slug: str) -> str:
+        return self.file_name.format(slug=slug)
+
+
+WRITERS: dict[str, Format] = {
+    # house-citation.csl: the suggested citation, which these four print.
+    "pdf": Format("pipeline.pdf.writer", "{slug}.pdf", styles=("print.css", HOUSE_CITATION_STYLE), templates=True),
+    "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css", HOUSE_CITATION_STYLE), templates=True),
+    "jats": Format("pipeline.writers.jats", "{slug}.xml", styles=(HOUSE_CITATION_STYLE,), templates=True),
+    "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),
+    "bibtex": Format("pipeline.writers.bibtex", "{slug}.bib"),
+    "ris": Format("pipeline.writers.ris", "{slug}.ris"),
+    "html": Format("pipeline.writers.web", "index.html", styles=("web.css", HOUSE_CITATION_STYLE), templates=True),
+    # Deposits: what a journal sends to Crossref (to register the DOI) and to DOAJ.
+    "crossref": Format(
+        "pipeline.writers.deposit.crossref",
+        "{slug}.crossref.xml",
+        requires=("DOI", "house.depositor_name", "house.depositor_email", "house.registrant"),
+    ),
+    "doaj": Format("pipeline.writers.deposit.doaj", "{slug}.doaj.xml", requires=("ISSN",)),
+}
+# Packages of the files the formats wrote, for preservation archives and manuscript exchange.
+PACKAGES: dict[str, Format] = {
+    "meca": Format("pipeline.writers.deposit.meca", "{slug}.meca.zip"),
+    "bagit": Format("pipeline.writers.deposit.bag", "{slug}.bag.zip"),
+}
+
+
+def writer(format_name: str) -> ModuleType:
+    return importlib.import_module({**WRITERS, **PACKAGES}[format_name].module)
+
+
+def artifact_name(format_name: str, slug: str) -> str:
+    return {**WRITERS, **PACKAGES}[format_name].artifact_name(slug)
+
+
+def missing(format_name: str, article: Metadata) -> str | None:
+    """The first thing ``format_name`` requires that ``article`` lacks ("DOI", "house.registrant"), or None."""
+    for dotted in WRITERS[format_name].requires:
+        value: object = article
+        for name in dotted.split("."):
+            value = getattr(value, name)
+        if not value:
+            return dotted
+    return None
+
+
+# The image types every output format can carry (EPUB core media types, JATS, browsers, WeasyPrint).
+IMAGE_MEDIA_TYPES: dict[str, str] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+# Every file of dist/<slug>/ by its name's ending; the longest ending wins (``.csl.json`` before ``.json``).
+MEDIA_TYPES: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".epub": "application/epub+zip",
+    # JATS has no registered media type of its own: it is served as generic XML (RFC 7303).
+    ".xml": "application/xml",
+    ".html": "text/html",
+    ".csl.json": "application/vnd.citationstyles.csl+json",
+    ".json": "application/json",
+    # BibTeX and RIS have no registered types; these are the ones reference managers send and accept.
+    ".bib": "application/x-bibtex",
+    ".ris": "application/x-research-info-systems",
+    # The packages (MECA, BagIt), and the image types a figure may have: fixed rather than left to the
+    # system's tables, which differ between machines.
+    ".zip": "application/zip",
+    **IMAGE_MEDIA_TYPES,
+}
+FALLBACK_MEDIA_TYPE = "application/octet-stream"
+
+
+def media_type(name: str) -> str:
+    for ending in sorted(MEDIA_TYPES, key=len, reverse=True):
+        if name.endswith(ending):
+            return MEDIA_TYPES[ending]
+    return mimetypes.guess_type(name)[0] or FALLBACK_MEDIA_TYPE

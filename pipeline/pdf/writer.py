@@ -1,0 +1,145 @@
+"""Article -> tagged PDF through the shared HTML renderer, print CSS and WeasyPrint."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+
+from pipeline import paths
+from pipeline.errors import LocatedError, PipelineError
+from pipeline.model import Article
+from pipeline.notices import notice
+from pipeline.pdf import archival, structure
+from pipeline.pdf import messages as weasy_messages
+from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
+from pipeline.pdf.weasy import weasyprint
+from pipeline.render import html, notes
+
+FontConfiguration = weasyprint.text.fonts.FontConfiguration
+
+DEFAULT_VARIANT = "pdf/ua-1"
+# The layouts tried, in order, while a note will not share its reference's page (see _laid_out): the
+# blocks of the notes set late start new pages; headings may end a page; both.
+LAYOUT_TRIES = ((False, False), (True, False), (False, True), (True, True))
+ARCHIVAL_VARIANT = "pdf/a-3a"
+VARIANTS = (DEFAULT_VARIANT, ARCHIVAL_VARIANT)
+
+
+def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
+    if variant not in VARIANTS:
+        raise PipelineError(f"unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    document = html.render(article, "article.html.j2", body=html.render_body(article))
+    folder = paths.source_dir(article)
+    fetcher = ConfinedURLFetcher([folder, paths.STYLES], folder, article.images)
+    stylesheet = paths.STYLES / "print.css"
+    # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
+    # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
+    fonts = FontConfiguration()
+    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+    with weasy_messages.collecting(article.source_path) as messages:
+        with messages.parsing(stylesheet):
+            css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
+        laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
+        # A fault already known fails the PDF: writing it out would be wasted work.
+        with structure.logical_tags():  # one structure tree for the article, not one per page
+            rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
+    faults = messages.faults()
+    if faults:
+        raise LocatedError("\n".join(faults))
+    _write_with_full_xmp(rendered, article, path, variant)
+
+
+def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant: str) -> None:
+    """Add to the XMP what WeasyPrint leaves out (publication date, language, publisher, identifier,
+    rights), then save with a content-derived /ID so the same source gives the same bytes."""
+    with pikepdf.open(io.BytesIO(rendered)) as pdf:
+        # Neither pikepdf as producer nor a metadata date: both would change at every build.
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            xmp["dc:date"] = [article.issued.isoformat()]
+            xmp["dc:language"] = [article.language]
+            xmp["dc:identifier"] = article.identifier
+            xmp["dc:source"] = article.container_title
+            if rights_statement(article):
+                xmp["dc:rights"] = rights_statement(article)
+            if article.copyright and article.copyright.holder:
+                # XMP Rights Management's own property for who holds the rights (predefined in PDF/A).
+                xmp["xmpRights:Owner"] = [article.copyright.holder]
+            if article.publisher:
+                xmp["dc:publisher"] = [article.publisher]
+            if article.license:
+                xmp["xmpRights:Marked"] = "True"
+                if article.license.url:
+                    xmp["xmpRights:WebStatement"] = article.license.url
+        if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
+            archival.make_accessible_archive(pdf, archival.associated_files(article))
+        # Saved in memory and written by Python: qpdf writing a file itself aborts the process on a full
+        # disk (an exception thrown across C++ code that cannot pass it on), where Python raises OSError.
+        saved = io.BytesIO()
+        pdf.save(saved, deterministic_id=True)
+    path.write_bytes(saved.getbuffer())
+
+
+def rights_statement(article: Article) -> str | None:
+    """dc:rights: the copyright statement, then the licence, as the source words them."""
+    copyright_statement = article.copyright.statement if article.copyright else None
+    terms = (article.license.text or article.license.url) if article.license else None
+    return " ".join(part for part in (copyright_statement, terms) if part) or None
+
+
+def _laid_out(
+    article: Article,
+    document: str,
+    fetcher: ConfinedURLFetcher,
+    stylesheet: weasyprint.CSS,
+    fonts: FontConfiguration,
+    options: dict[str, object],
+    messages: weasy_messages.MessageCollector,
+) -> weasyprint.Document:
+    """The document laid out with every footnote on the page of its reference, as far as WeasyPrint can.
+
+    WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
+    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). Then
+    the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
+    new page, with headings allowed to end a page, with both. A note still set late after that (or one
+    taller than the room on a page: WeasyPrint does not continue a note on the next page) keeps the
+    first layout; a note WeasyPrint could not set at all stops the build. Once WeasyPrint has reported a
+    fault, the first layout is returned as it is: the PDF fails anyway."""
+    first: tuple[weasyprint.Document, list[tuple[int, int, int | None]]] | None = None
+    moved: set[int] = set()
+    for breaks, loose in LAYOUT_TRIES:
+        marked = notes.keep_notes_with_references(document, moved if breaks else set(), loose_headings=loose)
+        page = weasyprint.HTML(string=marked, base_url=SOURCE_URL, url_fetcher=fetcher)
+        laid_out = page.render(stylesheets=[stylesheet], font_config=fonts, **options)
+        misplaced = _misplaced_notes(laid_out)
+        if not misplaced or messages.faults():  # laying out again cannot mend a fault
+            return laid_out
+        first = first or (laid_out, misplaced)
+        moved |= {number for number, _page, _on in misplaced}
+    laid_out, misplaced = first
+    lost = [number for number, _page, on in misplaced if on is None]
+    if lost:
+        raise PipelineError(
+            f"{article.slug}: footnote {lost[0]} is taller than the room on any page and cannot be printed "
+            "(a note is not continued on the next page); shorten it or split it into several notes"
+        )
+    # The PDF is still usable, but not as the editor expects: said once, never silently.
+    for number, reference_page, note_page in misplaced:
+        notice(
+            f"{paths.shown(article.source_path)}: pdf: footnote {number} is printed on page {note_page}, "
+            f"its reference on page {reference_page}; WeasyPrint could not keep them on one page"
+        )
+    return laid_out
+
+
+def _misplaced_notes(laid_out: weasyprint.Document) -> list[tuple[int, int, int | None]]:
+    """(note, page of its reference, page of its text or None) for each note not on its reference's page."""
+    page_of = {anchor: number for number, page in enumerate(laid_out.pages, start=1) for anchor in page.anchors}
+    misplaced: list[tuple[int, int, int | None]] = []
+    number = 1
+    while f"fnref{number}" in page_of:
+        if page_of.get(f"fn{number}") != page_of[f"fnref{number}"]:
+            misplaced.append((number, page_of[f"fnref{number}"], page_of.get(f"fn{number}")))
+        number += 1
+    return misplaced

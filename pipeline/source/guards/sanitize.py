@@ -1,0 +1,83 @@
+"""Untrusted body content: what a source may put into the outputs.
+
+Sources come from many hands. Raw HTML, TeX and raw blocks are not parsed as markup at all (the
+reader's raw extensions are off, so such text prints as typed). What remains is checked here on the
+AST: link targets, image paths and element attributes. A violation stops the build with the line of
+the source it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeline import pandoc
+from pipeline.errors import SourceError, quoted
+from pipeline.source.body import attributes as element_attributes
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+# Attributes a source may set on a span, div, heading, link or image besides id and classes
+# (fig-alt: a figure's text alternative, Quarto's name for it; pipeline/prepare/figures.py reads it).
+SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height|fig-alt)$")
+RAW_KINDS = frozenset({"RawBlock", "RawInline"})
+
+
+def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: int) -> None:
+    """Raise SourceError for the first unsafe element of the body's AST."""
+    for element in pandoc.elements(blocks):
+        problem, needle = _problem(element)
+        if problem:
+            raise SourceError(path, _line_of(body, needle, body_line), "body", problem)
+
+
+def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
+    kind, content = element["t"], element.get("c")
+    if kind in RAW_KINDS:
+        return f"raw {content[0]} is not allowed", content[1][:40]
+    attributes = element_attributes(element)
+    if attributes is not None:
+        for key, _value in attributes[2]:
+            if not SAFE_ATTRIBUTE.match(key):
+                return (
+                    f"attribute {quoted(key)} is not allowed "
+                    "(only data-*, lang, dir, title, width, height and fig-alt)",
+                    key,
+                )
+    if kind == "Link":
+        return link_problem(content[2][0]), content[2][0]
+    if kind == "Image":
+        return _image_problem(content[2][0]), content[2][0]
+    return None, ""
+
+
+def link_problem(target: str) -> str | None:
+    if target.startswith("#"):
+        return None
+    scheme = urlsplit(target).scheme.lower()
+    if scheme in LINK_SCHEMES:
+        return None
+    return f"link target {quoted(target)} is not allowed: use an http(s) or mailto address, or #anchor"
+
+
+def _image_problem(target: str) -> str | None:
+    """Images come from the source's own folder, by a relative path that stays inside it."""
+    parts = urlsplit(target)
+    relative = PurePosixPath(parts.path)
+    if parts.scheme.lower() == "data":
+        kind = parts.path.split(";", 1)[0].split(",", 1)[0] or "data"
+        return (
+            f"image is embedded as a data: URI ({quoted(kind)}, {len(target)} characters); "
+            "save it as a file in the source's folder and give that file's name"
+        )
+    if parts.scheme or parts.netloc or relative.is_absolute() or ".." in relative.parts or not parts.path:
+        return f"image {quoted(target)} must be a file in the source's folder, given by a relative path"
+    return None
+
+
+def _line_of(body: str, needle: str, body_line: int) -> int:
+    for number, text in enumerate(body.splitlines()):
+        if needle and needle in text:
+            return body_line + number
+    return body_line
