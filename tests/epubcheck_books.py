@@ -1,5 +1,5 @@
 """EPUBCheck for tests, once per book per test run: the books are checked in batches, one Java process
-each (pipeline/epubcheck_batch.py runs EPUBCheck's own command line once per book), with usage messages
+each (pipeline/check/epubcheck_batch.py runs EPUBCheck's own command line once per book), with usage messages
 (``-u``, where deprecation notices are), and the results are kept for every test that asks."""
 
 from __future__ import annotations

