@@ -24,6 +24,7 @@ BUILD_HELP = {
     "keep-going": "build the other sources when one fails (default; --no-keep-going stops at the first)",
     "shard": "build only shard INDEX/COUNT of the sources (by slug hash), e.g. 0/4, for parallel CI jobs",
     "house": "the house settings file: journal abbreviation, ISSNs, DOI prefix, depositor (default: house.yaml)",
+    "site": "the address dist/ is served at, ending in /, for the feed and sitemap (default: house.yaml's site)",
 }
 
 
@@ -42,6 +43,7 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         keep_going: bool = True,
         shard: str = "",
         house: str | None = None,
+        site: str = "",
     ) -> None:
         try:
             report = build(
@@ -56,6 +58,9 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
                 shard=Shard.parse(shard) if shard else None,
                 reporter=reporter_for(sys.stdout),
                 house_config=Path(house) if house else paths.HOUSE_CONFIG,
+                # Every format built: the journal's pages (which list them all) are brought up to date too.
+                journal=formats == FORMATS,
+                site=site or None,
             )
         except PipelineError as error:
             if debug:

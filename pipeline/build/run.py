@@ -142,6 +142,8 @@ def build(
     shard: Shard | None = None,
     reporter: PlainReporter | None = None,
     house_config: Path = paths.HOUSE_CONFIG,
+    journal: bool = False,
+    site: str | None = None,
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root`` (or the one named ``slug``).
 
@@ -149,6 +151,8 @@ def build(
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
     ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
     settings file, read once for every source (a mistake in it stops the build before anything is written).
+    ``journal`` then brings the journal's pages, feed, sitemap and issue deposits up to date (pipeline/journal/),
+    from every article in ``dist``; ``site`` is the address dist/ is served at, in place of the house's.
     Failures come back as one-line messages in the report. A fault of the machine (another build holding
     ``dist``, a folder that cannot be written, a full disk, a worker that died) raises BuildFault: one line,
     and every article in ``dist`` whole, as before or as built before the fault."""
@@ -182,6 +186,11 @@ def build(
             units = _units(plans, options, jobs, house)
             with closing(_run(units, jobs)) as results:
                 _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
+            if journal and shard is None:
+                from pipeline.journal.publish import publish
+
+                code = fingerprint.code_fingerprint() + fingerprint.templates_fingerprint()
+                report.built += publish(dist, house_config, code, site, say=reporter.line)
     return report
 
 

@@ -74,6 +74,10 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count
 
 
 def _labels(context: jinja2.runtime.Context) -> Labels:
+    """The labels of the page: its own (a journal page), else its article's."""
+    labels: Labels | None = context.get("labels")
+    if labels is not None:
+        return labels
     article: Article = context["article"]
     return article.labels
 
@@ -192,3 +196,8 @@ def _strip_namespace_declaration(markup: str) -> str:
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
     return _environment().get_template(template).render(article=article, body=body, **context)
+
+
+def render_page(template: str, labels: Labels, **context: object) -> str:
+    """Render a page that is no one article's (the journal's home and issue pages) in ``labels``' language."""
+    return _environment().get_template(template).render(labels=labels, **context)

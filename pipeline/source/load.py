@@ -493,6 +493,8 @@ def _metadata(
         issued=datetime.date.fromisoformat(data["issued"]),
         updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
         version=data.get("version"),
+        volume=str(data["volume"]) if "volume" in data else None,
+        issue=str(data["issue"]) if "issue" in data else None,
         container_title=data["container-title"],
         publisher=data.get("publisher"),
         ISSN=data.get("ISSN"),

@@ -13,6 +13,7 @@ values, so no second, 1.4-flavoured file or version swap is needed to check it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -205,7 +206,11 @@ def _article_meta(article: Article, title: etree._Element) -> etree._Element:
         _append(etree.Element("title-group"), title),
         _contrib_group(article.author, "author"),
         _contrib_group(article.editor, "editor"),
-        _pub_date(article),
+        _pub_date(article.issued, "pub"),
+        # The last correction, as JATS4R dates one: harvesters read the record's datestamp from it.
+        _pub_date(article.updated, "corrected") if article.updated else None,
+        _element("volume", article.volume) if article.volume else None,
+        _element("issue", article.issue) if article.issue else None,
         _permissions(article.license, article.copyright),
         _self_uri(article),
         _abstract(article.abstract),
@@ -292,13 +297,12 @@ def _country(affiliation: Affiliation) -> etree._Element | None:
     return _element("country", name, country=code) if code else _element("country", name)
 
 
-def _pub_date(article: Article) -> etree._Element:
-    issued = article.issued
+def _pub_date(day: datetime.date, date_type: str) -> etree._Element:
     return _append(
-        _element("pub-date", publication_format="electronic", date_type="pub", iso_8601_date=issued.isoformat()),
-        _element("day", f"{issued.day:02d}"),
-        _element("month", f"{issued.month:02d}"),
-        _element("year", str(issued.year)),
+        _element("pub-date", publication_format="electronic", date_type=date_type, iso_8601_date=day.isoformat()),
+        _element("day", f"{day.day:02d}"),
+        _element("month", f"{day.month:02d}"),
+        _element("year", str(day.year)),
     )
 
 
