@@ -120,6 +120,33 @@ def test(c: Context, args: str = "", workers: str = "auto") -> None:
     c.run(f"{sys.executable} -m pytest {parallel}{args}")
 
 
+@task(
+    help={
+        "port": "the port to listen on (default 8000; 0 picks a free one)",
+        "host": "the address to listen on (default 127.0.0.1: this machine only)",
+        "dist": "the folder to serve (default: dist/)",
+        "house": "the house settings file (default: house.yaml)",
+    }
+)
+def serve(
+    c: Context, port: int = 8000, host: str = "127.0.0.1", dist: str | None = None, house: str | None = None
+) -> None:
+    """Serve dist/ over HTTP, with the journal's OAI-PMH 2.0 endpoint at /oai; Ctrl-C stops."""
+    from pipeline.journal.serve import serve as run_server
+    from pipeline.source.house import load_house
+
+    try:
+        run_server(
+            Path(dist) if dist else paths.DIST,
+            load_house(Path(house) if house else paths.HOUSE_CONFIG),
+            host,
+            port,
+        )
+    except PipelineError as error:
+        message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
+        raise Exit(message, code=error.exit_code) from None
+
+
 @task
 def clean(c: Context) -> None:
     """Remove dist/."""
@@ -205,4 +232,6 @@ def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, see
         raise Exit(code=code)
 
 
-ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_schemas, pin_schemas, bench)
+ns = Collection(
+    build_pdf, build_epub, build_jats, build_all, validate, serve, test, clean, fetch_schemas, pin_schemas, bench
+)

@@ -41,7 +41,9 @@ def issue_deposit(group: IssueGroup, house: House) -> bytes | None:
     ]
     if not deposits or not (house.depositor_name and house.depositor_email and house.registrant):
         return None
-    articles = [copy.deepcopy(found) for deposit in deposits for found in deposit.iterfind(f".//{_name('journal_article')}")]
+    articles = [
+        copy.deepcopy(found) for deposit in deposits for found in deposit.iterfind(f".//{_name('journal_article')}")
+    ]
     newest = max(deposits, key=lambda deposit: deposit.findtext(f"{_name('head')}/{_name('timestamp')}") or "")
     journal = etree.Element(_name("journal"))
     journal.append(copy.deepcopy(newest.find(f".//{_name('journal_metadata')}")))
@@ -55,7 +57,9 @@ def issue_deposit(group: IssueGroup, house: House) -> bytes | None:
     head = etree.SubElement(root, _name("head"))
     digest = hashlib.sha256(etree.tostring(body, method="c14n")).hexdigest()[:BATCH_HASH_CHARACTERS]
     _text(head, "doi_batch_id", f"{group.set_spec.replace(':', '-')}-{digest}")
-    _text(head, "timestamp", max(deposit.findtext(f"{_name('head')}/{_name('timestamp')}") or "" for deposit in deposits))
+    _text(
+        head, "timestamp", max(deposit.findtext(f"{_name('head')}/{_name('timestamp')}") or "" for deposit in deposits)
+    )
     depositor = etree.SubElement(head, _name("depositor"))
     _text(depositor, "depositor_name", house.depositor_name)
     _text(depositor, "email_address", house.depositor_email)

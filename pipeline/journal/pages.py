@@ -59,14 +59,16 @@ class IssueView:
 
 
 def issue_label(issue: Issue, words: Localisation) -> str:
-    """"Volume 3, issue 2", or "Volume 3", in the journal's language."""
+    """ "Volume 3, issue 2", or "Volume 3", in the journal's language."""
     if issue.issue:
         return words.gettext("Volume %(volume)s, issue %(issue)s", volume=issue.volume, issue=issue.issue)
     return words.gettext("Volume %(volume)s", volume=issue.volume)
 
 
 def issue_view(group: IssueGroup, words: Localisation) -> IssueView:
-    return IssueView(group.folder, issue_label(group.issue, words), group.issue.title, group.date, words.long_date(group.date))
+    return IssueView(
+        group.folder, issue_label(group.issue, words), group.issue.title, group.date, words.long_date(group.date)
+    )
 
 
 def entry(record: Record, groups: dict[tuple[str, str | None], IssueGroup], words: Localisation) -> Entry:

@@ -47,7 +47,9 @@ def journal_files(dist: Path, house: House, site: str | None) -> dict[str, bytes
     groups = issue_groups(records, house)
     site = site or house.site
     newest_title = str(records[0].csl.get("container-title", "")) if records else ""
-    journal = pages.Journal(title=house.title or newest_title, language=house.language, site=site, feed=site is not None)
+    journal = pages.Journal(
+        title=house.title or newest_title, language=house.language, site=site, feed=site is not None
+    )
     files = {"index.html": pages.home_page(journal, records, groups).encode()}
     for group in groups:
         files[f"{group.folder}index.html"] = pages.issue_page(journal, group).encode()

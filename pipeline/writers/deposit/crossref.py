@@ -213,7 +213,11 @@ def _publication_date(article: Article) -> etree._Element:
 
 
 def _date(local: str, day: datetime.date, **attributes: str) -> etree._Element:
-    children = [_element("month", f"{day.month:02d}"), _element("day", f"{day.day:02d}"), _element("year", str(day.year))]
+    children = [
+        _element("month", f"{day.month:02d}"),
+        _element("day", f"{day.day:02d}"),
+        _element("year", str(day.year)),
+    ]
     return _element(local, children=children, **attributes)
 
 
