@@ -84,12 +84,12 @@ class Journal:
             toolkit_description=False,
         )
 
-    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:  # noqa: N802
+    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:
         if identifier is not None:
             self._record(identifier)
         return [(prefix, schema, namespace) for prefix, (schema, namespace) in METADATA_FORMATS.items()]
 
-    def listSets(self, cursor: int = 0, batch_size: int = BATCH_SIZE) -> list[tuple[str, str, None]]:  # noqa: N802
+    def listSets(self, cursor: int = 0, batch_size: int = BATCH_SIZE) -> list[tuple[str, str, None]]:
         if not self.repository.groups:
             raise error.NoSetHierarchyError("this journal has no volumes or issues")
         words = localisation(self.repository.house.language)
@@ -101,14 +101,14 @@ class Journal:
             sets[group.set_spec] = f"{label}: {group.issue.title}" if group.issue.title else label
         return [(spec, name, None) for spec, name in sets.items()][cursor : cursor + batch_size]
 
-    def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:  # noqa: N802, N803
+    def getRecord(self, metadataPrefix: str, identifier: str) -> tuple[Any, Any, None]:
         _check_format(metadataPrefix)
         return self._full(self._record(identifier), metadataPrefix)
 
-    def listIdentifiers(self, metadataPrefix: str, **selection: Any) -> list[common.Header]:  # noqa: N802, N803, ANN401
+    def listIdentifiers(self, metadataPrefix: str, **selection: Any) -> list[common.Header]:  # noqa: ANN401
         return [self._header(record) for record in self._selected(metadataPrefix, **selection)]
 
-    def listRecords(self, metadataPrefix: str, **selection: Any) -> list[tuple[Any, Any, None]]:  # noqa: N802, N803, ANN401
+    def listRecords(self, metadataPrefix: str, **selection: Any) -> list[tuple[Any, Any, None]]:  # noqa: ANN401
         return [self._full(record, metadataPrefix) for record in self._selected(metadataPrefix, **selection)]
 
     # --- helpers --------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class Journal:
     def _selected(
         self,
         metadata_prefix: str,
-        set: str | None = None,  # noqa: A002 (the protocol's argument)
+        set: str | None = None,
         from_: datetime.datetime | None = None,
         until: datetime.datetime | None = None,
         cursor: int = 0,

@@ -72,13 +72,13 @@ def _bad_date(arguments: dict[str, list[str]]) -> str | None:
 class Handler(SimpleHTTPRequestHandler):
     endpoint: Endpoint
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if urlsplit(self.path).path == OAI_PATH:
             self._oai(urlsplit(self.path).query)
         else:
             super().do_GET()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if urlsplit(self.path).path != OAI_PATH:
             self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
             return
@@ -94,7 +94,7 @@ class Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401 (http.server's signature)
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: ANN401 (http.server's signature)
         print(f"{self.address_string()} {format % args}", flush=True)
 
 
