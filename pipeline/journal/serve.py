@@ -120,10 +120,8 @@ def serve(dist: Path, house: House, host: str, port: int) -> None:
     server = make_server(dist, house, host, port)
     signal.signal(signal.SIGTERM, _interrupt)
     bound_host, bound_port = server.server_address[:2]
-    print(
-        f"serving {dist} at http://{bound_host}:{bound_port}/ (OAI-PMH at http://{bound_host}:{bound_port}{OAI_PATH}); Ctrl-C stops",
-        flush=True,
-    )
+    address = f"http://{bound_host}:{bound_port}"
+    print(f"serving {dist} at {address}/ (OAI-PMH at {address}{OAI_PATH}); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
