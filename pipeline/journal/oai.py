@@ -28,17 +28,25 @@ from pipeline.safexml import SAFE_XML_PARSER
 BATCH_SIZE = 100
 METADATA_FORMATS = {
     "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
-    "jats": (
-        "https://jats.nlm.nih.gov/archiving/1.2/xsd/JATS-archivearticle1.xsd",
-        "https://jats.nlm.nih.gov/ns/archiving/1.2/",
-    ),
+    "jats": ("https://jats.nlm.nih.gov/archiving/1.2/xsd/JATS-archivearticle1.xsd", "http://jats.nlm.nih.gov"),
 }
+# OAI-PMH wants every record's root in a namespace; JATS 1.2 has none, so its elements are put in the one
+# OJS's and Libero's JATS records use (its attributes, and its XLink and MathML names, are unchanged).
+JATS_NS = METADATA_FORMATS["jats"][1]
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 DEFAULT_HOST = "localhost"
 
 
 def _jats_writer(element: etree._Element, metadata: common.Metadata) -> None:
-    element.append(copy.deepcopy(metadata.element()))
+    built: etree._Element = metadata.element()
+    namespaces = {prefix: uri for prefix, uri in built.nsmap.items() if prefix}
+    article = etree.SubElement(element, f"{{{JATS_NS}}}{built.tag}", dict(built.attrib), nsmap={None: JATS_NS, **namespaces})
+    article.text = built.text
+    for child in built:
+        article.append(copy.deepcopy(child))
+    for descendant in article.iterdescendants():
+        if isinstance(descendant.tag, str) and not descendant.tag.startswith("{"):
+            descendant.tag = f"{{{JATS_NS}}}{descendant.tag}"
 
 
 @dataclass(frozen=True)
