@@ -40,7 +40,8 @@ DEFAULT_HOST = "localhost"
 def _jats_writer(element: etree._Element, metadata: common.Metadata) -> None:
     built: etree._Element = metadata.element()
     namespaces = {prefix: uri for prefix, uri in built.nsmap.items() if prefix}
-    article = etree.SubElement(element, f"{{{JATS_NS}}}{built.tag}", dict(built.attrib), nsmap={None: JATS_NS, **namespaces})
+    nsmap = {None: JATS_NS, **namespaces}
+    article = etree.SubElement(element, f"{{{JATS_NS}}}{built.tag}", dict(built.attrib), nsmap=nsmap)
     article.text = built.text
     for child in built:
         article.append(copy.deepcopy(child))

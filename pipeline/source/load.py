@@ -364,6 +364,11 @@ def validate_mapping(
     if error.validator == "required":
         missing = next(name for name in error.validator_value if name not in error.instance)
         raise SourceError(path, line, _field_name([*location, missing]), "is required but missing")
+    if error.validator == "dependentRequired":  # "issue" without "volume": named at the field that needs the other
+        needing = next(name for name, needed in error.validator_value.items() if name in error.instance)
+        absent = next(name for name in error.validator_value[needing] if name not in error.instance)
+        line = _line_of(root, [*location, needing], first)
+        raise SourceError(path, line, _field_name([*location, needing]), f"needs {absent} too; give both or neither")
     raise SourceError(path, line, _field_name(location), _explain(error))
 
 
