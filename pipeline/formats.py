@@ -59,6 +59,10 @@ PACKAGES: dict[str, Format] = {
     "meca": Format("pipeline.writers.deposit.meca", "{slug}.meca.zip"),
     "bagit": Format("pipeline.writers.deposit.bag", "{slug}.bag.zip"),
 }
+# The journal's files beside the articles (pipeline/journal/): the issues' pages and deposits live in
+# dist/issues/<volume>/[<issue>/], each issue's Crossref deposit under this name.
+ISSUES_FOLDER = "issues"
+ISSUE_DEPOSIT = "issue.crossref.xml"
 
 
 def writer(format_name: str) -> ModuleType:

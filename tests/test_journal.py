@@ -20,6 +20,7 @@ from journal_sources import HOUSE, SITE, build_journal, front_matter
 from lxml import etree
 
 from pipeline.build.run import build
+from pipeline.errors import PipelineError
 
 COUNT = 15
 FORMATS = ("jats", "csl-json", "crossref", "html")
@@ -255,3 +256,10 @@ def test_without_a_site_there_is_no_feed_or_sitemap_and_an_emptied_issue_goes(tm
     assert not (dist / "feed.xml").exists() and not (dist / "sitemap.xml").exists()
     assert not (dist / "issues" / "2").exists()
     assert not page(dist / "index.html").xpath("//link[@type='application/atom+xml']")
+
+
+def test_a_source_named_like_the_issue_pages_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_SOURCES / "two-authors-open-access", tmp_path / "sources" / "issues")
+    with pytest.raises(PipelineError, match="the slug 'issues' names the journal's issue pages; rename the folder"):
+        build(("csl-json",), source_root=tmp_path / "sources", dist=tmp_path / "dist", journal=True)
+    assert not (tmp_path / "dist").exists()

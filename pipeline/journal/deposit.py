@@ -18,8 +18,6 @@ from pipeline.writers.deposit.crossref import CROSSREF_NS, NAMESPACES, SCHEMA_LO
 from pipeline.writers.deposit.crossref import journal_issue as issue_element
 from pipeline.writers.deposit.record import BATCH_HASH_CHARACTERS
 
-DEPOSIT_NAME = "issue.crossref.xml"
-
 
 def _name(local: str) -> str:
     return f"{{{CROSSREF_NS}}}{local}"

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
+from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER
 from pipeline.journal import deposit, feed, pages
-from pipeline.journal.records import ISSUES_FOLDER, issue_groups, read_records
+from pipeline.journal.records import issue_groups, read_records
 from pipeline.model import House
 from pipeline.source.house import load_house
 
@@ -55,7 +56,7 @@ def journal_files(dist: Path, house: House, site: str | None) -> dict[str, bytes
         files[f"{group.folder}index.html"] = pages.issue_page(journal, group).encode()
         issue_deposit = deposit.issue_deposit(group, house)
         if issue_deposit is not None:
-            files[f"{group.folder}{deposit.DEPOSIT_NAME}"] = issue_deposit
+            files[f"{group.folder}{ISSUE_DEPOSIT}"] = issue_deposit
     if site is not None:
         files["feed.xml"] = feed.atom(journal, records)
         files["sitemap.xml"] = feed.sitemap(journal, records, groups)

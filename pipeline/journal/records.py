@@ -13,14 +13,11 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.errors import PipelineError
-from pipeline.formats import artifact_name
+from pipeline.formats import ISSUES_FOLDER, artifact_name
 from pipeline.model import House, Issue, Person
 from pipeline.safexml import SAFE_XML_PARSER
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-# Where the issues' pages are, under dist/: a source folder of this name would hide them.
-ISSUES_FOLDER = "issues"
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,6 @@ class IssueGroup:
 
 def read_records(dist: Path) -> list[Record]:
     """Every article published in ``dist``, newest first (then by slug)."""
-    if (dist / ISSUES_FOLDER / artifact_name("csl-json", ISSUES_FOLDER)).is_file():
-        raise PipelineError(f"the slug {ISSUES_FOLDER!r} is the journal's folder of issue pages; rename that source")
     records = [
         _record(folder)
         for folder in sorted(dist.iterdir() if dist.is_dir() else ())
