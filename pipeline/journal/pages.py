@@ -71,14 +71,17 @@ def issue_view(group: IssueGroup, words: Localisation) -> IssueView:
     )
 
 
-def entry(record: Record, groups: dict[tuple[str, str | None], IssueGroup], words: Localisation) -> Entry:
+def entry(
+    record: Record, groups: dict[tuple[str, str | None], IssueGroup], words: Localisation, journal_language: str
+) -> Entry:
     group = groups.get((record.volume, record.issue)) if record.volume else None
     return Entry(
         page=record.page,
         title=record.title,
         language=record.language,
         direction=writing_direction(record.language),
-        byline=words.names([person.name for person in record.authors]),
+        # Joined as the article's language joins names ("A и B"), since the names are its words.
+        byline=localisation(record.language or journal_language).names([person.name for person in record.authors]),
         issued=record.issued,
         issued_long=words.long_date(record.issued),
         issue_label=issue_label(group.issue, words) if group else None,
@@ -125,7 +128,7 @@ def home_page(journal: Journal, records: list[Record], groups: list[IssueGroup])
         page_title=journal.title,
         description=journal.title,
         issues=[issue_view(group, words) for group in groups],
-        entries=[entry(record, by_key, words) for record in records],
+        entries=[entry(record, by_key, words, journal.language) for record in records],
     )
 
 
@@ -141,5 +144,6 @@ def issue_page(journal: Journal, group: IssueGroup) -> str:
         page_title=f"{title} – {journal.title}",
         description=f"{journal.title}, {title}",
         issue=view,
-        entries=[entry(record, {group.issue.key: group}, words) for record in group.records],
+        # Every entry is of this issue: none links to it again.
+        entries=[entry(record, {}, words, journal.language) for record in group.records],
     )
