@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
 import lxml.html
 import pytest
 from browser import shoot
-from conftest import FIXTURE_SOURCES, made_once
+from conftest import FIXTURE_SOURCES, REPO_ROOT, made_once
 from deposit_schemas import crossref_schema
 from journal_sources import HOUSE, SITE, build_journal, front_matter
 from lxml import etree
@@ -28,6 +30,7 @@ ISSUE_TITLES = {("1", "1"): "Borders and water"}
 ISSUE_DATES = {("1", "1"): "2021-03-01", ("1", "2"): "2021-09-01"}
 CROSSREF = "{http://www.crossref.org/schema/5.3.1}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+INVOKE = (sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT))
 
 
 def make_journal(folder: Path) -> None:
@@ -263,4 +266,29 @@ def test_a_source_named_like_the_issue_pages_is_refused(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE_SOURCES / "two-authors-open-access", tmp_path / "sources" / "issues")
     with pytest.raises(PipelineError, match="the slug 'issues' names the journal's issue pages; rename the folder"):
         build(("csl-json",), source_root=tmp_path / "sources", dist=tmp_path / "dist", journal=True)
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_bad_site_option_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_SOURCES / "two-authors-open-access", tmp_path / "sources" / "one")
+    result = subprocess.run(
+        [
+            *INVOKE,
+            "build-all",
+            "--sources",
+            str(tmp_path / "sources"),
+            "--dist",
+            str(tmp_path / "dist"),
+            "--site",
+            "example.org",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    expected = (
+        "error: --site 'example.org' must be an http(s) address ending in a slash, such as https://journal.example.org/"
+    )
+    assert result.stderr.strip() == expected
     assert not (tmp_path / "dist").exists()

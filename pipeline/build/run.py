@@ -162,6 +162,8 @@ def build(
         raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
     reporter = reporter or QuietReporter()
     options = options or {}
+    if site is not None:
+        _check_site(site)
     house_digest = fingerprint.house_fingerprint(house_config)
     sources = discover(source_root, slug)
     if shard is not None:
@@ -192,6 +194,17 @@ def build(
                 code = fingerprint.code_fingerprint() + fingerprint.templates_fingerprint()
                 report.built += publish(dist, house_config, code, site, say=reporter.line)
     return report
+
+
+def _check_site(site: str) -> None:
+    """``--site`` takes what house.yaml's ``site`` takes."""
+    import re
+
+    from pipeline.source.house import house_schema
+
+    rule = house_schema()["properties"]["site"]
+    if not re.fullmatch(rule["pattern"], site):
+        raise PipelineError(f"--site {site!r} must be {rule['x-expected']}")
 
 
 @contextmanager
