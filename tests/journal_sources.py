@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.build.run import build
+from pipeline.build.run import BuildReport, build
 
 SITE = "https://journal.example.org/"
 HOUSE = f"""registrant: Example School of Law
@@ -82,7 +82,13 @@ def build_journal(folder: Path, count: int, formats: tuple[str, ...] = ("jats", 
     shutil.rmtree(folder / "sources", ignore_errors=True)
     write_sources(folder / "sources", count)
     (folder / "house.yaml").write_text(HOUSE, encoding="utf-8")
-    report = build(
+    report = rebuild_journal(folder, formats)
+    assert report.ok, report.failures
+
+
+def rebuild_journal(folder: Path, formats: tuple[str, ...] = ("jats", "csl-json", "crossref")) -> BuildReport:
+    """Build ``folder``/sources with ``folder``/house.yaml into ``folder``/dist, the journal's files too."""
+    return build(
         formats,
         source_root=folder / "sources",
         dist=folder / "dist",
@@ -90,4 +96,3 @@ def build_journal(folder: Path, count: int, formats: tuple[str, ...] = ("jats", 
         journal=True,
         jobs=2,
     )
-    assert report.ok, report.failures

@@ -18,7 +18,7 @@ import pytest
 from browser import shoot
 from conftest import FIXTURE_SOURCES, REPO_ROOT, made_once
 from deposit_schemas import crossref_schema
-from journal_sources import HOUSE, SITE, build_journal, front_matter
+from journal_sources import HOUSE, SITE, build_journal, front_matter, rebuild_journal
 from lxml import etree
 
 from pipeline.build.run import build
@@ -38,9 +38,7 @@ def make_journal(folder: Path) -> None:
     shutil.copytree(FIXTURE_SOURCES / "ru-commentary-arbitration", folder / "extra" / "ru-commentary-arbitration")
     build_journal(folder, COUNT, FORMATS)
     shutil.copytree(folder / "extra" / "ru-commentary-arbitration", folder / "sources" / "ru-commentary-arbitration")
-    report = build(
-        FORMATS, source_root=folder / "sources", dist=folder / "dist", house_config=folder / "house.yaml", journal=True
-    )
+    report = rebuild_journal(folder, FORMATS)
     assert report.ok, report.failures
 
 
@@ -214,24 +212,12 @@ def test_the_journal_is_rebuilt_only_when_an_article_changes(tmp_path: Path) -> 
     build_journal(tmp_path, 8)
     dist = tmp_path / "dist"
     before = journal_files(dist)
-    again = build(
-        ("jats", "csl-json", "crossref"),
-        source_root=tmp_path / "sources",
-        dist=dist,
-        house_config=tmp_path / "house.yaml",
-        journal=True,
-    )
+    again = rebuild_journal(tmp_path)
     assert again.built == [] and journal_files(dist) == before
     # A new title for one article of issue 1.1: the pages that show it change, the other issue's does not.
     source = tmp_path / "sources" / "commentary-0001" / "article.md"
     source.write_text(source.read_text(encoding="utf-8").replace("Commentary 1:", "Commentary One:"), encoding="utf-8")
-    changed = build(
-        ("jats", "csl-json", "crossref"),
-        source_root=tmp_path / "sources",
-        dist=dist,
-        house_config=tmp_path / "house.yaml",
-        journal=True,
-    )
+    changed = rebuild_journal(tmp_path)
     after = journal_files(dist)
     rewritten = {name for name in before if after.get(name) != before[name]}
     assert {"index.html", "feed.xml", "issues/1/1/index.html"} <= rewritten
@@ -249,13 +235,7 @@ def test_without_a_site_there_is_no_feed_or_sitemap_and_an_emptied_issue_goes(tm
     for source in (tmp_path / "sources").glob("*/article.md"):
         text = source.read_text(encoding="utf-8")
         source.write_text(text.replace("volume: 2\n", "volume: 1\n"), encoding="utf-8")
-    report = build(
-        ("jats", "csl-json", "crossref"),
-        source_root=tmp_path / "sources",
-        dist=dist,
-        house_config=tmp_path / "house.yaml",
-        journal=True,
-    )
+    report = rebuild_journal(tmp_path)
     assert report.ok
     assert not (dist / "feed.xml").exists() and not (dist / "sitemap.xml").exists()
     assert not (dist / "issues" / "2").exists()

@@ -31,12 +31,19 @@ issues:
 CROSSREF = "{http://www.crossref.org/schema/5.3.1}"
 
 
+def source_with(tmp_path: Path, extra: str) -> tuple[Path, int]:
+    """The fixture copied with ``extra`` front-matter lines before its date: its article.md and the line
+    the first of them is on."""
+    source = tmp_path / "sources" / SLUG / "article.md"
+    shutil.copytree(FIXTURE_SOURCES / SLUG, source.parent)
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("\nissued:", f"\n{extra}issued:", 1), encoding="utf-8")
+    return source, text[: text.index("\nissued:")].count("\n") + 2
+
+
 def build_with(tmp_path: Path, extra: str) -> Path:
-    """The fixture with ``extra`` front-matter lines after its date, built; its dist folder."""
-    source = tmp_path / "sources" / SLUG
-    shutil.copytree(FIXTURE_SOURCES / SLUG, source)
-    text = (source / "article.md").read_text(encoding="utf-8")
-    (source / "article.md").write_text(text.replace("\nissued:", f"\n{extra}issued:", 1), encoding="utf-8")
+    """The fixture with ``extra`` front-matter lines before its date, built; its dist folder."""
+    source_with(tmp_path, extra)
     (tmp_path / "house.yaml").write_text(HOUSE, encoding="utf-8")
     report = build(
         FORMATS, source_root=tmp_path / "sources", dist=tmp_path / "dist", house_config=tmp_path / "house.yaml"
@@ -120,24 +127,18 @@ def test_a_corrected_article_carries_its_correction_date_in_jats(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("extra", "line_offset", "field", "message"),
+    ("extra", "field", "message"),
     [
-        ("issue: 2\n", 0, "issue", "needs volume too; give both or neither"),
-        ("volume: 'three / four'\n", 0, "volume", "must be a whole number or a short label"),
-        ("volume: 0\n", 0, "volume", "must be a whole number or a short label"),
+        ("issue: 2\n", "issue", "needs volume too; give both or neither"),
+        ("volume: 'three / four'\n", "volume", "must be a whole number or a short label"),
+        ("volume: 0\n", "volume", "must be a whole number or a short label"),
     ],
 )
-def test_a_bad_volume_or_issue_is_named_by_line_and_field(
-    tmp_path: Path, extra: str, line_offset: int, field: str, message: str
-) -> None:
-    source = tmp_path / "sources" / SLUG
-    shutil.copytree(FIXTURE_SOURCES / SLUG, source)
-    text = (source / "article.md").read_text(encoding="utf-8")
-    (source / "article.md").write_text(text.replace("\nissued:", f"\n{extra}issued:", 1), encoding="utf-8")
-    line = text[: text.index("\nissued:")].count("\n") + 2 + line_offset
+def test_a_bad_volume_or_issue_is_named_by_line_and_field(tmp_path: Path, extra: str, field: str, message: str) -> None:
+    source, line = source_with(tmp_path, extra)
     report = build(("csl-json",), source_root=tmp_path / "sources", dist=tmp_path / "dist")
     assert not report.ok and not (tmp_path / "dist" / SLUG).exists()
-    assert report.failures[0].startswith(f"{shown(source / 'article.md')}:{line}: {field}: "), report.failures
+    assert report.failures[0].startswith(f"{shown(source)}:{line}: {field}: "), report.failures
     assert message in report.failures[0]
 
 
