@@ -63,6 +63,8 @@ PACKAGES: dict[str, Format] = {
 # dist/issues/<volume>/[<issue>/], each issue's Crossref deposit under this name.
 ISSUES_FOLDER = "issues"
 ISSUE_DEPOSIT = "issue.crossref.xml"
+# The journal's pages are styled by the web edition's stylesheet, then by their own rules.
+JOURNAL_STYLES = ("web.css", "journal.css")
 
 
 def writer(format_name: str) -> ModuleType:

@@ -188,7 +188,8 @@ def build(
             units = _units(plans, options, jobs, house)
             with closing(_run(units, jobs)) as results:
                 _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
-            if journal and shard is None:
+            # A build that published nothing and failed leaves dist/ as it was, the journal included.
+            if journal and shard is None and (report.built or report.ok):
                 from pipeline.journal.publish import publish
 
                 code = fingerprint.code_fingerprint() + fingerprint.templates_fingerprint()

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from pipeline import paths
+from pipeline.formats import JOURNAL_STYLES
 from pipeline.journal.records import IssueGroup, Record
 from pipeline.model import Issue
 from pipeline.prepare.i18n import Localisation, localisation
 from pipeline.render import html
 from pipeline.source.language import UnknownLanguage, writing
-
-# The article pages' stylesheet, then the journal's own rules (lists of articles and issues).
-STYLESHEETS = ("web.css", "journal.css")
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def writing_direction(tag: str) -> str:
 
 
 def _stylesheet() -> Markup:
-    return Markup("\n".join((paths.STYLES / name).read_text(encoding="utf-8") for name in STYLESHEETS))
+    return Markup("\n".join((paths.STYLES / name).read_text(encoding="utf-8") for name in JOURNAL_STYLES))
 
 
 def _render(template: str, journal: Journal, root: str, relative: str, **context: object) -> str:

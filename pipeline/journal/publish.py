@@ -10,14 +10,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
-from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER
-from pipeline.journal import deposit, feed, pages
+from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER, JOURNAL_STYLES
 from pipeline.journal.records import issue_groups, read_records
-from pipeline.model import House
-from pipeline.source.house import load_house
+
+if TYPE_CHECKING:  # what a no-op rebuild need not import (the pages bring Babel)
+    from pipeline.model import House
 
 STATE_FOLDER = ".build-state"
 STATE_NAME = "journal.json"
@@ -32,7 +33,7 @@ def _sha256(data: bytes) -> str:
 def inputs_digest(dist: Path, house_config: Path, site: str | None, code_digest: str) -> str:
     digest = hashlib.sha256()
     parts = [code_digest.encode(), (site or "").encode(), house_config.read_bytes() if house_config.is_file() else b""]
-    parts += [(paths.STYLES / name).read_bytes() for name in pages.STYLESHEETS]
+    parts += [(paths.STYLES / name).read_bytes() for name in JOURNAL_STYLES]
     for record in read_records(dist):
         parts.append(record.slug.encode())
         parts += [path.read_bytes() for name in ARTICLE_FORMATS if (path := record.artifact(name)).is_file()]
@@ -44,6 +45,8 @@ def inputs_digest(dist: Path, house_config: Path, site: str | None, code_digest:
 
 def journal_files(dist: Path, house: House, site: str | None) -> dict[str, bytes]:
     """Every file of the journal, by its path relative to ``dist``."""
+    from pipeline.journal import deposit, feed, pages
+
     records = read_records(dist)
     groups = issue_groups(records, house)
     site = site or house.site
@@ -79,6 +82,8 @@ def publish(
     ):
         say(f"journal  {len(recorded)} file(s) unchanged")
         return []
+    from pipeline.source.house import load_house
+
     files = journal_files(dist, load_house(house_config), site)
     written: list[Path] = []
     for name, data in files.items():
