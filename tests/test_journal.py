@@ -18,7 +18,7 @@ import pytest
 from browser import shoot
 from conftest import FIXTURE_SOURCES, REPO_ROOT, made_once
 from deposit_schemas import crossref_schema
-from journal_sources import HOUSE, SITE, build_journal, front_matter, rebuild_journal
+from journal_sources import HOUSE, SITE, build_journal, front_matter, rebuild_journal, write_sources
 from lxml import etree
 
 from pipeline.build.run import build
@@ -272,3 +272,32 @@ def test_a_bad_site_option_is_one_line_and_writes_nothing(tmp_path: Path) -> Non
     )
     assert result.stderr.strip() == expected
     assert not (tmp_path / "dist").exists()
+
+
+def test_invoke_build_all_writes_the_journal_and_a_second_run_leaves_it(tmp_path: Path) -> None:
+    """Through the command line: build-all (every format) brings the journal up to date, build-jats does not."""
+    write_sources(tmp_path / "sources", 2)
+    (tmp_path / "house.yaml").write_text(HOUSE.replace(f"site: {SITE}\n", ""), encoding="utf-8")
+    common = [
+        "--sources",
+        str(tmp_path / "sources"),
+        "--dist",
+        str(tmp_path / "dist"),
+        "--house",
+        str(tmp_path / "house.yaml"),
+    ]
+    jats_only = subprocess.run([*INVOKE, "build-jats", *common], capture_output=True, text=True, check=False)
+    assert jats_only.returncode == 0, jats_only.stderr
+    assert not (tmp_path / "dist" / "index.html").exists()
+    site = "https://pages.example.org/journal/"
+    first = subprocess.run([*INVOKE, "build-all", *common, "--site", site], capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "journal  " in first.stdout
+    parsed = feedparser.parse((tmp_path / "dist" / "feed.xml").read_bytes())
+    assert parsed.bozo == 0 and [entry.link for entry in parsed.entries] == [
+        f"{site}commentary-0002/index.html",
+        f"{site}commentary-0001/index.html",
+    ]
+    again = subprocess.run([*INVOKE, "build-all", *common, "--site", site], capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert "journal  6 file(s) unchanged" in again.stdout and "built 0 artifact(s)" in again.stdout
