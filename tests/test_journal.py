@@ -301,3 +301,16 @@ def test_invoke_build_all_writes_the_journal_and_a_second_run_leaves_it(tmp_path
     again = subprocess.run([*INVOKE, "build-all", *common, "--site", site], capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert "journal  6 file(s) unchanged" in again.stdout and "built 0 artifact(s)" in again.stdout
+
+
+def test_the_pages_speak_the_house_language(tmp_path: Path) -> None:
+    build_journal(tmp_path, 5)
+    (tmp_path / "house.yaml").write_text(HOUSE + "language: fr\n", encoding="utf-8")
+    assert rebuild_journal(tmp_path).ok
+    home = page(tmp_path / "dist" / "index.html")
+    assert home.get("lang") == "fr"
+    assert [heading.text_content() for heading in home.xpath("//h2")] == ["Numéros", "Articles"]
+    assert "Volume 1, numéro 1" in home.xpath("string(//nav[contains(@class, 'issues')])")
+    assert home.xpath("string(//time/@datetime)") and "janvier" in home.xpath(
+        "string(//li[contains(@class, 'article-entry')][last()]//time)"
+    )

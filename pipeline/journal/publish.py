@@ -97,6 +97,8 @@ def publish(
     for name in set(recorded) - set(files):
         (dist / name).unlink(missing_ok=True)
         say(f"journal  {paths.shown(dist / name)} removed")
+    if not written:
+        say(f"journal  {len(files)} file(s) unchanged")
     _prune(dist / ISSUES_FOLDER)
     with atomic_path(state_path) as temporary:
         record = {"inputs": wanted, "files": {name: _sha256(data) for name, data in sorted(files.items())}}
