@@ -44,6 +44,11 @@ class House:
     depositor_name: str | None = None
     depositor_email: str | None = None
     registrant: str | None = None
+    # Punctuation: "typographic" (quotes, dashes and ellipses educated, quotation marks and spacing by
+    # language) or "as-typed" (every character as the source types it).
+    punctuation: Literal["typographic", "as-typed"] = "typographic"
+    # Quotation marks by BCP 47 tag, overriding CLDR's: (open, close, inner open, inner close).
+    quotation_marks: tuple[tuple[str, tuple[str, str, str, str]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,4 +56,6 @@ def load_house(path: Path) -> House:
         depositor_name=depositor.get("name"),
         depositor_email=depositor.get("email"),
         registrant=data.get("registrant"),
+        punctuation=data.get("punctuation", "typographic"),
+        quotation_marks=tuple((tag, tuple(marks)) for tag, marks in data.get("quotation-marks", {}).items()),
     )

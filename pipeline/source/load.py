@@ -34,6 +34,7 @@ from pipeline.source.guards.sanitize import check_body
 from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
 from pipeline.source.guards.yaml_expansion import check_expansion, front_matter_limits
 from pipeline.source.language import Direction, UnknownLanguage, writing
+from pipeline.source.punctuation import Typesetter, reads_as_typed, restore_addresses, typeset_prose_fields
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = limit("source-bytes")
@@ -109,11 +110,18 @@ def read_source(path: Path, house: House | None = None) -> Source:
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
     body_lines = body.splitlines()
-    read = _read_body(path, body, body_line, body_lines, data["title"], title_line)
+    typesetter = Typesetter.of(house or House())
+    as_typed = typesetter is None or reads_as_typed(data["language"])
+    read = _read_body(path, body, body_line, body_lines, data["title"], title_line, as_typed)
     blocks = read.document["blocks"]
     check_notes(blocks, read.warnings, path, body_lines, body_line)
     pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
     title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
+    if typesetter is not None:
+        blocks = typesetter.set_blocks(blocks, data["language"])
+        title_inlines = typesetter.set_blocks(title_inlines, data["language"])
+        restore_addresses(blocks, body)
+        data = typeset_prose_fields(data, data["language"], typesetter)
     source = Source(
         _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
     )
@@ -535,12 +543,13 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _read_body(
-    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int
+    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int, as_typed: bool
 ) -> pandoc.ReadMarkdown:
-    """The body (and the title) through pandoc, within the limits on its time, memory and nesting."""
+    """The body (and the title) through pandoc, within the limits on its time, memory and nesting;
+    ``as_typed`` leaves its punctuation as typed."""
     check_markdown_nesting(path, body, body_line)
     try:
-        return pandoc.read_markdown(body, title=title)
+        return pandoc.read_markdown(body, title=title, as_typed=as_typed)
     except pandoc.PandocLimitExceeded as error:
         first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
         raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None

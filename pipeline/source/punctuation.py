@@ -1,0 +1,391 @@
+"""Punctuation as a typesetter sets it, in the language of each passage.
+
+pandoc's ``smart`` reader extension educates what the author typed straight: apostrophes become ’, ``--``
+and ``---`` dashes, ``...`` an ellipsis, and quoted text a ``Quoted`` element (characters typed
+typographically stay as typed; code and link addresses are never touched). This module then sets each
+``Quoted`` with the quotation marks CLDR gives its language (the outer pair, and the alternate pair for a
+quotation inside a quotation), read through ICU (PyICU), or the house's own marks for that language
+(``quotation-marks`` in house.yaml); a ``lang`` span or division gets its own. Languages whose norms space
+punctuation (French: a narrow no-break space before ; : ! ? and inside « ») get those spaces as
+no-break characters, from the table in pipeline/punctuation.json. Prose metadata (the abstract, notes,
+biographies) is educated the same way; identifiers and addresses never are. ``punctuation: as-typed`` in
+house.yaml turns all of it off: the source's characters are published as typed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pipeline import pandoc, textlinks
+from pipeline.model import House, PandocBlock
+from pipeline.source.body import attributes as element_attributes
+from pipeline.source.language import UnknownLanguage, writing
+
+# Elements whose text is data, not prose: never educated nor spaced.
+VERBATIM = frozenset({"Code", "CodeBlock", "Math", "RawInline", "RawBlock"})
+# A link whose text is its own address (``<https://…>``, ``<name@example.org>``).
+ADDRESS_LINK_CLASSES = frozenset({"uri", "email"})
+SPACES = frozenset({"Space", "SoftBreak"})
+# What the smart extension makes of straight characters, and what the author may have typed instead.
+EDUCATED = {"–": ("--", "–"), "—": ("---", "—"), "…": ("...", "…"), "’": ("'", "’"), "‘": ("'", "‘")}
+EDUCATED |= {"“": ('"', "“"), "”": ('"', "”")}
+# An address or identifier inside running text (pandoc reads a bare one as words, and educates it).
+# It ends where the text around it does, at a space or at a character of a script without spaces (。).
+UNSPACED_TEXT = "\u3000-\u9fff\uac00-\ud7af\uff00-\uffef"
+ADDRESS_IN_TEXT = re.compile(rf"(?:https?://|\b10\.\d{{4,9}}/)[^\s<>\"'“”‘’{UNSPACED_TEXT}]+|{textlinks.EMAIL}")
+# Characters of the Markdown syntax, escaped when a plain-text field is read as Markdown to be educated.
+MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()<>#+!|~^$@%&=:;,?/])")
+ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+EDUCABLE = re.compile(r"""['"]|--|\.\.\.""")
+# A paragraph Markdown would read as a list item (``- …``, ``1. …``, ``a) …``): its marker is escaped.
+LIST_MARKER = re.compile(r"^(\w{1,3}[.)]|[-+*])(?=\s)")
+PLAIN_FIELD_BREAK = "\n\n* * *\n\n"
+
+
+@dataclass(frozen=True)
+class QuotationMarks:
+    """A language's quotation marks: the outer pair, then the pair for a quotation inside it."""
+
+    open: str
+    close: str
+    inner_open: str
+    inner_close: str
+
+    def pair(self, depth: int) -> tuple[str, str]:
+        """The marks of a quotation ``depth`` quotations deep (0 outermost): outer and inner alternate."""
+        return (self.open, self.close) if depth % 2 == 0 else (self.inner_open, self.inner_close)
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """The no-break space a language puts before some marks, after opening and before closing quotes."""
+
+    space: str
+    before_marks: str
+    after_opening: str
+    before_closing: str
+
+
+@cache
+def _spacing_table() -> dict[str, Spacing]:
+    text = resources.files("pipeline").joinpath("punctuation.json").read_text(encoding="utf-8")
+    table: dict[str, Any] = json.loads(text)
+    return {
+        language: Spacing(entry["space"], entry["before-marks"], entry["after-opening"], entry["before-closing"])
+        for language, entry in table.items()
+        if not language.startswith("$")
+    }
+
+
+def icu_version() -> str:
+    """The ICU release (and so the CLDR data) the quotation marks come from."""
+    import icu
+
+    return str(icu.ICU_VERSION)
+
+
+@cache
+def cldr_quotation_marks(tag: str) -> QuotationMarks:
+    """CLDR's delimiters for ``tag`` (a BCP 47 tag), through ICU; ICU falls back along the tag (``fr-CA``
+    to ``fr``) and, for a language it has no data for, to the root locale's “ ” ‘ ’."""
+    import icu
+
+    data = icu.LocaleData(icu.Locale.forLanguageTag(tag).getName())
+    kind = icu.ULocaleDataDelimiterType
+    return QuotationMarks(
+        data.getDelimiter(kind.QUOTATION_START),
+        data.getDelimiter(kind.QUOTATION_END),
+        data.getDelimiter(kind.ALT_QUOTATION_START),
+        data.getDelimiter(kind.ALT_QUOTATION_END),
+    )
+
+
+def _fallbacks(tag: str) -> Iterator[str]:
+    """``zh-Hant-TW``, ``zh-Hant``, ``zh``: the tag, then each shorter prefix of it."""
+    parts = tag.split("-")
+    for end in range(len(parts), 0, -1):
+        yield "-".join(parts[:end]).lower()
+
+
+@dataclass(frozen=True)
+class Typesetter:
+    """The house's punctuation settings, applied to the text of one article."""
+
+    house_marks: tuple[tuple[str, tuple[str, str, str, str]], ...]
+
+    @classmethod
+    def of(cls, house: House) -> Typesetter | None:
+        """The typesetter a house asks for; None when it keeps punctuation as typed."""
+        return None if house.punctuation == "as-typed" else cls(house.quotation_marks)
+
+    def marks(self, tag: str) -> QuotationMarks:
+        own = {name.lower(): marks for name, marks in self.house_marks}
+        chosen = next((own[name] for name in _fallbacks(tag) if name in own), None)
+        return QuotationMarks(*chosen) if chosen is not None else cldr_quotation_marks(tag)
+
+    def spacing(self, tag: str) -> Spacing | None:
+        return _spacing_table().get(tag.split("-")[0].lower())
+
+    def set_blocks(self, blocks: list[PandocBlock], tag: str) -> list[PandocBlock]:
+        """``blocks`` (or inlines) with their quotations marked and spaced for ``tag``'s language. Text
+        read as typed (``reads_as_typed``) is educated here first."""
+        if reads_as_typed(tag):
+            runs: list[list[tuple[dict[str, Any], str]]] = [[]]
+            _typed_runs(blocks, tag, runs, runs[0])
+            for run in runs:
+                self._educate_run(run)
+        return self._set(blocks, tag, 0)
+
+    def _educate_run(self, run: list[tuple[dict[str, Any], str]]) -> None:
+        """Straight quotes, apostrophes, dashes and ellipses of one paragraph's words, educated in
+        place: a straight quote opens a quotation unless the innermost open one is of its kind, which
+        it closes; ' between two letters (or after a letter, with no single quotation open) is an
+        apostrophe."""
+        open_quotes: list[str] = []
+        for node, tag in run:
+            text = TYPED_DASHES.sub(lambda found: TYPED_DASH_CHARACTERS[found.group()], node["c"])
+            educated: list[str] = []
+            for index, character in enumerate(text):
+                if character not in "\"'":
+                    educated.append(character)
+                    continue
+                before, after = text[index - 1 : index], text[index + 1 : index + 2]
+                if character == "'" and _latin_word(before) and (_latin_word(after) or "'" not in open_quotes):
+                    educated.append("’")
+                elif open_quotes and open_quotes[-1] == character:
+                    open_quotes.pop()
+                    educated.append(self.marks(tag).pair(len(open_quotes))[1])
+                else:
+                    educated.append(self.marks(tag).pair(len(open_quotes))[0])
+                    open_quotes.append(character)
+            node["c"] = "".join(educated)
+
+    def _set(self, value: Any, tag: str, depth: int) -> Any:  # noqa: ANN401 (pandoc's JSON)
+        if isinstance(value, list):
+            return self._set_list(value, tag, depth)
+        if not isinstance(value, dict) or "t" not in value:
+            return (
+                {key: self._set(item, tag, depth) for key, item in value.items()} if isinstance(value, dict) else value
+            )
+        kind = value["t"]
+        if kind in VERBATIM:
+            return value
+        attributes = element_attributes(value)
+        if kind == "Link" and attributes is not None and ADDRESS_LINK_CLASSES & set(attributes[1]):
+            return value
+        if attributes is not None:
+            tag = dict(attributes[2]).get("lang", tag)
+        return {key: self._set(item, tag, depth) for key, item in value.items()}
+
+    def _set_list(self, items: list[Any], tag: str, depth: int) -> list[Any]:
+        done: list[Any] = []
+        for item in items:
+            if isinstance(item, dict) and item.get("t") == "Quoted":
+                opening, closing = self.marks(tag).pair(depth)
+                inner = self._set(item["c"][1], tag, depth + 1)
+                done += [{"t": "Str", "c": opening}, *inner, {"t": "Str", "c": closing}]
+            else:
+                done.append(self._set(item, tag, depth))
+        spacing = self.spacing(tag)
+        if spacing is None or not any(isinstance(item, dict) and item.get("t") == "Str" for item in done):
+            return done
+        return _spaced(_joined(done), spacing)
+
+
+# Scripts whose text runs without spaces between words and quotation marks: pandoc's smart extension,
+# which tells an opening quote from a closing one by the space before it, cannot read them.
+UNSPACED_SCRIPTS = frozenset({"Hans", "Hant", "Hani", "Jpan", "Kore", "Hira", "Kana", "Hang", "Thai", "Laoo", "Khmr"})
+TYPED_DASHES = re.compile(r"---|--|\.\.\.")
+TYPED_DASH_CHARACTERS = {"---": "—", "--": "–", "...": "…"}
+BLOCK_KINDS = frozenset(
+    {"Para", "Plain", "Header", "LineBlock", "BlockQuote", "OrderedList", "BulletList", "DefinitionList"}
+    | {"Table", "Figure", "Div", "Note", "Caption"}
+)
+
+
+def reads_as_typed(tag: str) -> bool:
+    """Whether text in ``tag``'s language is read without pandoc's smart extension and educated here."""
+    try:
+        return writing(tag).script in UNSPACED_SCRIPTS
+    except UnknownLanguage:
+        return False
+
+
+def _latin_word(character: str) -> bool:
+    """A letter or digit of a script that spaces its words (an apostrophe stands between two)."""
+    return character.isalnum() and not unicodedata.name(character, "").startswith(CJK_NAME_PREFIXES)
+
+
+CJK_NAME_PREFIXES = ("CJK ", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER")
+
+
+def _typed_runs(
+    value: Any,  # noqa: ANN401 (pandoc's JSON)
+    tag: str,
+    runs: list[list[tuple[dict[str, Any], str]]],
+    current: list[tuple[dict[str, Any], str]],
+) -> None:
+    """Each paragraph's words (Str elements, with their language) in order, one run per block or note;
+    code, maths and addresses left out."""
+    if isinstance(value, list):
+        for item in value:
+            _typed_runs(item, tag, runs, current)
+        return
+    if not isinstance(value, dict) or value.get("t") in VERBATIM:
+        return
+    attributes = element_attributes(value) if "t" in value else None
+    if value.get("t") == "Link" and attributes is not None and ADDRESS_LINK_CLASSES & set(attributes[1]):
+        return
+    if attributes is not None:
+        tag = dict(attributes[2]).get("lang", tag)
+    if value.get("t") == "Str":
+        current.append((value, tag))
+        return
+    if value.get("t") in BLOCK_KINDS:
+        current = []
+        runs.append(current)
+    for item in value.values():
+        _typed_runs(item, tag, runs, current)
+
+
+def _joined(inlines: list[Any]) -> list[Any]:
+    """Adjacent Str elements as one (a mark set in place of a Quoted stands beside the quoted words)."""
+    joined: list[Any] = []
+    for inline in inlines:
+        if inline.get("t") == "Str" and joined and joined[-1].get("t") == "Str":
+            joined[-1] = {"t": "Str", "c": joined[-1]["c"] + inline["c"]}
+        else:
+            joined.append(inline)
+    return joined
+
+
+@dataclass(frozen=True)
+class SpacingPatterns:
+    """Where ``Spacing`` puts its space inside a word: before a mark that ends a clause (not in ``16:30``
+    or ``https://``, nor between ``?!``), after an opening and before a closing quotation mark; and
+    whether a word starts with a mark that wants the space before it (after the inline before it)."""
+
+    before_mark: re.Pattern[str]
+    after_opening: re.Pattern[str]
+    before_closing: re.Pattern[str]
+    leading: re.Pattern[str]
+
+
+@cache
+def _spacing_patterns(spacing: Spacing) -> SpacingPatterns:
+    marks, opening, closing = map(re.escape, (spacing.before_marks, spacing.after_opening, spacing.before_closing))
+    clause_end = rf"[{marks}](?:$|[\s{marks}{closing}.,)\]’”…])"
+    return SpacingPatterns(
+        before_mark=re.compile(rf"(?<=[^\s{marks}{opening}])(?={clause_end})"),
+        after_opening=re.compile(rf"(?<=[{opening}])(?=[^\s{closing}])"),
+        before_closing=re.compile(rf"(?<=[^\s{opening}])(?=[{closing}])"),
+        leading=re.compile(rf"{clause_end}|[{closing}]"),
+    )
+
+
+def _spaced(inlines: list[Any], spacing: Spacing) -> list[Any]:
+    """The no-break spaces ``spacing`` asks for: inside each Str, and in place of a breaking space
+    between two inlines where one belongs (``mot ;``, ``« mot »``)."""
+    patterns = _spacing_patterns(spacing)
+    space = spacing.space
+    spaced: list[Any] = []
+    dropped_space = False  # the Space after an opening mark, replaced by the no-break one
+    for index, inline in enumerate(inlines):
+        if dropped_space:
+            dropped_space = False
+            continue
+        if inline.get("t") != "Str":
+            spaced.append(inline)
+            continue
+        text = inline["c"]
+        for pattern in (patterns.before_mark, patterns.after_opening, patterns.before_closing):
+            text = pattern.sub(space, text)
+        previous = spaced[-1] if spaced else None
+        if previous is not None and patterns.leading.match(text):
+            if previous.get("t") in SPACES:
+                spaced[-1] = {"t": "Str", "c": space}
+            elif not (previous.get("t") == "Str" and previous["c"][-1:].isspace()):
+                text = space + text
+        following = inlines[index + 1] if index + 1 < len(inlines) else None
+        if text[-1:] in spacing.after_opening and following is not None and following.get("t") in SPACES:
+            dropped_space = True
+            text += space
+        spaced.append({"t": "Str", "c": text})
+    return _joined(spaced)
+
+
+def restore_addresses(blocks: list[PandocBlock], body: str) -> None:
+    """Web addresses, e-mail addresses and DOIs written bare in the text, as typed: the smart reader took
+    their ``--``, ``...`` and quotes for prose. Each is found again in the source text it was read from."""
+    for element in pandoc.elements(blocks):
+        if element["t"] == "Str" and any(character in EDUCATED for character in element["c"]):
+            element["c"] = ADDRESS_IN_TEXT.sub(lambda found: _as_typed(found.group(), body), element["c"])
+
+
+def _as_typed(educated: str, body: str) -> str:
+    if not any(character in EDUCATED for character in educated):
+        return educated
+    pattern = "".join(
+        "(?:" + "|".join(map(re.escape, EDUCATED[character])) + ")" if character in EDUCATED else re.escape(character)
+        for character in educated
+    )
+    found = re.search(pattern, body)
+    return found.group() if found else educated
+
+
+def educate_plain(texts: Iterable[str], tag: str, typesetter: Typesetter) -> list[str]:
+    """Plain-text fields (an abstract, a note, a biography) with their punctuation set as the body's:
+    read as Markdown in one pandoc call with every other Markdown character escaped, so only quotes,
+    apostrophes, dashes and ellipses change; addresses in them stay as written. Paragraphs (blank-line
+    separated) stay paragraphs."""
+    fields = list(texts)
+    if not any(EDUCABLE.search(text) for text in fields) and typesetter.spacing(tag) is None:
+        return fields
+    markdown = PLAIN_FIELD_BREAK.join(
+        "\n\n".join(_escaped(paragraph) for paragraph in text.split("\n\n")) for text in fields
+    )
+    blocks = pandoc.read_markdown(markdown, as_typed=reads_as_typed(tag)).document["blocks"]
+    set_blocks = typesetter.set_blocks(blocks, tag)
+    restore_addresses(set_blocks, markdown)
+    educated: list[list[str]] = [[]]
+    for block in set_blocks:
+        if block["t"] == "HorizontalRule":
+            educated.append([])
+        elif block["t"] in ("Para", "Plain"):
+            educated[-1].append(pandoc.stringify(block["c"]))
+        else:  # read otherwise than as paragraphs: left as written
+            return fields
+    if len(educated) != len(fields):
+        return fields
+    return ["\n\n".join(paragraphs) for paragraphs in educated]
+
+
+def _escaped(paragraph: str) -> str:
+    """A paragraph of plain text as Markdown that reads back as the same words: Markdown's characters
+    escaped, and in an address every punctuation character, so that only prose is educated."""
+    escaped = "".join(
+        (MARKDOWN_SYNTAX if run.kind == "text" else ASCII_PUNCTUATION).sub(r"\\\1", run.text)
+        for run in textlinks.runs(paragraph)
+    )
+    return LIST_MARKER.sub(lambda marker: marker.group()[:-1] + "\\" + marker.group()[-1], escaped)
+
+
+def typeset_prose_fields(data: dict[str, Any], tag: str, typesetter: Typesetter) -> dict[str, Any]:
+    """The front matter with its prose (the abstract, editorial notes, authors' biographies) educated;
+    titles are read with the body, and every other field is a name, a date or an identifier."""
+    places: list[tuple[dict[str, Any], str]] = []
+    if "abstract" in data:
+        places.append((data, "abstract"))
+    places += [(note, "text") for note in data.get("notes", ())]
+    places += [(person, "bio") for person in data.get("author", ()) if "bio" in person]
+    educated = educate_plain((place[key] for place, key in places), tag, typesetter)
+    for (place, key), text in zip(places, educated, strict=True):
+        place[key] = text
+    return data
