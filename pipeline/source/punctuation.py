@@ -84,13 +84,6 @@ def _spacing_table() -> dict[str, Spacing]:
     }
 
 
-def icu_version() -> str:
-    """The ICU release (and so the CLDR data) the quotation marks come from."""
-    import icu
-
-    return str(icu.ICU_VERSION)
-
-
 @cache
 def cldr_quotation_marks(tag: str) -> QuotationMarks:
     """CLDR's delimiters for ``tag`` (a BCP 47 tag), through ICU; ICU falls back along the tag (``fr-CA``
