@@ -455,7 +455,7 @@ def _explain(error: ValidationError) -> str:
         if expected:
             return f"must be {expected}, got {quoted(value)}"
         return f"{quoted(value)} does not match the expected form {error.validator_value}"
-    if error.validator in ("oneOf", "anyOf", "minimum", "maximum") and expected:
+    if error.validator in ("oneOf", "anyOf", "enum", "minimum", "maximum", "minItems", "maxItems") and expected:
         return f"must be {expected}, got {quoted(value)}"
     if error.validator == "minItems":
         return "must list at least one entry"
