@@ -34,7 +34,13 @@ from pipeline.source.guards.sanitize import check_body
 from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
 from pipeline.source.guards.yaml_expansion import check_expansion, front_matter_limits
 from pipeline.source.language import Direction, UnknownLanguage, writing
-from pipeline.source.punctuation import Typesetter, reads_as_typed, restore_addresses, typeset_prose_fields
+from pipeline.source.punctuation import (
+    Typesetter,
+    as_typed_pattern,
+    reads_as_typed,
+    restore_addresses,
+    typeset_prose_fields,
+)
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = limit("source-bytes")
@@ -87,6 +93,9 @@ class Source:
         body_lines = self.body.splitlines()
         for needle in needles:
             found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if not found and needle:  # text of the body, its punctuation set: as the source typed it
+                typed = as_typed_pattern(needle)
+                found = [number for number, text in enumerate(body_lines) if typed.search(text)]
             if found:
                 return self.body_line + found[min(occurrence, len(found)) - 1]
         return self.body_line

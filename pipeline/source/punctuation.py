@@ -33,6 +33,7 @@ VERBATIM = frozenset({"Code", "CodeBlock", "Math", "RawInline", "RawBlock"})
 # A link whose text is its own address (``<https://…>``, ``<name@example.org>``).
 ADDRESS_LINK_CLASSES = frozenset({"uri", "email"})
 SPACES = frozenset({"Space", "SoftBreak"})
+NARROW_NO_BREAK_SPACE = "\u202f"
 # What the smart extension makes of straight characters, and what the author may have typed instead.
 EDUCATED = {"–": ("--", "–"), "—": ("---", "—"), "…": ("...", "…"), "’": ("'", "’"), "‘": ("'", "‘")}
 EDUCATED |= {"“": ('"', "“"), "”": ('"', "”")}
@@ -325,12 +326,24 @@ def restore_addresses(blocks: list[PandocBlock], body: str) -> None:
 def _as_typed(educated: str, body: str) -> str:
     if not any(character in EDUCATED for character in educated):
         return educated
-    pattern = "".join(
-        "(?:" + "|".join(map(re.escape, EDUCATED[character])) + ")" if character in EDUCATED else re.escape(character)
-        for character in educated
-    )
-    found = re.search(pattern, body)
+    found = as_typed_pattern(educated).search(body)
     return found.group() if found else educated
+
+
+def as_typed_pattern(educated: str) -> re.Pattern[str]:
+    """What the source may have typed for ``educated`` text: each educated character, or what the
+    smart reader makes it from (``--`` for –, ' for ’…)."""
+    return re.compile("".join(_typed_alternatives(character) for character in educated))
+
+
+def _typed_alternatives(character: str) -> str:
+    if character in EDUCATED:
+        return "(?:" + "|".join(map(re.escape, EDUCATED[character])) + ")"
+    if unicodedata.category(character) in ("Pi", "Pf") or character in "„‚「」『』":  # a language's marks
+        return f"(?:[\"']|{re.escape(character)})"
+    if character == NARROW_NO_BREAK_SPACE:  # French spacing, set where the source may have none
+        return f"[ {NARROW_NO_BREAK_SPACE}]?"
+    return re.escape(character)
 
 
 def educate_plain(texts: Iterable[str], tag: str, typesetter: Typesetter) -> list[str]:
