@@ -37,9 +37,12 @@ from pipeline.source.language import Direction, UnknownLanguage, writing
 from pipeline.source.punctuation import (
     Typesetter,
     as_typed_pattern,
+    can_shield,
     reads_as_typed,
     restore_addresses,
+    shield_escaped_quotes,
     typeset_prose_fields,
+    unshield_escaped_quotes,
 )
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
@@ -121,14 +124,18 @@ def read_source(path: Path, house: House | None = None) -> Source:
     body_lines = body.splitlines()
     typesetter = Typesetter.of(house or House())
     as_typed = typesetter is None or reads_as_typed(data["language"])
-    read = _read_body(path, body, body_line, body_lines, data["title"], title_line, as_typed)
+    # Read as typed to be educated here: a quote the source escapes stays straight.
+    shielding = typesetter is not None and as_typed and can_shield(body, data["title"])
+    shielded = shield_escaped_quotes if shielding else str
+    read = _read_body(path, shielded(body), body_line, body_lines, shielded(data["title"]), title_line, as_typed)
+    unshielded = unshield_escaped_quotes if shielding else _unchanged
     blocks = read.document["blocks"]
     check_notes(blocks, read.warnings, path, body_lines, body_line)
     pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
     title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
     if typesetter is not None:
-        blocks = typesetter.set_blocks(blocks, data["language"])
-        title_inlines = typesetter.set_blocks(title_inlines, data["language"])
+        blocks = unshielded(typesetter.set_blocks(blocks, data["language"]))
+        title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"]))
         restore_addresses(blocks, body)
         data = typeset_prose_fields(data, data["language"], typesetter)
     source = Source(
@@ -141,6 +148,10 @@ def read_source(path: Path, house: House | None = None) -> Source:
     settle_directions(blocks, direction, path, source.locate)
     citations = read_citations(path, data, reference_lines, blocks, body, body_line)
     return replace(source, citations=citations)
+
+
+def _unchanged(value: Any) -> Any:  # noqa: ANN401
+    return value
 
 
 def _direction(path: Path, tag: str, line: int) -> Direction:

@@ -204,6 +204,34 @@ BLOCK_KINDS = frozenset(
 )
 
 
+# A quote the source escapes (\" or \') is meant straight. Text read as typed loses the backslash (an
+# escape), so before reading, the quote is swapped for a private-use character, and back after.
+SHIELDS = {'"': "\ue000", "'": "\ue001"}
+UNSHIELD = {ord(shield): quote for quote, shield in SHIELDS.items()}
+
+
+def can_shield(*texts: str) -> bool:
+    """Whether ``texts`` are free of the shielding characters (a text using them is read unshielded)."""
+    return not any(shield in text for text in texts for shield in SHIELDS.values())
+
+
+def shield_escaped_quotes(markdown: str) -> str:
+    """``markdown`` with each escaped quote shielded from the educating here."""
+    return re.sub(r"\\([\"'])", lambda found: "\\" + SHIELDS[found.group(1)], markdown)
+
+
+def unshield_escaped_quotes(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
+    """The AST read from shielded text with each shielded quote back (in code, after its backslash,
+    which code keeps as a character)."""
+    if isinstance(value, str):
+        return value.translate(UNSHIELD)
+    if isinstance(value, list):
+        return [unshield_escaped_quotes(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unshield_escaped_quotes(item) for key, item in value.items()}
+    return value
+
+
 def reads_as_typed(tag: str) -> bool:
     """Whether text in ``tag``'s language is read without pandoc's smart extension and educated here."""
     try:
