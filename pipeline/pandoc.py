@@ -132,17 +132,20 @@ class ReadMarkdown:
     warnings: tuple[str, ...]
 
 
-def read_markdown(markdown: str, title: str | None = None, *, as_typed: bool = False) -> ReadMarkdown:
-    """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` is parsed in the same call into
-    the document's metadata. ``as_typed`` leaves quotes, dashes and ellipses as typed. Raises TooDeep
-    before decoding an AST nested past the limit."""
+def read_markdown(
+    markdown: str, title: str | None = None, *, as_typed: bool = False, metadata: dict[str, Any] | None = None
+) -> ReadMarkdown:
+    """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` (and any other Markdown
+    ``metadata``) is parsed in the same call into the document's metadata. ``as_typed`` leaves quotes,
+    dashes and ellipses as typed. Raises TooDeep before decoding an AST nested past the limit."""
     reader = MARKDOWN_READER.replace("+smart", "-smart") if as_typed else MARKDOWN_READER
+    fields = {**({TITLE_FIELD: title} if title is not None else {}), **(metadata or {})}
     with tempfile.TemporaryDirectory() as folder:
         arguments: list[str] = []
-        if title is not None:
-            metadata = Path(folder) / "metadata.json"
-            metadata.write_text(json.dumps({TITLE_FIELD: title}, ensure_ascii=False), encoding="utf-8")
-            arguments.append(f"--metadata-file={metadata}")
+        if fields:
+            metadata_file = Path(folder) / "metadata.json"
+            metadata_file.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+            arguments.append(f"--metadata-file={metadata_file}")
         converted = convert(markdown, reader, "json", arguments)
     return ReadMarkdown(json_document(converted.output), converted.warnings)
 

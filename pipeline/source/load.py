@@ -38,6 +38,7 @@ from pipeline.source.punctuation import (
     Typesetter,
     as_typed_pattern,
     can_shield,
+    prose_metadata,
     reads_as_typed,
     restore_addresses,
     shield_escaped_quotes,
@@ -127,7 +128,8 @@ def read_source(path: Path, house: House | None = None) -> Source:
     # Read as typed to be educated here: a quote the source escapes stays straight.
     shielding = typesetter is not None and as_typed and can_shield(body, data["title"])
     shielded = shield_escaped_quotes if shielding else str
-    read = _read_body(path, shielded(body), body_line, body_lines, shielded(data["title"]), title_line, as_typed)
+    prose = prose_metadata(data) if typesetter is not None else {}
+    read = _read_body(path, shielded(body), body_line, body_lines, shielded(data["title"]), title_line, as_typed, prose)
     unshielded = unshield_escaped_quotes if shielding else _unchanged
     blocks = read.document["blocks"]
     check_notes(blocks, read.warnings, path, body_lines, body_line)
@@ -137,7 +139,7 @@ def read_source(path: Path, house: House | None = None) -> Source:
         blocks = unshielded(typesetter.set_blocks(blocks, data["language"]))
         title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"]))
         restore_addresses(blocks, body)
-        data = typeset_prose_fields(data, data["language"], typesetter)
+        data = typeset_prose_fields(data, read.document["meta"], data["language"], typesetter)
     source = Source(
         _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
     )
@@ -563,13 +565,20 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _read_body(
-    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int, as_typed: bool
+    path: Path,
+    body: str,
+    body_line: int,
+    body_lines: list[str],
+    title: str,
+    title_line: int,
+    as_typed: bool,
+    prose: dict[str, Any],
 ) -> pandoc.ReadMarkdown:
-    """The body (and the title) through pandoc, within the limits on its time, memory and nesting;
-    ``as_typed`` leaves its punctuation as typed."""
+    """The body (and the title, and the front matter's ``prose``) through pandoc, within the limits on
+    its time, memory and nesting; ``as_typed`` leaves its punctuation as typed."""
     check_markdown_nesting(path, body, body_line)
     try:
-        return pandoc.read_markdown(body, title=title, as_typed=as_typed)
+        return pandoc.read_markdown(body, title=title, as_typed=as_typed, metadata=prose)
     except pandoc.PandocLimitExceeded as error:
         first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
         raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -47,7 +47,8 @@ ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 EDUCABLE = re.compile(r"""['"]|--|\.\.\.""")
 # A paragraph Markdown would read as a list item (``- …``, ``1. …``, ``a) …``): its marker is escaped.
 LIST_MARKER = re.compile(r"^(\w{1,3}[.)]|[-+*])(?=\s)")
-PLAIN_FIELD_BREAK = "\n\n* * *\n\n"
+# The metadata field the front matter's prose is read in, with the body.
+PROSE_FIELD = "prose-to-typeset"
 
 
 @dataclass(frozen=True)
@@ -374,33 +375,6 @@ def _typed_alternatives(character: str) -> str:
     return re.escape(character)
 
 
-def educate_plain(texts: Iterable[str], tag: str, typesetter: Typesetter) -> list[str]:
-    """Plain-text fields (an abstract, a note, a biography) with their punctuation set as the body's:
-    read as Markdown in one pandoc call with every other Markdown character escaped, so only quotes,
-    apostrophes, dashes and ellipses change; addresses in them stay as written. Paragraphs (blank-line
-    separated) stay paragraphs."""
-    fields = list(texts)
-    if not any(EDUCABLE.search(text) for text in fields) and typesetter.spacing(tag) is None:
-        return fields
-    markdown = PLAIN_FIELD_BREAK.join(
-        "\n\n".join(_escaped(paragraph) for paragraph in text.split("\n\n")) for text in fields
-    )
-    blocks = pandoc.read_markdown(markdown, as_typed=reads_as_typed(tag)).document["blocks"]
-    set_blocks = typesetter.set_blocks(blocks, tag)
-    restore_addresses(set_blocks, markdown)
-    educated: list[list[str]] = [[]]
-    for block in set_blocks:
-        if block["t"] == "HorizontalRule":
-            educated.append([])
-        elif block["t"] in ("Para", "Plain"):
-            educated[-1].append(pandoc.stringify(block["c"]))
-        else:  # read otherwise than as paragraphs: left as written
-            return fields
-    if len(educated) != len(fields):
-        return fields
-    return ["\n\n".join(paragraphs) for paragraphs in educated]
-
-
 def _escaped(paragraph: str) -> str:
     """A paragraph of plain text as Markdown that reads back as the same words: Markdown's characters
     escaped, and in an address every punctuation character, so that only prose is educated."""
@@ -411,15 +385,37 @@ def _escaped(paragraph: str) -> str:
     return LIST_MARKER.sub(lambda marker: marker.group()[:-1] + "\\" + marker.group()[-1], escaped)
 
 
-def typeset_prose_fields(data: dict[str, Any], tag: str, typesetter: Typesetter) -> dict[str, Any]:
-    """The front matter with its prose (the abstract, editorial notes, authors' biographies) educated;
-    titles are read with the body, and every other field is a name, a date or an identifier."""
-    places: list[tuple[dict[str, Any], str]] = []
-    if "abstract" in data:
-        places.append((data, "abstract"))
+def _prose_places(data: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where the front matter holds prose (the abstract, editorial notes, authors' biographies); the
+    title is read with the body, and every other field is a name, a date or an identifier."""
+    places: list[tuple[dict[str, Any], str]] = [(data, "abstract")] if "abstract" in data else []
     places += [(note, "text") for note in data.get("notes", ())]
     places += [(person, "bio") for person in data.get("author", ()) if "bio" in person]
-    educated = educate_plain((place[key] for place, key in places), tag, typesetter)
-    for (place, key), text in zip(places, educated, strict=True):
-        place[key] = text
+    return places
+
+
+def prose_metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """The front matter's prose as Markdown metadata, read with the body (pipeline.pandoc.read_markdown):
+    every Markdown character but quotes, dashes and full stops escaped, so only punctuation changes,
+    and addresses fully escaped, so they stay as written."""
+    texts = [place[key] for place, key in _prose_places(data)]
+    if not texts:
+        return {}
+    return {PROSE_FIELD: ["\n\n".join(_escaped(paragraph) for paragraph in text.split("\n\n")) for text in texts]}
+
+
+def typeset_prose_fields(
+    data: dict[str, Any], meta: dict[str, Any], tag: str, typesetter: Typesetter
+) -> dict[str, Any]:
+    """The front matter with its prose set as the body is, from its reading in ``meta`` (pandoc's
+    metadata, read with ``prose_metadata``); a field read as anything but paragraphs stays as written."""
+    places = _prose_places(data)
+    read = meta.get(PROSE_FIELD, {}).get("c", [])
+    if len(read) != len(places):  # read as something else than the list it was given: left as written
+        return data
+    for (place, key), value in zip(places, read, strict=True):
+        blocks = value["c"] if value["t"] == "MetaBlocks" else [{"t": "Para", "c": value["c"]}]
+        if value["t"] not in ("MetaBlocks", "MetaInlines") or any(b["t"] not in ("Para", "Plain") for b in blocks):
+            continue
+        place[key] = "\n\n".join(pandoc.stringify(block["c"]) for block in typesetter.set_blocks(blocks, tag))
     return data
