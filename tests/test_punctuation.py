@@ -332,3 +332,48 @@ def test_a_bad_punctuation_setting_is_refused_with_its_line(
         load_house(house)
     assert (raised.value.line, raised.value.field) == (line, field)
     assert message in raised.value.message
+
+
+MINIMAL = Path(__file__).resolve().parent / "fixtures" / "bad" / "minimal-valid" / "article.md"
+
+
+def read_body(tmp_path: Path, body: str, language: str = "en", house: str = "") -> list[str]:
+    """The paragraphs of a source with ``body``, as the pipeline reads them (the model's text)."""
+    from pipeline.prepare.article import load_article
+
+    source = MINIMAL.read_text(encoding="utf-8").replace("language: en", f"language: {language}")
+    path = tmp_path / "case" / "article.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(source.split("---\n\n")[0] + "---\n\n" + body, encoding="utf-8")
+    house_path = tmp_path / "house.yaml"
+    house_path.write_text(house or "# none\n", encoding="utf-8")
+    article = load_article(path, load_house(house_path))
+    return [paragraph for section in article.all_sections for paragraph in section.paragraphs]
+
+
+def test_french_spacing_leaves_times_addresses_and_typed_spaces_alone(tmp_path: Path) -> None:
+    body = "À 16:30 ; voir https://example.org/a?b=1 . Vraiment ?! Déjà\u00a0: oui.\n"
+    (paragraph,) = read_body(tmp_path, body, "fr")
+    assert paragraph == f"À 16:30{NNBSP}; voir https://example.org/a?b=1 . Vraiment{NNBSP}?! Déjà\u00a0: oui."
+
+
+def test_in_chinese_an_escaped_quote_stays_straight_and_code_as_typed(tmp_path: Path) -> None:
+    body = '他说\\"直\\"和"弯"，代码 `a\\"b "c"` 与 \'单\'。\n'
+    (paragraph,) = read_body(tmp_path, body, "zh-Hans")
+    marks = cldr_marks("zh-Hans")
+    assert paragraph == f'他说"直"和{marks["o"]}弯{marks["c"]}，代码 a\\"b "c" 与 {marks["o"]}单{marks["c"]}。'
+
+
+def test_a_problem_in_educated_text_is_reported_at_its_line(tmp_path: Path) -> None:
+    """The line of a note too long for a page is found from its first words, educated or not."""
+    from pipeline.limits import limit
+    from pipeline.prepare.article import load_article
+
+    note = '"The Court\'s" words ' + "long " * (limit("note-characters") // 5 + 10)
+    source = MINIMAL.read_text(encoding="utf-8") + f"\nA note.[^n]\n\n[^n]: {note}\n"
+    path = tmp_path / "case" / "article.md"
+    path.parent.mkdir()
+    path.write_text(source, encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_article(path, load_house(paths.HOUSE_CONFIG))
+    assert raised.value.line == source.splitlines().index(f"[^n]: {note}") + 1
