@@ -44,11 +44,20 @@ ADDRESS_IN_TEXT = re.compile(rf"(?:https?://|\b10\.\d{{4,9}}/)[^\s<>\"'“”‘
 # Characters of the Markdown syntax, escaped when a plain-text field is read as Markdown to be educated.
 MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()<>#+!|~^$@%&=:;,?/])")
 ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-EDUCABLE = re.compile(r"""['"]|--|\.\.\.""")
 # A paragraph Markdown would read as a list item (``- …``, ``1. …``, ``a) …``): its marker is escaped.
 LIST_MARKER = re.compile(r"^(\w{1,3}[.)]|[-+*])(?=\s)")
 # The metadata field the front matter's prose is read in, with the body.
 PROSE_FIELD = "prose-to-typeset"
+# Scripts whose text runs without spaces between words and quotation marks: pandoc's smart extension,
+# which tells an opening quote from a closing one by the space before it, cannot read them.
+UNSPACED_SCRIPTS = frozenset({"Hans", "Hant", "Hani", "Jpan", "Kore", "Hira", "Kana", "Hang", "Thai", "Laoo", "Khmr"})
+TYPED_DASHES = re.compile(r"---|--|\.\.\.")
+TYPED_DASH_CHARACTERS = {"---": "—", "--": "–", "...": "…"}
+BLOCK_KINDS = frozenset(
+    {"Para", "Plain", "Header", "LineBlock", "BlockQuote", "OrderedList", "BulletList", "DefinitionList"}
+    | {"Table", "Figure", "Div", "Note", "Caption"}
+)
+CJK_NAME_PREFIXES = ("CJK ", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER")
 
 
 @dataclass(frozen=True)
@@ -194,20 +203,10 @@ class Typesetter:
         return _spaced(_joined(done), spacing)
 
 
-# Scripts whose text runs without spaces between words and quotation marks: pandoc's smart extension,
-# which tells an opening quote from a closing one by the space before it, cannot read them.
-UNSPACED_SCRIPTS = frozenset({"Hans", "Hant", "Hani", "Jpan", "Kore", "Hira", "Kana", "Hang", "Thai", "Laoo", "Khmr"})
-TYPED_DASHES = re.compile(r"---|--|\.\.\.")
-TYPED_DASH_CHARACTERS = {"---": "—", "--": "–", "...": "…"}
-BLOCK_KINDS = frozenset(
-    {"Para", "Plain", "Header", "LineBlock", "BlockQuote", "OrderedList", "BulletList", "DefinitionList"}
-    | {"Table", "Figure", "Div", "Note", "Caption"}
-)
-
-
-# A quote the source escapes (\" or \') is meant straight. Text read as typed loses the backslash (an
-# escape), so before reading, the quote is swapped for a private-use character, and back after.
-SHIELDS = {'"': "\ue000", "'": "\ue001"}
+# A quote, hyphen or full stop the source escapes (\" \' \- \.) is meant as typed. Text read as typed
+# loses the backslash (an escape), so before reading, the character is swapped for a private-use one, and
+# back after.
+SHIELDS = {'"': "\ue000", "'": "\ue001", "-": "\ue002", ".": "\ue003"}
 UNSHIELD = {ord(shield): quote for quote, shield in SHIELDS.items()}
 
 
@@ -218,7 +217,7 @@ def can_shield(*texts: str) -> bool:
 
 def shield_escaped_quotes(markdown: str) -> str:
     """``markdown`` with each escaped quote shielded from the educating here."""
-    return re.sub(r"\\([\"'])", lambda found: "\\" + SHIELDS[found.group(1)], markdown)
+    return re.sub(r"\\([\"'.-])", lambda found: "\\" + SHIELDS[found.group(1)], markdown)
 
 
 def unshield_escaped_quotes(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
@@ -244,9 +243,6 @@ def reads_as_typed(tag: str) -> bool:
 def _latin_word(character: str) -> bool:
     """A letter or digit of a script that spaces its words (an apostrophe stands between two)."""
     return character.isalnum() and not unicodedata.name(character, "").startswith(CJK_NAME_PREFIXES)
-
-
-CJK_NAME_PREFIXES = ("CJK ", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER")
 
 
 def _typed_runs(
@@ -417,5 +413,7 @@ def typeset_prose_fields(
         blocks = value["c"] if value["t"] == "MetaBlocks" else [{"t": "Para", "c": value["c"]}]
         if value["t"] not in ("MetaBlocks", "MetaInlines") or any(b["t"] not in ("Para", "Plain") for b in blocks):
             continue
-        place[key] = "\n\n".join(pandoc.stringify(block["c"]) for block in typesetter.set_blocks(blocks, tag))
+        typeset = typesetter.set_blocks(blocks, tag)
+        restore_addresses(typeset, place[key])  # read as typed (Chinese…), escapes are gone once read
+        place[key] = "\n\n".join(pandoc.stringify(block["c"]) for block in typeset)
     return data
