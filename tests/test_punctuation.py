@@ -377,3 +377,14 @@ def test_a_problem_in_educated_text_is_reported_at_its_line(tmp_path: Path) -> N
     with pytest.raises(SourceError) as raised:
         load_article(path, load_house(paths.HOUSE_CONFIG))
     assert raised.value.line == source.splitlines().index(f"[^n]: {note}") + 1
+
+
+def test_a_chinese_passage_in_an_english_article_gets_chinese_marks(tmp_path: Path) -> None:
+    """pandoc's smart reader cannot pair quotes in text without spaces; the passage is set from its typing."""
+    body = 'He quoted [法院称之为"受害者\'身份\'问题"。]{lang=zh-Hant} and "English" too.\n'
+    (paragraph,) = read_body(tmp_path, body)
+    hant, english = cldr_marks("zh-Hant"), cldr_marks("en")
+    assert paragraph == (
+        f"He quoted 法院称之为{hant['o']}受害者{hant['i']}身份{hant['j']}问题{hant['c']}。 and "
+        f"{english['o']}English{english['c']} too."
+    )

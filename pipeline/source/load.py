@@ -136,8 +136,8 @@ def read_source(path: Path, house: House | None = None) -> Source:
     pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
     title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
     if typesetter is not None:
-        blocks = unshielded(typesetter.set_blocks(blocks, data["language"]))
-        title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"]))
+        blocks = unshielded(typesetter.set_blocks(blocks, data["language"], body))
+        title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"], data["title"]))
         restore_addresses(blocks, body)
         data = typeset_prose_fields(data, read.document["meta"], data["language"], typesetter)
     source = Source(

@@ -137,15 +137,41 @@ class Typesetter:
     def spacing(self, tag: str) -> Spacing | None:
         return _spacing_table().get(tag.split("-")[0].lower())
 
-    def set_blocks(self, blocks: list[PandocBlock], tag: str) -> list[PandocBlock]:
+    def set_blocks(self, blocks: list[PandocBlock], tag: str, source: str = "") -> list[PandocBlock]:
         """``blocks`` (or inlines) with their quotations marked and spaced for ``tag``'s language. Text
-        read as typed (``reads_as_typed``) is educated here first."""
+        read as typed (``reads_as_typed``) is educated here first; so is a passage in such a language
+        inside text the smart reader read, from the ``source`` text it was read from."""
         if reads_as_typed(tag):
-            runs: list[list[tuple[dict[str, Any], str]]] = [[]]
-            _typed_runs(blocks, tag, runs, runs[0])
-            for run in runs:
-                self._educate_run(run)
+            self._educate_typed(blocks, tag)
+        else:
+            self._educate_passages(blocks, tag, source)
         return self._set(blocks, tag, 0)
+
+    def _educate_typed(self, value: Any, tag: str) -> None:  # noqa: ANN401 (pandoc's JSON)
+        runs: list[list[tuple[dict[str, Any], str]]] = [[]]
+        _typed_runs(value, tag, runs, runs[0])
+        for run in runs:
+            self._educate_run(run)
+
+    def _educate_passages(self, value: Any, tag: str, source: str) -> None:  # noqa: ANN401 (pandoc's JSON)
+        """Each passage (a ``lang`` span or division) in a language read as typed, its words as the
+        source typed them (the smart reader's guesses undone), then educated."""
+        if isinstance(value, list):
+            for item in value:
+                self._educate_passages(item, tag, source)
+            return
+        if not isinstance(value, dict) or value.get("t") in VERBATIM:
+            return
+        attributes = element_attributes(value) if "t" in value else None
+        language = dict(attributes[2]).get("lang", tag) if attributes is not None else tag
+        if reads_as_typed(language):
+            for element in pandoc.elements(value):
+                if element["t"] == "Str" and any(character in EDUCATED for character in element["c"]):
+                    element["c"] = _as_typed(element["c"], source)
+            self._educate_typed(value, language)
+            return
+        for item in value.values():
+            self._educate_passages(item, language, source)
 
     def _educate_run(self, run: list[tuple[dict[str, Any], str]]) -> None:
         """Straight quotes, apostrophes, dashes and ellipses of one paragraph's words, educated in
