@@ -71,6 +71,12 @@ class House:
             return None
         return next((known for known in self.issues if known.key == (volume, issue)), Issue(volume, issue))
 
+    # Punctuation: "typographic" (quotes, dashes and ellipses educated, quotation marks and spacing by
+    # language) or "as-typed" (every character as the source types it).
+    punctuation: Literal["typographic", "as-typed"] = "typographic"
+    # Quotation marks by BCP 47 tag, overriding CLDR's: (open, close, inner open, inner close).
+    quotation_marks: tuple[tuple[str, tuple[str, str, str, str]], ...] = ()
+
 
 @dataclass(frozen=True)
 class Copyright:

@@ -27,13 +27,15 @@ from pipeline.model import Article, PandocBlock
 
 # pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
 PANDOC_VERSION = "3.9"
-# Typographic quotes in the source are kept as typed: the `smart` extension would rewrite straight ones.
+# The `smart` extension educates straight quotes, apostrophes, -- , --- and ... (typographic ones stay as
+# typed; pipeline/source/punctuation.py sets the quotation marks by language); a house that keeps
+# punctuation as typed reads without it (``read_markdown(..., as_typed=True)``).
 # Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
 # reaches an output (pipeline/source/guards/sanitize.py checks the rest). The front matter is the source's only
 # metadata: a YAML block further down the body is text, not metadata pandoc would take in (and expand).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.
-MARKDOWN_READER = "markdown-smart-raw_html-raw_attribute-raw_tex-yaml_metadata_block+ascii_identifiers"
+MARKDOWN_READER = "markdown+smart-raw_html-raw_attribute-raw_tex-yaml_metadata_block+ascii_identifiers"
 # The title is read as Markdown in the same call as the body, as pandoc metadata.
 TITLE_FIELD = "title"
 # Where pandoc's warnings go that no check turns into an error (pypandoc's logger, as before).
@@ -130,16 +132,21 @@ class ReadMarkdown:
     warnings: tuple[str, ...]
 
 
-def read_markdown(markdown: str, title: str | None = None) -> ReadMarkdown:
-    """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` is parsed in the same call into
-    the document's metadata. Raises TooDeep before decoding an AST nested past the limit."""
+def read_markdown(
+    markdown: str, title: str | None = None, *, as_typed: bool = False, metadata: dict[str, Any] | None = None
+) -> ReadMarkdown:
+    """Parse pandoc Markdown once into pandoc's JSON AST; a ``title`` (and any other Markdown
+    ``metadata``) is parsed in the same call into the document's metadata. ``as_typed`` leaves quotes,
+    dashes and ellipses as typed. Raises TooDeep before decoding an AST nested past the limit."""
+    reader = MARKDOWN_READER.replace("+smart", "-smart") if as_typed else MARKDOWN_READER
+    fields = {**({TITLE_FIELD: title} if title is not None else {}), **(metadata or {})}
     with tempfile.TemporaryDirectory() as folder:
         arguments: list[str] = []
-        if title is not None:
-            metadata = Path(folder) / "metadata.json"
-            metadata.write_text(json.dumps({TITLE_FIELD: title}, ensure_ascii=False), encoding="utf-8")
-            arguments.append(f"--metadata-file={metadata}")
-        converted = convert(markdown, MARKDOWN_READER, "json", arguments)
+        if fields:
+            metadata_file = Path(folder) / "metadata.json"
+            metadata_file.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+            arguments.append(f"--metadata-file={metadata_file}")
+        converted = convert(markdown, reader, "json", arguments)
     return ReadMarkdown(json_document(converted.output), converted.warnings)
 
 

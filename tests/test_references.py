@@ -182,7 +182,7 @@ def test_jats_note_style_citations_sit_in_footnotes(built_all: dict[str, Built])
     assert len(root.xpath("//fn//xref[@ref-type='bibr']")) >= 10
     # The author's own note is numbered among citeproc's: the second of the notes.
     notes = root.xpath("//fn-group/fn")
-    assert "author's own note" in normalise("".join(notes[1].itertext()))
+    assert "author’s own note" in normalise("".join(notes[1].itertext()))
 
 
 def test_pandoc_reads_every_reference_back_from_the_jats(cited: Built) -> None:
@@ -459,7 +459,7 @@ def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
     assert "the entry 'Nameless' has no id" in caught.value.message
 
 
-def test_the_suggested_citation_prints_quotes_as_typed(tmp_path: Path) -> None:
+def test_the_suggested_citation_prints_the_title_as_set_and_names_as_typed(tmp_path: Path) -> None:
     from pipeline.prepare.article import load_article
     from pipeline.prepare.citation import suggested_citation
 
@@ -470,5 +470,7 @@ def test_the_suggested_citation_prints_quotes_as_typed(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text(source, encoding="utf-8")
     front = yaml.safe_load(source.split("---\n")[1])
-    expected = f"Ada O'Lovelace, {title}, {front['container-title']}, March 22, 2022, {front['URL']}."
+    # The title's punctuation is set (tests/test_punctuation.py); a name is data, as typed.
+    set_title = "Russia’s “War” & <Peace> 1 < 2"
+    expected = f"Ada O'Lovelace, {set_title}, {front['container-title']}, March 22, 2022, {front['URL']}."
     assert suggested_citation(load_article(path)) == expected

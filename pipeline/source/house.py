@@ -69,4 +69,6 @@ def load_house(path: Path) -> House:
             )
             for entry in data.get("issues", ())
         ),
+        punctuation=data.get("punctuation", "typographic"),
+        quotation_marks=tuple((tag, tuple(marks)) for tag, marks in data.get("quotation-marks", {}).items()),
     )

@@ -34,6 +34,17 @@ from pipeline.source.guards.sanitize import check_body
 from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
 from pipeline.source.guards.yaml_expansion import check_expansion, front_matter_limits
 from pipeline.source.language import Direction, UnknownLanguage, writing
+from pipeline.source.punctuation import (
+    Typesetter,
+    as_typed_pattern,
+    can_shield,
+    prose_metadata,
+    reads_as_typed,
+    restore_addresses,
+    shield_escaped_quotes,
+    typeset_prose_fields,
+    unshield_escaped_quotes,
+)
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = limit("source-bytes")
@@ -86,6 +97,9 @@ class Source:
         body_lines = self.body.splitlines()
         for needle in needles:
             found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if not found and needle:  # text of the body, its punctuation set: as the source typed it
+                typed = as_typed_pattern(needle)
+                found = [number for number, text in enumerate(body_lines) if typed.search(text)]
             if found:
                 return self.body_line + found[min(occurrence, len(found)) - 1]
         return self.body_line
@@ -109,11 +123,23 @@ def read_source(path: Path, house: House | None = None) -> Source:
     if not body.strip():
         raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
     body_lines = body.splitlines()
-    read = _read_body(path, body, body_line, body_lines, data["title"], title_line)
+    typesetter = Typesetter.of(house or House())
+    as_typed = typesetter is None or reads_as_typed(data["language"])
+    # Read as typed to be educated here: a quote the source escapes stays straight.
+    shielding = typesetter is not None and as_typed and can_shield(body, data["title"])
+    shielded = shield_escaped_quotes if shielding else str
+    prose = prose_metadata(data) if typesetter is not None else {}
+    read = _read_body(path, shielded(body), body_line, body_lines, shielded(data["title"]), title_line, as_typed, prose)
+    unshielded = unshield_escaped_quotes if shielding else _unchanged
     blocks = read.document["blocks"]
     check_notes(blocks, read.warnings, path, body_lines, body_line)
     pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
     title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
+    if typesetter is not None:
+        blocks = unshielded(typesetter.set_blocks(blocks, data["language"], body))
+        title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"], data["title"]))
+        restore_addresses(blocks, body)
+        data = typeset_prose_fields(data, read.document["meta"], data["language"], typesetter)
     source = Source(
         _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
     )
@@ -124,6 +150,10 @@ def read_source(path: Path, house: House | None = None) -> Source:
     settle_directions(blocks, direction, path, source.locate)
     citations = read_citations(path, data, reference_lines, blocks, body, body_line)
     return replace(source, citations=citations)
+
+
+def _unchanged(value: Any) -> Any:  # noqa: ANN401
+    return value
 
 
 def _direction(path: Path, tag: str, line: int) -> Direction:
@@ -452,7 +482,7 @@ def _explain(error: ValidationError) -> str:
         if expected:
             return f"must be {expected}, got {quoted(value)}"
         return f"{quoted(value)} does not match the expected form {error.validator_value}"
-    if error.validator in ("oneOf", "anyOf", "minimum", "maximum") and expected:
+    if error.validator in ("oneOf", "anyOf", "enum", "minimum", "maximum", "minItems", "maxItems") and expected:
         return f"must be {expected}, got {quoted(value)}"
     if error.validator == "minItems":
         return "must list at least one entry"
@@ -542,12 +572,20 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _read_body(
-    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int
+    path: Path,
+    body: str,
+    body_line: int,
+    body_lines: list[str],
+    title: str,
+    title_line: int,
+    as_typed: bool,
+    prose: dict[str, Any],
 ) -> pandoc.ReadMarkdown:
-    """The body (and the title) through pandoc, within the limits on its time, memory and nesting."""
+    """The body (and the title, and the front matter's ``prose``) through pandoc, within the limits on
+    its time, memory and nesting; ``as_typed`` leaves its punctuation as typed."""
     check_markdown_nesting(path, body, body_line)
     try:
-        return pandoc.read_markdown(body, title=title)
+        return pandoc.read_markdown(body, title=title, as_typed=as_typed, metadata=prose)
     except pandoc.PandocLimitExceeded as error:
         first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
         raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None
