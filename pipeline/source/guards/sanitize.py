@@ -2,8 +2,9 @@
 
 Sources come from many hands. Raw TeX and raw blocks are not parsed as markup at all (the reader's
 raw extensions are off, so such text prints as typed); raw HTML is read tag by tag, and only a safe
-inline subset kept (pipeline/source/rawhtml.py). What remains is checked here on the AST: link targets, image paths and element attributes. A violation stops the build with the line of
-the source it comes from.
+inline subset kept (pipeline/source/rawhtml.py). What remains is checked here on the AST: link
+targets, image paths and element attributes. Each violation is reported with the line of the source
+it comes from.
 """
 
 from __future__ import annotations
