@@ -82,6 +82,8 @@ class RawHtml:
     field_name: str = "body"
     problems: list[SourceError] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)
+    # Tags refused when they opened: their closing tags are the same mistake, reported once.
+    refused_open: dict[str, int] = field(default_factory=dict)
 
     def settle(self, value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
         """A copy of ``value`` with every raw HTML element read (allowed ones as elements, comments and
@@ -118,10 +120,23 @@ class RawHtml:
             out = [*left.before, *out]
         return out
 
+    def _closes_refused(self, tag: Tag | None) -> bool:
+        """Whether ``tag`` closes one refused when it opened (and counts it closed)."""
+        if tag is None or tag.opens or not self.refused_open.get(tag.name):
+            return False
+        self.refused_open[tag.name] -= 1
+        return True
+
+    def _opened_refused(self, tag: Tag | None) -> None:
+        if tag is not None and tag.opens and not tag.closes:
+            self.refused_open[tag.name] = self.refused_open.get(tag.name, 0) + 1
+
     def _raw_block(self, raw: str) -> None:
         occurrence = self._occurrence(raw)
-        if raw.lstrip().startswith(COMMENT_START):
+        tag = parse_tag(raw.strip())
+        if raw.lstrip().startswith(COMMENT_START) or self._closes_refused(tag):
             return
+        self._opened_refused(tag)
         self._refuse(raw, occurrence, f"raw HTML block {quoted(raw.strip())} is not allowed; {self._advice()}")
 
     def _advice(self) -> str:
@@ -137,7 +152,9 @@ class RawHtml:
         tag = parse_tag(raw)
         elements = markup.raw_html_elements()
         if tag is None or tag.name not in elements:
-            self._refuse(raw, occurrence, f"raw HTML {quoted(raw)} is not allowed; {self._advice()}")
+            if not self._closes_refused(tag):
+                self._opened_refused(tag)
+                self._refuse(raw, occurrence, f"raw HTML {quoted(raw)} is not allowed; {self._advice()}")
             return out
         entry = elements[tag.name]
         refused = [name for name, _value in tag.attributes if name not in entry.get("attributes", [])]
@@ -145,6 +162,7 @@ class RawHtml:
             allowed = ", ".join(entry.get("attributes", [])) or "none"
             message = f"<{tag.name}> may not carry {', '.join(refused)} (attributes allowed: {allowed})"
             self._refuse(raw, occurrence, message)
+            self._opened_refused(tag)
             return out
         if entry.get("void"):
             if tag.opens:

@@ -56,6 +56,9 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     if kind in ("Link", "Image"):
         target = content[2][0]
         problem = link_problem(target) if kind == "Link" else _image_problem(target)
+        if kind == "Link" and not target:
+            text = pandoc.stringify(content[1])
+            problem = f"link {quoted(text)} has no address: give one, [{text}](https://…), or an anchor, (#id)"
         # As written: [text](target), [text](<target>), <target>; an empty target only as ]().
         needles = (f"]({target})", f"]({target} ", f"](<{target}>)", f"<{target}>", target) if target else ("]()",)
         return problem, needles
