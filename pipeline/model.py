@@ -44,6 +44,7 @@ class House:
     depositor_name: str | None = None
     depositor_email: str | None = None
     registrant: str | None = None
+    citation_language: str | None = None  # every suggested citation's language, unless a source names its own
 
 
 @dataclass(frozen=True)

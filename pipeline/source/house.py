@@ -56,4 +56,5 @@ def load_house(path: Path) -> House:
         depositor_name=depositor.get("name"),
         depositor_email=depositor.get("email"),
         registrant=data.get("registrant"),
+        citation_language=data.get("citation-language"),
     )
