@@ -67,8 +67,8 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         if debug:
             print(*report.tracebacks, sep="", end="", file=sys.stderr)
         if not report.ok:
-            raise Exit(f"{len(report.failed)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
-        print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")
+            raise Exit(f"{len(report.failed)} source(s) failed; {report.written} artifact(s) built", code=2)
+        print(f"built {report.written} artifact(s), {len(report.skipped)} unchanged")
 
     run.__name__ = name
     run.__doc__ = summary

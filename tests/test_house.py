@@ -153,10 +153,9 @@ def test_the_house_settings_reach_every_article_and_are_an_input_of_the_build(tm
     shutil.copytree(MINIMAL_SOURCE, sources / "minimal")
     house = write(tmp_path, "registrant: Example Academic Press\n")
     first = build(formats=("jats",), source_root=sources, dist=dist, house_config=house)
-    # The JATS, and the packages and manifest made of it: every file the build lists.
-    assert first.ok and [path.suffix for path in first.built if path.suffix == ".xml"] == [".xml"], first.failures
+    assert first.ok and len(first.built) == 1, first.failures
     again = build(formats=("jats",), source_root=sources, dist=dist, house_config=house)
     assert not again.built, "nothing changed: nothing rebuilt"
     write(tmp_path, "registrant: Another Press\n")
     changed = build(formats=("jats",), source_root=sources, dist=dist, house_config=house)
-    assert [path for path in changed.built if path.suffix == ".xml"], "a changed house file rebuilds the articles"
+    assert len(changed.built) == 1, "a changed house file rebuilds the articles"

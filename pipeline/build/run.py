@@ -51,7 +51,8 @@ Options = Mapping[str, Mapping[str, str]]
 
 @dataclass
 class BuildReport:
-    built: list[Path] = field(default_factory=list)
+    built: list[Path] = field(default_factory=list)  # the formats' files written
+    packaged: list[Path] = field(default_factory=list)  # the packages and manifests written around them
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed: list[Path] = field(default_factory=list)  # the sources the failures belong to, once each
@@ -61,6 +62,11 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def written(self) -> int:
+        """How many files the build wrote, as many as it listed: formats, packages and manifests."""
+        return len(self.built) + len(self.packaged)
 
 
 @dataclass(frozen=True)
@@ -441,7 +447,7 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         state[IMAGES_STATE] = _published_images(staged, plan.folder.name)
         facts = next(result.package_facts for result in results if result.package_facts is not None)
         state[PACKAGES_STATE] = write_packages(plan.staging, facts, staged, reporter, shown_as=plan.folder)
-        report.built += (plan.folder / name for name in state[PACKAGES_STATE])
+        report.packaged += (plan.folder / name for name in state[PACKAGES_STATE])
         known = {
             **{
                 artifact_name(name, plan.folder.name): state[name]["sha256"]
@@ -452,7 +458,7 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
             **state[PACKAGES_STATE],
         }
         if write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known):
-            report.built.append(plan.folder / manifest.MANIFEST_NAME)
+            report.packaged.append(plan.folder / manifest.MANIFEST_NAME)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)
     for notice in (notice for result in results for notice in result.notices):

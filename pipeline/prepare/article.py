@@ -50,14 +50,14 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
         raise
     blocks = cited.blocks
     settled: dict[str, str] = {}
-    with found.check():
+    with found.check(again=False):
         settled = ids.settle_ids(blocks, source.body, path, source.locate)
-    with found.check():
+    with found.check(again=False):
         references.check_ids(settled, cited, path, source.locate)
     every_id = settled | ids.note_anchors(blocks) | references.anchors(cited)
-    with found.check():
+    with found.check(again=False):
         ids.check_internal_links(blocks, every_id, path, source.locate)
-    with found.check():
+    with found.check(again=False):
         check_note_lengths(blocks, path, source.locate)
     align_numeric_columns(blocks)
     try:
@@ -69,7 +69,7 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures: tuple[Figure, ...] = ()
     images: dict[str, bytes] = {}
-    with found.check():
+    with found.check(again=False):
         figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
     found.stop()
     placed = iter(figures)

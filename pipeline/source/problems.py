@@ -46,15 +46,17 @@ class Problems:
                 self.found.append(problem)
 
     @contextmanager
-    def check(self) -> Iterator[None]:
-        """Run one check: what it raises is recorded, and the source goes on to its next check."""
+    def check(self, again: bool = True) -> Iterator[None]:
+        """Run one check: what it raises is recorded, and the source goes on to its next check. With
+        ``again`` false, a problem on a line already reported is left out: a later stage meeting an
+        element refused earlier (an image the body check refused, whose file the figures then miss)."""
         try:
             yield
-        except SourceProblems as error:
-            self.add(*error.problems)
-            self.more += error.more
-        except SourceError as error:
-            self.add(error)
+        except (SourceProblems, SourceError) as error:
+            found = error.problems if isinstance(error, SourceProblems) else (error,)
+            reported = {(known.path, known.line) for known in self.found}
+            self.add(*(problem for problem in found if again or (problem.path, problem.line) not in reported))
+            self.more += getattr(error, "more", 0)
 
     def __bool__(self) -> bool:
         return bool(self.found)

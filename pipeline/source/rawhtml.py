@@ -151,10 +151,11 @@ class RawHtml:
             return out
         tag = parse_tag(raw)
         elements = markup.raw_html_elements()
+        if self._closes_refused(tag):
+            return out
         if tag is None or tag.name not in elements:
-            if not self._closes_refused(tag):
-                self._opened_refused(tag)
-                self._refuse(raw, occurrence, f"raw HTML {quoted(raw)} is not allowed; {self._advice()}")
+            self._opened_refused(tag)
+            self._refuse(raw, occurrence, f"raw HTML {quoted(raw)} is not allowed; {self._advice()}")
             return out
         entry = elements[tag.name]
         refused = [name for name, _value in tag.attributes if name not in entry.get("attributes", [])]
