@@ -1,6 +1,6 @@
 """Untrusted content stays contained: raw markup beyond the safe subset is refused with its line (and
-escaped, prints as text), unsafe links, images and attributes are refused with a line number, WeasyPrint reads nothing outside the source folder and styles/, and
-no build touches the network."""
+escaped, prints as text), unsafe links, images and attributes are refused with a line number,
+WeasyPrint reads nothing outside the source folder and styles/, and no build touches the network."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_raw_markup_is_refused_at_its_line(tmp_path: Path) -> None:
     body = (
         "Intro <script>alert('body')</script> and <b onmouseover=\"x()\">bold</b>.\n\n"
         '<img src="file:///etc/passwd">\n\n'
-        "# Section\n\nText with <abbr onclick=\"x()\">ABBR</abbr>.\n"
+        '# Section\n\nText with <abbr onclick="x()">ABBR</abbr>.\n'
     )
     path = write_source(tmp_path, "raw", body)
     with pytest.raises(SourceProblems) as caught:
