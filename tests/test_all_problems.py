@@ -9,16 +9,14 @@ leaves dist/ as it was.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
+from test_bad_input import Run, run_build_all, snapshot
 
 MISTAKES = REPO_ROOT / "tests" / "fixtures" / "mistakes"
 ERROR_LINE = re.compile(
@@ -61,18 +59,6 @@ def line_of(source: Path, needle: str) -> int:
     return next(number for number, text in enumerate(lines, start=1) if needle in text)
 
 
-@dataclass(frozen=True)
-class Run:
-    sources: Path
-    dist: Path
-    before: dict[str, bytes]
-    result: subprocess.CompletedProcess[str]
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     sources = tmp_path_factory.mktemp("sources")
@@ -83,16 +69,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         (dist / case).mkdir()
         (dist / case / f"{case}.pdf").write_bytes(b"a previous build")
     before = snapshot(dist)
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "build-all", "--sources", str(sources), "--dist", str(dist)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
+    result = run_build_all("--sources", sources, "--dist", dist)
     return Run(sources, dist, before, result)
 
 
