@@ -44,6 +44,7 @@ EXPECTED = {
         Mistake("{onclick=steal}", "body", "attribute 'onclick' is not allowed"),
     ],
     "front-and-body": [
+        Mistake("title: ", "title", "the formula '\\\\sqrt{' is not TeX that pandoc can write as MathML"),
         Mistake("issued: 2024-02-30", "issued", "'2024-02-30' is not a real calendar date"),
         Mistake("familly: Lovelace", "author[0].familly", "unknown field; did you mean 'family'?"),
         Mistake("keywords: law", "keywords", "must be a list"),

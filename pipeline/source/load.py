@@ -147,6 +147,7 @@ def read_source(path: Path, house: House | None = None, problems: Problems | Non
         lambda: check_body(title_inlines, path, body, body_line),
         lambda: check_body(blocks, path, body, body_line),
         lambda: check_formulas(blocks, path, locate),
+        lambda: check_formulas([{"t": "Plain", "c": title_inlines}], path, lambda *_n, **_o: title_line, "title"),
         lambda: settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line),
         lambda: settle_directions(blocks, direction, path, locate),
     ):

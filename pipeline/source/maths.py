@@ -46,7 +46,7 @@ def unconvertible(found: list[dict[str, Any]]) -> list[int]:
     return [index for index in range(len(found)) if f"formula-{index}" not in written]
 
 
-def check_formulas(blocks: list[PandocBlock], path: Path, locate: Callable[..., int]) -> None:
+def check_formulas(blocks: list[PandocBlock], path: Path, locate: Callable[..., int], field: str = "body") -> None:
     """Raise SourceProblems (or the one SourceError) for each formula pandoc cannot write as MathML."""
     found = formulas(blocks)
     seen: dict[str, int] = {}
@@ -61,5 +61,5 @@ def check_formulas(blocks: list[PandocBlock], path: Path, locate: Callable[..., 
                 f"the formula {quoted(tex.strip())} is not TeX that pandoc can write as MathML; "
                 "correct it (pandoc reads LaTeX maths with amsmath's commands)"
             )
-            problems.append(SourceError(path, locate(first_line, occurrence=seen[first_line]), "body", message))
+            problems.append(SourceError(path, locate(first_line, occurrence=seen[first_line]), field, message))
     raise_all(problems)
