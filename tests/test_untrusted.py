@@ -1,6 +1,6 @@
-"""Untrusted content stays contained: raw markup prints as text, unsafe links, images and attributes
-are refused with a line number, WeasyPrint reads nothing outside the source folder and styles/, and
-no build touches the network."""
+"""Untrusted content stays contained: raw markup beyond the safe subset is refused with its line (and
+escaped, prints as text), unsafe links, images and attributes are refused with a line number,
+WeasyPrint reads nothing outside the source folder and styles/, and no build touches the network."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from pipeline.pdf.fetch import ConfinedURLFetcher
 from pipeline.prepare.article import load_article
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.source.folder import discover
+from pipeline.source.problems import SourceProblems
 
 FRONT_MATTER = """---
-title: "Safe <script>alert('title')</script> & sound"
+title: "Safe \\\\<script>alert('title')\\\\</script> & sound"
 article-type: article-commentary
 language: en
 issued: 2022-01-01
@@ -72,16 +73,36 @@ def test_unsafe_body_content_is_refused_with_its_line(tmp_path: Path, body: str,
     assert caught.value.field == "body"
 
 
+def test_raw_markup_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Raw HTML beyond the safe subset (pipeline/markup.json) is refused, every tag in one report."""
+    body = (
+        "Intro <script>alert('body')</script> and <b onmouseover=\"x()\">bold</b>.\n\n"
+        '<img src="file:///etc/passwd">\n\n'
+        '# Section\n\nText with <abbr onclick="x()">ABBR</abbr>.\n'
+    )
+    path = write_source(tmp_path, "raw", body)
+    with pytest.raises(SourceProblems) as caught:
+        load_article(path)
+    first = FRONT_MATTER.count("\n") + 1
+    reported = [(problem.line, problem.field, problem.message.split(";")[0]) for problem in caught.value.problems]
+    assert reported == [
+        (first, "body", "raw HTML block \"<script>alert('body')</script>\" is not allowed"),
+        (first, "body", "raw HTML '<b onmouseover=\"x()\">' is not allowed"),
+        (first + 2, "body", "raw HTML '<img src=\"file:///etc/passwd\">' is not allowed"),
+        (first + 6, "body", "<abbr> may not carry onclick (attributes allowed: title, lang, dir)"),
+    ]
+
+
 def straight_quotes(text: str) -> str:
     """Every quotation mark as a straight single quote (the pipeline sets them as a typesetter would)."""
     return re.sub('["‘’“”]', "'", text)
 
 
-def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watch]) -> None:
+def test_escaped_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watch]) -> None:
     body = (
-        "Intro <script>alert('body')</script> and <b onmouseover=\"x()\">bold</b>.\n\n"
+        "Intro \\<script>alert('body')\\</script> and \\<b onmouseover=\"x()\">bold\\</b>.\n\n"
         '```{=html}\n<iframe src="https://evil.example"></iframe>\n```\n\n'
-        '<img src="file:///etc/passwd">\n\n'
+        '\\<img src="file:///etc/passwd">\n\n'
         "# Section\n\nText with \\<angle\\> & ampersand.\n"
     )
     write_source(tmp_path / "sources", "raw-markup", body)

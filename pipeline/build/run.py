@@ -31,7 +31,7 @@ from pipeline.build.faults import BuildFault, describe, excerpt, faults_as_messa
 from pipeline.build.lock import dist_lock
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
+from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, requirement_text, writer
 from pipeline.notices import notices_to
 from pipeline.source.folder import discover
 
@@ -51,7 +51,8 @@ Options = Mapping[str, Mapping[str, str]]
 
 @dataclass
 class BuildReport:
-    built: list[Path] = field(default_factory=list)
+    built: list[Path] = field(default_factory=list)  # the formats' files written
+    packaged: list[Path] = field(default_factory=list)  # the packages and manifests written around them
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed: list[Path] = field(default_factory=list)  # the sources the failures belong to, once each
@@ -61,6 +62,11 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def written(self) -> int:
+        """How many files the build wrote, as many as it listed: formats, packages and manifests."""
+        return len(self.built) + len(self.packaged)
 
 
 @dataclass(frozen=True)
@@ -256,9 +262,8 @@ def _still_absent(artifact: Path, state: Mapping[str, Mapping[str, str]], format
 
 
 def _lacking(dotted: str) -> str:
-    """What a format lacks, in words: "no DOI in the source", "no depositor_name in the house settings"."""
-    owner, _, name = dotted.rpartition(".")
-    return f"no {name} in the house settings" if owner == "house" else f"no {name} in the source"
+    """What a format lacks, in words: "no DOI in the source", "no depositor: {name} in house.yaml"."""
+    return requirement_text(dotted)
 
 
 def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
@@ -465,6 +470,7 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         state[IMAGES_STATE] = _published_images(staged, plan.folder.name)
         facts = next(result.package_facts for result in results if result.package_facts is not None)
         state[PACKAGES_STATE] = write_packages(plan.staging, facts, staged, reporter, shown_as=plan.folder)
+        report.packaged += (plan.folder / name for name in state[PACKAGES_STATE])
         known = {
             **{
                 artifact_name(name, plan.folder.name): state[name]["sha256"]
@@ -474,7 +480,8 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
             **state[IMAGES_STATE],
             **state[PACKAGES_STATE],
         }
-        write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known)
+        if write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known):
+            report.packaged.append(plan.folder / manifest.MANIFEST_NAME)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)
     for notice in (notice for result in results for notice in result.notices):
@@ -516,15 +523,16 @@ def write_packages(
 
 def write_manifest(
     folder: Path, reporter: PlainReporter, shown_as: Path | None = None, known: Mapping[str, str] | None = None
-) -> None:
+) -> bool:
     """List every artifact in ``folder`` (a staged ``dist/<slug>/``); nothing to list, no manifest.
-    ``known`` holds the SHA-256 of files just written, by name, which are not read again."""
+    ``known`` holds the SHA-256 of files just written, by name, which are not read again. True if written."""
     listing = manifest.text(folder, slug=(shown_as or folder).name, known=known)
     if listing is None:
-        return
+        return False
     with atomic_path(folder / manifest.MANIFEST_NAME) as temporary:
         temporary.write_text(listing, encoding="utf-8")
     reporter.line(f"  manifest {paths.shown((shown_as or folder) / manifest.MANIFEST_NAME)}")
+    return True
 
 
 @contextmanager

@@ -71,4 +71,5 @@ def load_house(path: Path) -> House:
         ),
         punctuation=data.get("punctuation", "typographic"),
         quotation_marks=tuple((tag, tuple(marks)) for tag, marks in data.get("quotation-marks", {}).items()),
+        citation_language=data.get("citation-language"),
     )
