@@ -37,7 +37,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
     fonts = FontConfiguration()
-    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+    # Presentational hints: an ordered list's `start` (and an item's `value`) count in print as on screen.
+    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
     with weasy_messages.collecting(article.source_path) as messages:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
