@@ -103,6 +103,8 @@ NOTE_CLASS_ROLES = {
 }
 ARTIFACT_SUBTYPES = {"top": "Header", "bottom": "Footer"}
 BARE_URL = re.compile(r"^(https?://|www\.)\S+$")
+# A line that ends inside a compound, after its hyphen; poppler would drop the hyphen and join the halves.
+HYPHEN_AT_LINE_END = re.compile(r"\w[-\u2010]$")
 
 
 @contextmanager
@@ -177,7 +179,7 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
                     continue
             parent = _node_for(levels, root, nodes, number, pdf, page, annotations_seen)
             parent.kids.append(MarkedContent(number, mcid))
-            words.read(box, (number, mcid))
+            words.read(box, (number, mcid), next((b for b in reversed(path) if isinstance(b, boxes.LineBox)), None))
         for box in list(tags):  # content WeasyPrint drew outside any element: never lost
             root.kids.append(MarkedContent(number, tags.pop(box)["mcid"]))
     _write_tree(pdf, document, pdf_version, page_streams, root, artifacts, actual_texts)
@@ -196,16 +198,31 @@ class _WholeWords:
         self.actual_texts = actual_texts
         self.broken: tuple[Element, tuple[int, int]] | None = None
 
-    def read(self, box: Box, key: tuple[int, int]) -> None:
-        if self.broken is not None and isinstance(box, boxes.TextBox) and box.element is self.broken[0]:
-            rest = re.match(r"\S*", box.text).group()
-            self.actual_texts[self.broken[1]] += rest
-            self.actual_texts[key] = box.text[len(rest) :].lstrip()
-            self.broken = None
+    def read(self, box: Box, key: tuple[int, int], line: Box | None) -> None:
         written = _unhyphenated(box)
+        if self.broken is not None and isinstance(box, boxes.TextBox) and box.element is self.broken[0]:
+            text = box.text if written is None else written
+            rest = re.match(r"\S*", text).group()
+            self.actual_texts[self.broken[1]] += rest
+            self.actual_texts[key] = text[len(rest) :].lstrip()
+            self.broken = None
+        ends_line = line is not None and _last_text(line) is box
+        if written is None and ends_line and HYPHEN_AT_LINE_END.search(box.text):
+            written = box.text  # broken after a hyphen of its own ("Нью-" / "Йоркской"): kept, the word joined
         if written is not None:
-            self.actual_texts[key] = written
+            self.actual_texts.setdefault(key, written)
             self.broken = (box.element, key)
+
+
+def _last_text(box: Box) -> Box | None:
+    """The last text run drawn in ``box`` (a line)."""
+    if isinstance(box, boxes.TextBox):
+        return box
+    for child in reversed(getattr(box, "children", ())):
+        found = _last_text(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _unhyphenated(box: Box) -> str | None:
