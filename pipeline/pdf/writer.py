@@ -12,7 +12,7 @@ from pipeline.check import glyphs
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, font_dates, structure
+from pipeline.pdf import archival, figures, font_dates, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint
@@ -44,6 +44,9 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
         laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
+        refilled = None if messages.faults() else figures.filled(document, laid_out)
+        if refilled is not None:  # a figure moved on, leaving room: the text after it fills the page
+            laid_out = _laid_out(article, refilled, fetcher, css, fonts, options, messages)
         # A fault already known fails the PDF: writing it out would be wasted work.
         with structure.logical_tags(), font_dates.fonts_dated_from(article):  # one tree for the article
             rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
