@@ -71,7 +71,19 @@ class Element:
         return " ".join(self.lines(leave_out))
 
 
-def _marked_runs(reader: PdfReader) -> dict[tuple[int, int], Run]:
+def spoken_for_drawn(path: Path) -> dict[str, str]:
+    """For each marked-content sequence with an ``/ActualText``: its drawn glyphs (spaces squeezed out)
+    and what a reader says in their place."""
+    drawn = _marked_runs(PdfReader(path), honour_actual_text=False)
+    spoken = _marked_runs(PdfReader(path))
+    return {
+        "".join(run.text.split()): spoken[key].text
+        for key, run in drawn.items()
+        if key in spoken and spoken[key].text != run.text
+    }
+
+
+def _marked_runs(reader: PdfReader, honour_actual_text: bool = True) -> dict[tuple[int, int], Run]:
     """(page, MCID) -> its run; an ``/ActualText`` of the sequence (or of one around it) replaces its glyphs."""
     runs: dict[tuple[int, int], Run] = {}
     for number, page in enumerate(reader.pages):
@@ -84,7 +96,7 @@ def _marked_runs(reader: PdfReader) -> dict[tuple[int, int], Run]:
                 properties = operands[1] if operator == b"BDC" and len(operands) > 1 else {}
                 properties = properties if hasattr(properties, "get") else {}
                 mcid = properties.get("/MCID")
-                actual = properties.get("/ActualText")
+                actual = properties.get("/ActualText") if honour_actual_text else None
                 outer = next((m for m, _a in reversed(stack) if m is not None), None)
                 mcid = int(mcid) if mcid is not None else outer
                 stack.append((mcid, _decoded(actual) if actual is not None else None))
