@@ -25,10 +25,10 @@ import pikepdf
 import pypandoc
 import pytest
 import yaml
-from conftest import FIXTURE_SOURCES, REPO_ROOT, SOURCE_FILES, Built
+from conftest import REPO_ROOT, SOURCE_FILES, Built
 from readers.tagged import Element, structure
 
-from pipeline.check.glyphs import bad_glyphs
+from pipeline.pdf.glyphs import bad_glyphs
 
 SLUGS = [path.parent.name for path in SOURCE_FILES]
 NOT_BODY_TEXT = frozenset({"Note", "Reference", "Lbl"})
@@ -323,8 +323,13 @@ def test_list_numbers_are_the_sources(built_all: dict[str, Built], archival_all:
     expected = source_lists(slug)
     for pdf in pdfs(built_all, archival_all, slug):
         printed = [
-            tuple(label.text() for item in element.kids if isinstance(item, Element) for label in item.kids
-                  if isinstance(label, Element) and label.role == "Lbl")
+            tuple(
+                label.text()
+                for item in element.kids
+                if isinstance(item, Element)
+                for label in item.kids
+                if isinstance(label, Element) and label.role == "Lbl"
+            )
             for element in structure(pdf).walk()
             if element.role == "L"
         ]

@@ -143,8 +143,8 @@ class Element:
 
 @functools.cache
 def _read_once(pdf: Path, modified: int) -> tuple[str, dict[str, str]]:
-    """`pdfinfo -struct-text` and the /ActualText of each marked-content sequence, by its drawn text, of one PDF file as it is at time ``modified``:
-    each test of each case reads the same files, so poppler and pikepdf read each once per session."""
+    """`pdfinfo -struct-text` and each /ActualText by the text it replaces, of one PDF file as it is at time
+    ``modified``: each test of each case reads the same files, so each is read once per session."""
     output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
     return output.stdout, spoken_for_drawn(pdf)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pikepdf
 from lxml import etree
 
-from pipeline.check import glyphs, official_schemas
+from pipeline.check import official_schemas
 from pipeline.check.epubcheck_batch import BookCheck, check_books
 from pipeline.check.official_schemas import (
     CROSSREF,
@@ -21,6 +21,7 @@ from pipeline.check.official_schemas import (
     compiled_xsd,
 )
 from pipeline.formats import artifact_name
+from pipeline.pdf import glyphs
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers.deposit.meca import MANIFEST_NAME
 

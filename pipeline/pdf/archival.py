@@ -65,9 +65,9 @@ def without_interpolation(pdf: pikepdf.Pdf) -> None:
     ``image-rendering: auto`` (``/Interpolate true``), which PDF/A forbids (ISO 19005-3, 6.2.8), since
     how it is smoothed is up to each viewer; an archive copy must look the same everywhere."""
     for candidate in pdf.objects:
-        if isinstance(candidate, pikepdf.Stream) and candidate.get("/Subtype") == "/Image":
-            if "/Interpolate" in candidate:
-                del candidate["/Interpolate"]
+        is_image = isinstance(candidate, pikepdf.Stream) and candidate.get("/Subtype") == "/Image"
+        if is_image and "/Interpolate" in candidate:
+            del candidate["/Interpolate"]
 
 
 def identify_as_pdfua(pdf: pikepdf.Pdf) -> None:

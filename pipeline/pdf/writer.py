@@ -8,11 +8,10 @@ from pathlib import Path
 import pikepdf
 
 from pipeline import paths
-from pipeline.check import glyphs
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, figures, font_dates, structure
+from pipeline.pdf import archival, figures, font_dates, glyphs, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint

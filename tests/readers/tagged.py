@@ -59,7 +59,9 @@ class Element:
         for run in self.runs(leave_out):
             if not run.text:
                 continue
-            same = previous is not None and previous.page == run.page and abs(previous.baseline - run.baseline) < SAME_LINE
+            same = (
+                previous is not None and previous.page == run.page and abs(previous.baseline - run.baseline) < SAME_LINE
+            )
             if same and lines:
                 lines[-1] += run.text
             else:
@@ -87,40 +89,47 @@ def _marked_runs(reader: PdfReader, honour_actual_text: bool = True) -> dict[tup
     """(page, MCID) -> its run; an ``/ActualText`` of the sequence (or of one around it) replaces its glyphs."""
     runs: dict[tuple[int, int], Run] = {}
     for number, page in enumerate(reader.pages):
-        stack: list[tuple[int | None, str | None]] = []
-        texts: dict[int, list[str]] = {}
-        origin: dict[int, tuple[float, float]] = {}
-
-        def before(operator: bytes, operands: list, cm: list[float], tm: list[float]) -> None:
-            if operator in (b"BDC", b"BMC"):
-                properties = operands[1] if operator == b"BDC" and len(operands) > 1 else {}
-                properties = properties if hasattr(properties, "get") else {}
-                mcid = properties.get("/MCID")
-                actual = properties.get("/ActualText") if honour_actual_text else None
-                outer = next((m for m, _a in reversed(stack) if m is not None), None)
-                mcid = int(mcid) if mcid is not None else outer
-                stack.append((mcid, _decoded(actual) if actual is not None else None))
-                if actual is not None and mcid is not None:
-                    texts.setdefault(mcid, []).append(_decoded(actual))
-            elif operator == b"EMC" and stack:
-                stack.pop()
-            elif operator in (b"TJ", b"Tj") and stack:
-                mcid = next((m for m, _a in reversed(stack) if m is not None), None)
-                if mcid is not None and mcid not in origin:
-                    origin[mcid] = _position(cm, tm)
-
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
-            if not stack:
-                return
-            mcid = next((m for m, _a in reversed(stack) if m is not None), None)
-            if mcid is not None and not any(actual is not None for _m, actual in stack):
-                texts.setdefault(mcid, []).append(text.replace("\n", ""))
-
-        page.extract_text(visitor_operand_before=before, visitor_text=visit)
-        for mcid, parts in texts.items():
-            y, x = origin.get(mcid, (0.0, 0.0))
+        visitor = _MarkedContentVisitor(honour_actual_text)
+        page.extract_text(visitor_operand_before=visitor.before, visitor_text=visitor.visit)
+        for mcid, parts in visitor.texts.items():
+            y, x = visitor.origin.get(mcid, (0.0, 0.0))
             runs[number, mcid] = Run(number + 1, "".join(parts), y, x)
     return runs
+
+
+@dataclass
+class _MarkedContentVisitor:
+    """pypdf visitors that follow ``BDC``/``EMC`` and keep each MCID's text and first glyph's position."""
+
+    honour_actual_text: bool
+    stack: list[tuple[int | None, str | None]] = field(default_factory=list)
+    texts: dict[int, list[str]] = field(default_factory=dict)
+    origin: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def _current(self) -> int | None:
+        return next((mcid for mcid, _actual in reversed(self.stack) if mcid is not None), None)
+
+    def before(self, operator: bytes, operands: list, cm: list[float], tm: list[float]) -> None:
+        if operator in (b"BDC", b"BMC"):
+            properties = operands[1] if operator == b"BDC" and len(operands) > 1 else {}
+            properties = properties if hasattr(properties, "get") else {}
+            mcid = properties.get("/MCID")
+            actual = properties.get("/ActualText") if self.honour_actual_text else None
+            mcid = int(mcid) if mcid is not None else self._current()
+            self.stack.append((mcid, _decoded(actual) if actual is not None else None))
+            if actual is not None and mcid is not None:
+                self.texts.setdefault(mcid, []).append(_decoded(actual))
+        elif operator == b"EMC" and self.stack:
+            self.stack.pop()
+        elif operator in (b"TJ", b"Tj") and self.stack:
+            mcid = self._current()
+            if mcid is not None and mcid not in self.origin:
+                self.origin[mcid] = _position(cm, tm)
+
+    def visit(self, text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
+        mcid = self._current() if self.stack else None
+        if mcid is not None and not any(actual is not None for _mcid, actual in self.stack):
+            self.texts.setdefault(mcid, []).append(text.replace("\n", ""))
 
 
 def _decoded(value: object) -> str:
