@@ -28,6 +28,7 @@ import yaml
 from conftest import REPO_ROOT, SOURCE_FILES, Built
 from readers.tagged import Element, structure
 
+from pipeline.check.validate import validate_pdf
 from pipeline.pdf.glyphs import bad_glyphs
 
 SLUGS = [path.parent.name for path in SOURCE_FILES]
@@ -194,8 +195,10 @@ def test_every_glyph_is_in_its_font(built_all: dict[str, Built], archival_all: d
             assert [str(bad) for bad in bad_glyphs(document)] == [], pdf.name
 
 
-def test_glyph_check_finds_a_notdef_glyph(built_all: dict[str, Built]) -> None:
-    """(b) The check fails when a text operator draws glyph 0 (written into a copy of a real PDF)."""
+def test_glyph_check_finds_a_notdef_glyph(built_all: dict[str, Built], tmp_path: Path) -> None:
+    """(b) The check fails when a text operator draws glyph 0 (written into a copy of a real PDF), and
+    `invoke validate` runs it."""
+    broken = tmp_path / "broken.pdf"
     with pikepdf.open(built_all["kazakhstan-russia-ukraine"].pdf) as document:
         page = document.pages[0]
         operations = list(pikepdf.parse_content_stream(page))
@@ -203,7 +206,9 @@ def test_glyph_check_finds_a_notdef_glyph(built_all: dict[str, Built]) -> None:
         operations[index] = ([pikepdf.Array([pikepdf.String(b"\0\0")])], pikepdf.Operator("TJ"))
         page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
         problems = [str(bad) for bad in bad_glyphs(document)]
+        document.save(broken)
     assert problems and "is the .notdef glyph" in problems[0] and problems[0].startswith("page 1: font ")
+    assert f"{broken}: {problems[0]}" in validate_pdf(broken)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
