@@ -28,6 +28,7 @@ import yaml
 from conftest import REPO_ROOT, SOURCE_FILES, Built
 from readers.tagged import Element, structure
 
+from pipeline.build.run import build
 from pipeline.check.validate import validate_pdf
 from pipeline.pdf.glyphs import bad_glyphs
 
@@ -362,3 +363,14 @@ def test_emoji_pdf_is_the_same_bytes_a_second_later(tmp_path: Path) -> None:
     with pikepdf.open(io.BytesIO(built[0])) as document:
         fonts = {str(font.get("/BaseFont")) for page in document.pages for font in page.resources.Font.values()}
     assert any("Emoji" in name for name in fonts), fonts
+
+
+def test_emoji_pdf_of_a_record_older_than_font_dates_builds(tmp_path: Path) -> None:
+    """A record date before 1904, which a font's `head` cannot hold, dates the fonts 1904-01-01."""
+    source = REPO_ROOT / "tests" / "fixtures" / "unicode" / "odd-text"
+    folder = tmp_path / "sources" / source.name
+    shutil.copytree(source, folder)
+    article = folder / "article.md"
+    article.write_text(re.sub(r"(?m)^issued: .*$", "issued: 1060-01-01", article.read_text(encoding="utf-8")))
+    report = build(("pdf",), source_root=tmp_path / "sources", dist=tmp_path / "dist")
+    assert report.ok, report.failures

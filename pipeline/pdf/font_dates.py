@@ -18,12 +18,15 @@ from pipeline.model import Article
 from pipeline.writers.deposit.record import record_date
 
 VARIABLE = "SOURCE_DATE_EPOCH"
+# A font's dates count seconds from 1904-01-01 and cannot go before it (OpenType ``head``): an older
+# record date (a commentary on a text of 1060) is stamped as that day.
+EARLIEST_FONT_DATE = calendar.timegm((1904, 1, 1, 0, 0, 0))
 
 
 @contextmanager
 def fonts_dated_from(article: Article) -> Iterator[None]:
     before = os.environ.get(VARIABLE)
-    os.environ[VARIABLE] = str(calendar.timegm(record_date(article).timetuple()))
+    os.environ[VARIABLE] = str(max(calendar.timegm(record_date(article).timetuple()), EARLIEST_FONT_DATE))
     try:
         yield
     finally:
