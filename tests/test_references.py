@@ -475,6 +475,6 @@ def test_the_suggested_citation_prints_the_title_as_set_and_names_as_typed(tmp_p
     path.write_text(source, encoding="utf-8")
     front = yaml.safe_load(source.split("---\n")[1])
     # The title's punctuation is set (tests/test_punctuation.py); a name is data, as typed.
-    set_title = "Russia’s “War” & <Peace> 1 < 2"
+    set_title = "Russia’s “War” & <Peace> 1 < 2 ‘so-called’ “peace”"
     expected = f"Ada O'Lovelace, {set_title}, {front['container-title']}, March 22, 2022, {front['URL']}."
     assert suggested_citation(load_article(path)) == expected
