@@ -1,0 +1,169 @@
+"""Every footnote on its reference's page, in one layout of the document.
+
+WeasyPrint sometimes sets a note a page after its reference: to keep a paragraph's widows and orphans
+it moves the notes already placed on a page to the next one, and when it backtracks over a page break
+(a heading kept with its text) the note it had moved on stays moved. Laying the whole document out
+again with page breaks forced before such references multiplies the layout's cost by the number of
+tries. Instead, WeasyPrint's page loop (``make_all_pages``) is driven here page by page: after each
+page, a note called on it but not printed at its foot makes the block holding the call (the paragraph,
+list item, table row, or the heading right before it: ``data-notes``, pipeline/render/notes.py) start a
+new page, and only the pages from the one that block starts on are laid out again. The pages before
+cannot change, so the cost is one layout plus a page or two per note moved.
+
+A note that stays late (its block already starts a page, or the note is taller than the room there)
+is left where WeasyPrint put it; the PDF writer reports it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.pdf.weasy import weasyprint
+from pipeline.render.notes import NOTES_ATTRIBUTE
+
+NOTE_ID = re.compile(r"fn(\d+)")
+layout = weasyprint.layout
+boxes = weasyprint.formatting_structure.boxes
+pages_module = weasyprint.layout.page
+
+
+@dataclass
+class _Snapshot:
+    """What laying out a page changes in WeasyPrint's layout context, as it was before the page."""
+
+    footnotes: list[Any]
+    reported_footnotes: list[Any]
+    broken_out_of_flow: dict[Any, Any]
+    rendered_notes: int
+
+    @classmethod
+    def of(cls, context: Any) -> _Snapshot:  # noqa: ANN401 (WeasyPrint's LayoutContext)
+        return cls(
+            list(context.footnotes),
+            list(context.reported_footnotes),
+            dict(context.broken_out_of_flow),
+            len(context.rendered_notes),
+        )
+
+    def restore(self, context: Any) -> None:  # noqa: ANN401
+        context.footnotes = list(self.footnotes)
+        context.reported_footnotes = list(self.reported_footnotes)
+        context.broken_out_of_flow = dict(self.broken_out_of_flow)
+        del context.rendered_notes[self.rendered_notes :]
+
+
+@dataclass
+class Placement:
+    """What the last layout did to keep notes with their references (for the writer and the bench)."""
+
+    moved: list[int] = field(default_factory=list)  # notes whose block was made to start a page
+    pages_laid_out: int = 0  # pages laid out, counting those laid out again
+    pages: int = 0
+
+
+def _note_number(footnote: Any) -> int | None:  # noqa: ANN401 (a WeasyPrint box)
+    match = NOTE_ID.fullmatch((footnote.element.get("id") or "") if footnote.element is not None else "")
+    return int(match.group(1)) if match else None
+
+
+def _blocks_by_note(root_box: Any) -> dict[int, Any]:  # noqa: ANN401
+    """The box of the block each note's reference asks to move with it (its ``data-notes``)."""
+    found: dict[int, Any] = {}
+    for box in root_box.descendants():
+        element = box.element
+        if element is None or not isinstance(box, boxes.BlockLevelBox | boxes.TableRowBox):
+            continue
+        for number in (element.get(NOTES_ATTRIBUTE) or "").split():
+            found.setdefault(int(number), box)
+    return found
+
+
+def _late_notes(page: Any, printed: list[Any]) -> list[int]:  # noqa: ANN401
+    """The notes called on ``page`` whose text is not among those ``printed`` at its foot."""
+    late: list[int] = []
+    for box in page.descendants():
+        footnote = getattr(box, "footnote", None)
+        if footnote is not None and footnote not in printed:
+            number = _note_number(footnote)
+            if number is not None and number not in late:
+                late.append(number)
+    return late
+
+
+def _holds(page: Any, element: Any) -> bool:  # noqa: ANN401
+    return any(box.element is element for box in page.descendants())
+
+
+def _start_page(pages: list[Any], index: int, element: Any) -> int:  # noqa: ANN401
+    """The first page of the run of pages up to ``index`` that hold a part of ``element``."""
+    while index > 0 and _holds(pages[index - 1], element):
+        index -= 1
+    return index
+
+
+def _break_before(box: Any) -> bool:  # noqa: ANN401
+    """Make ``box`` start a new page; False when it already does."""
+    if box.style["break_before"] in ("page", "left", "right", "recto", "verso"):
+        return False
+    box.style = box.style.copy()  # its own: a style object may be shared
+    box.style["break_before"] = "page"
+    return True
+
+
+def _pages_keeping_notes(placement: Placement) -> Any:  # noqa: ANN401
+    original = pages_module.make_all_pages
+
+    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:  # noqa: ANN401
+        if pages:  # WeasyPrint's repagination (page counters): its own loop remakes only changed pages
+            yield from original(context, root_box, html, pages)
+            return
+        blocks = _blocks_by_note(root_box)
+        made: list[Any] = []
+        snapshots: list[_Snapshot] = []
+        context.rendered_notes = []
+        index = 0
+        while True:
+            remake_state = context.page_maker[index][-1]
+            remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+            del made[index:], snapshots[index:]
+            snapshots.append(_Snapshot.of(context))
+            page, resume_at = pages_module.remake_page(index, context, root_box, html)
+            placement.pages_laid_out += 1
+            made.append(page)
+            restart = None
+            for number in _late_notes(page, context.current_page_footnotes):
+                block = blocks.get(number)
+                if block is not None and number not in placement.moved and _break_before(block):
+                    placement.moved.append(number)
+                    start = _start_page(made, index, block.element)
+                    restart = start if restart is None else min(restart, start)
+            if restart is not None:
+                snapshots[restart].restore(context)
+                index = restart
+                continue
+            index += 1
+            if resume_at is None and not context.reported_footnotes:
+                context.page_maker = context.page_maker[: index + 1]
+                context.broken_out_of_flow.clear()
+                context.reported_footnotes.clear()
+                placement.pages = len(made)
+                yield from made
+                return
+
+    return make_all_pages
+
+
+@contextmanager
+def notes_kept_with_references() -> Iterator[Placement]:
+    """While open, WeasyPrint lays documents out keeping each note on its reference's page (see above)."""
+    placement = Placement()
+    original = layout.make_all_pages
+    layout.make_all_pages = _pages_keeping_notes(placement)
+    try:
+        yield placement
+    finally:
+        layout.make_all_pages = original
