@@ -49,9 +49,10 @@ def prepare(source: Source) -> Article:
     introduction, sections = _sections(source, blocks, section_level)
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
     figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
-    placed = iter(figures)
-    introduction = _with_figures(introduction, placed)
-    sections = tuple(_with_figures(section, placed) for section in sections)
+    if figures:  # else nothing to place: no copy of the body
+        placed = iter(figures)
+        introduction = _with_figures(introduction, placed)
+        sections = tuple(_with_figures(section, placed) for section in sections)
 
     language = metadata.language
     localisation = i18n.localisation(language)

@@ -18,12 +18,20 @@ from pipeline.source.load import Source
 def raise_to_sections(source: Source, blocks: list[PandocBlock]) -> int:
     """Raise every heading of ``blocks`` (in place) so that the shallowest is level 1; return the level
     the source wrote its sections at (1 for ``#``, 2 for ``##``…)."""
-    headers = [element for element in pandoc.elements(blocks) if element["t"] == "Header"]
+    if any(block["t"] == "Header" and block["c"][0] == 1 for block in blocks):
+        headers = []  # the usual case, seen without walking the whole body
+    else:
+        headers = [element for element in pandoc.elements(blocks) if element["t"] == "Header"]
     if not headers:
-        return 1
+        return _checked_introduction(source, blocks, 1)
     written = min(header["c"][0] for header in headers)
     for header in headers:
         header["c"][0] -= written - 1
+    return _checked_introduction(source, blocks, written)
+
+
+def _checked_introduction(source: Source, blocks: list[PandocBlock], written: int) -> int:
+    """``written``, once no heading of the introduction (before the first level-1 heading) is found."""
     for block in blocks:
         if block["t"] != "Header":
             continue
