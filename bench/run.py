@@ -7,12 +7,17 @@
    speed-up and the peak memory of each worker process.
 4. Hostile sources (bench/hostile.py): the time to refuse a front matter whose YAML aliases expand to
    100 MB and a bibliography with one 5 MB field, and the peak memory of the process and its pandoc.
+5. Long articles (bench/long.py, about 50k words and 240 notes, 100k words and 480 notes): build-all
+   against the bare tools (pandoc to EPUB, JATS and HTML with each note in place, the weasyprint CLI with
+   ``float: footnote``) in the same run; wall and CPU time (user + system of the whole process tree, less
+   sensitive to a loaded machine), the peak memory of the largest process, and how many notes the PDF
+   prints on their reference's page, read back with pdftotext (bench/pdf_notes.py).
 
 Every command runs as a subprocess from a cold start; the first-title commands are repeated and the
 median is reported. A missed target is explained from a pyinstrument profile (bench/profiling.py).
 Results go to stdout and to bench/results/latest.json.
 
-    python -m bench.run [--count 200] [--repeats 3] [--budget 240] [--seed 2022]
+    python -m bench.run [--count 200] [--repeats 3] [--budget 240] [--seed 2022] [--long 80,160]
 """
 
 from __future__ import annotations
