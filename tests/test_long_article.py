@@ -101,3 +101,27 @@ def test_every_note_of_a_long_commentary_is_on_its_reference_page_from_one_layou
     notes = pdf_footnotes(pdf_pages(target))  # the tests' own text-layer reader agrees
     assert [note.number for note in notes] == list(range(1, 20 * NOTES_PER_SECTION + 1))
     assert all(note.page == note.call_page for note in notes)
+
+
+def test_the_read_back_finds_the_notes_weasyprint_alone_sets_late(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the placement (WeasyPrint's own page loop), the same article has notes a page after their
+    reference: the read-back names exactly those the laid-out pages put late, and the writer says so."""
+
+    @contextmanager
+    def weasyprint_alone() -> Iterator[placement.Placement]:
+        yield placement.Placement()
+
+    monkeypatch.setattr(placement, "notes_kept_with_references", weasyprint_alone)
+    late_in_layout: list[list[tuple[int, int, int | None]]] = []
+    real_check = pdf._misplaced_notes
+    monkeypatch.setattr(pdf, "_misplaced_notes", lambda laid_out: late_in_layout.append(real_check(laid_out)) or [])
+    source = write_long(tmp_path, "long", 20, seed=0)
+    target = tmp_path / "long.pdf"
+    pdf.write(load_article(source), target)
+    (late,) = late_in_layout
+    assert late, "WeasyPrint alone sets some of this article's notes late"
+    counted = notes_on_their_pages(source, target)
+    assert counted.late == tuple(number for number, _reference_page, _note_page in late)
+    assert counted.on_reference_page == counted.total - len(late)
