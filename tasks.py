@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from invoke import Collection, Context, Exit, Task, task
 
 from pipeline import paths
+from pipeline.build.faults import DistBusy
+from pipeline.build.lock import dist_lock, remove_dist
 from pipeline.build.progress import reporter_for
 from pipeline.build.run import FORMATS, Shard, build, default_jobs
 from pipeline.errors import LocatedError, PipelineError, shown
@@ -88,8 +90,13 @@ def validate(c: Context, dist: str | None = None) -> None:
     """Check every artifact in dist/: EPUBCheck, JATS DTD/XSD, PDF, Crossref, DOAJ and MECA schemas."""
     from pipeline.check.validate import validate_dist  # validators load Java and pikepdf: only when asked
 
+    folder = Path(dist) if dist else paths.DIST
     try:
-        checked, problems = validate_dist(Path(dist) if dist else paths.DIST)
+        # Held while checking, so that no build swaps a folder out from under the checkers.
+        with dist_lock(folder) if folder.is_dir() else nullcontext():
+            checked, problems = validate_dist(folder)
+    except DistBusy as error:
+        raise Exit(f"error: {error}", code=error.exit_code) from None
     except PipelineError as error:  # a checker that cannot run (no Java, say): one line, no traceback
         raise Exit(f"error: {error}", code=2) from None
     for problem in problems:
@@ -115,10 +122,13 @@ def test(c: Context, args: str = "", workers: str = "auto") -> None:
     c.run(f"{sys.executable} -m pytest {parallel}{args}")
 
 
-@task
-def clean(c: Context) -> None:
-    """Remove dist/."""
-    shutil.rmtree(paths.DIST, ignore_errors=True)
+@task(help={"dist": "output folder to remove (default: dist/)"})
+def clean(c: Context, dist: str | None = None) -> None:
+    """Remove dist/ (not while a build is writing it)."""
+    try:
+        remove_dist(Path(dist) if dist else paths.DIST)
+    except DistBusy as error:
+        raise Exit(f"error: {error}", code=error.exit_code) from None
 
 
 @task(

@@ -22,7 +22,7 @@ from typing import Any
 import pypandoc
 
 from pipeline.errors import PipelineError
-from pipeline.limits import limit
+from pipeline.limits import die_with_parent, limit
 from pipeline.model import Article, PandocBlock
 
 # pypandoc-binary 1.17 ships pandoc 3.9; outputs (and golden facts) are only vouched for with it.
@@ -90,7 +90,14 @@ def convert(text: str, reader: str, writer: str, arguments: Iterable[str] = ()) 
     command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{heap}m", "-RTS", "--sandbox"]
     command += [f"--from={reader}", f"--to={writer}", *arguments]
     try:
-        done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=seconds, check=False)
+        done = subprocess.run(
+            command,
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+            preexec_fn=die_with_parent,  # a killed worker's pandoc ends with it, not only at its time limit
+        )
     except subprocess.TimeoutExpired:
         raise PandocLimitExceeded(f"pandoc did not finish within {seconds} s") from None
     errors = done.stderr.decode("utf-8", errors="replace")

@@ -18,6 +18,7 @@ import errno
 import fcntl
 import os
 import re
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -65,6 +66,23 @@ def dist_lock(dist: Path) -> Iterator[None]:
         with suppress(OSError):
             path.unlink()
         os.close(handle)
+
+
+def remove_dist(dist: Path) -> None:
+    """Remove ``dist`` and all in it, unless a build holds it (DistBusy): removing folders a build is about
+    to swap in would leave it publishing into nothing."""
+    if not dist.is_dir():
+        return
+    with dist_lock(dist):
+        for entry in dist.iterdir():
+            if entry.name == LOCK_NAME:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    with suppress(OSError):  # a build that started the moment the lock was released has it again
+        dist.rmdir()
 
 
 def _acquire(path: Path) -> int:

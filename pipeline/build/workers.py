@@ -8,7 +8,6 @@ break the pool instead of reporting the source.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -19,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.build.faults import STOPPED, WorkerDied, excerpt, how_it_ended
+from pipeline.limits import die_with_parent
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import SynchronizedArray
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 Unit = TypeVar("Unit")
 Result = TypeVar("Result")
 
-# prctl(2): have the kernel send this process a signal when the thread that forked it ends (Linux).
-PR_SET_PDEATHSIG = 1
 # How long to let the pool's own clean-up reap a dead worker before reading its exit code.
 REAP_TIMEOUT_S = 5.0
 # Per worker, two numbers in memory shared with the build: its pid and 1 + the index of the unit it is on.
@@ -78,11 +76,7 @@ def _start_worker(parent: int, slots: Slots) -> None:
 def _die_with_parent(parent: int) -> None:
     """Be killed when the build is: nothing a worker writes is published without the build, and a worker
     left running would keep working (and keep the build's lock) for nobody."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux: no such request to make
-        return
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent()
     if os.getppid() != parent:  # the build died before the kernel was asked
         os._exit(1)
 
