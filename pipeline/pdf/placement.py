@@ -26,6 +26,9 @@ from pipeline.pdf.weasy import weasyprint
 from pipeline.render.notes import NOTES_ATTRIBUTE
 
 NOTE_ID = re.compile(r"fn(\d+)")
+# How many pages back a moved block may start (a paragraph runs over two or three pages at most): the
+# layout context is kept as it was before each of these pages, not before every page of the article.
+PAGES_BACK = 6
 layout = weasyprint.layout
 boxes = weasyprint.formatting_structure.boxes
 pages_module = weasyprint.layout.page
@@ -99,8 +102,10 @@ def _holds(page: Any, element: Any) -> bool:  # noqa: ANN401
 
 
 def _start_page(pages: list[Any], index: int, element: Any) -> int:  # noqa: ANN401
-    """The first page of the run of pages up to ``index`` that hold a part of ``element``."""
-    while index > 0 and _holds(pages[index - 1], element):
+    """The first page of the run of pages up to ``index`` that hold a part of ``element``, looking no
+    further back than PAGES_BACK + 1 pages."""
+    lowest = max(index - PAGES_BACK - 1, 0)
+    while index > lowest and _holds(pages[index - 1], element):
         index -= 1
     return index
 
@@ -123,23 +128,26 @@ def _pages_keeping_notes(placement: Placement) -> Any:  # noqa: ANN401
             return
         blocks = _blocks_by_note(root_box)
         made: list[Any] = []
-        snapshots: list[_Snapshot] = []
+        snapshots: dict[int, _Snapshot] = {}
         context.rendered_notes = []
         index = 0
         while True:
             remake_state = context.page_maker[index][-1]
             remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
-            del made[index:], snapshots[index:]
-            snapshots.append(_Snapshot.of(context))
+            del made[index:]
+            snapshots = {number: kept for number, kept in snapshots.items() if index - PAGES_BACK <= number < index}
+            snapshots[index] = _Snapshot.of(context)
             page, resume_at = pages_module.remake_page(index, context, root_box, html)
             placement.pages_laid_out += 1
             made.append(page)
             restart = None
             for number in _late_notes(page, context.current_page_footnotes):
                 block = blocks.get(number)
-                if block is not None and number not in placement.moved and _break_before(block):
+                if block is None or number in placement.moved:
+                    continue
+                start = _start_page(made, index, block.element)
+                if start in snapshots and _break_before(block):
                     placement.moved.append(number)
-                    start = _start_page(made, index, block.element)
                     restart = start if restart is None else min(restart, start)
             if restart is not None:
                 snapshots[restart].restore(context)
