@@ -87,9 +87,10 @@ def test_every_note_of_a_long_commentary_is_on_its_reference_page_from_one_layou
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """20 sections, 60 notes, some of 60 words and more, a table every fifth section: WeasyPrint alone
-    sets some of these notes a page late. Each is moved with its block, and
-    only the pages from that block's on are laid out again, never the whole article."""
-    source = write_long(tmp_path, "long", 20, seed=0)
+    sets some of these notes a page late (and with seed 2022 loses note 4 in its first layout, which the
+    layouts tried again before this placement took for a note too long to print: the build failed). Each
+    is moved with its block, and only the pages from that block's on are laid out again."""
+    source = write_long(tmp_path, "long", 20, seed=2022)
     target = tmp_path / "long.pdf"
     with _recorded(monkeypatch) as seen:
         pdf.write(load_article(source), target)
