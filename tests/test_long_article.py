@@ -126,3 +126,14 @@ def test_the_read_back_finds_the_notes_weasyprint_alone_sets_late(
     counted = notes_on_their_pages(source, target)
     assert counted.late == tuple(number for number, _reference_page, _note_page in late)
     assert counted.on_reference_page == counted.total - len(late)
+
+
+def test_measuring_each_note_once_changes_no_byte_of_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The footnote area's height as the sum of its notes' (each laid out once) is the height WeasyPrint's
+    own relayout of the whole area finds: the PDF is the same, byte for byte."""
+    article = load_article(write_long(tmp_path, "long", 12, seed=5))
+    summed, relaid = tmp_path / "summed.pdf", tmp_path / "relaid.pdf"
+    pdf.write(article, summed)
+    monkeypatch.setattr(placement, "_footnote_area_by_sums", lambda original: original)
+    pdf.write(article, relaid)
+    assert summed.read_bytes() == relaid.read_bytes()
