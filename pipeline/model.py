@@ -32,6 +32,21 @@ class Affiliation:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """One issue of the journal as house.yaml describes it: which it is (a volume, and an issue of it, or
+    none for a volume published as one), and optionally its title and publication date."""
+
+    volume: str
+    issue: str | None = None
+    title: str | None = None
+    date: datetime.date | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.volume, self.issue)
+
+
+@dataclass(frozen=True)
 class House:
     """The publishing house's settings (house.yaml at the project root), the same for every article.
     Every setting is optional: a deposit or a format that needs one leaves its element out without it."""
@@ -44,6 +59,24 @@ class House:
     depositor_name: str | None = None
     depositor_email: str | None = None
     registrant: str | None = None
+    title: str | None = None  # the journal's name on its own pages (else the newest article's container-title)
+    site: str | None = None  # where dist/ is served ("https://journal.example.org/"), for feed and sitemap
+    language: str = "en"  # of the journal's own pages (BCP 47)
+    issues: tuple[Issue, ...] = ()
+
+    def issue(self, volume: str | None, issue: str | None) -> Issue | None:
+        """The house's description of an issue, or a bare one when the house says nothing of it; None
+        for an article in continuous publication (no volume)."""
+        if volume is None:
+            return None
+        return next((known for known in self.issues if known.key == (volume, issue)), Issue(volume, issue))
+
+    # Punctuation: "typographic" (quotes, dashes and ellipses educated, quotation marks and spacing by
+    # language) or "as-typed" (every character as the source types it).
+    punctuation: Literal["typographic", "as-typed"] = "typographic"
+    # Quotation marks by BCP 47 tag, overriding CLDR's: (open, close, inner open, inner close).
+    quotation_marks: tuple[tuple[str, tuple[str, str, str, str]], ...] = ()
+    citation_language: str | None = None  # every suggested citation's language, unless a source names its own
 
 
 @dataclass(frozen=True)
@@ -256,6 +289,9 @@ class Metadata:
     copyright: Copyright | None = None
     updated: datetime.date | None = None  # the last correction of the published record
     version: int | None = None  # the record's version (1 when first published), for deposits
+    # The volume and issue the article appears in, as written ("12", "S1"); None: continuous publication.
+    volume: str | None = None
+    issue: str | None = None
     house: House = House()
     direction: Literal["ltr", "rtl"] = "ltr"  # of ``language`` (pipeline/source/language.py)
     # The language of the suggested citation (BCP 47); None keeps the house's (styles/house-citation.csl).

@@ -169,11 +169,12 @@ def test_passages_keep_their_language_and_direction(built_all: dict[str, Built],
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_the_suggested_citation_is_marked_with_its_own_language(built_all: dict[str, Built], slug: str) -> None:
-    """The house citation keeps the house's language (the CSL style's default-locale) unless the source
-    names a citation-language: an English citation on an Arabic page is read, and set, left to right."""
+    """The house citation is in the article's language unless the house or the source names a
+    citation-language: an English citation on an Arabic page is read, and set, left to right."""
     built = built_all[slug]
-    style = etree.parse(str(REPO_ROOT / "styles" / "house-citation.csl")).getroot()
-    language = str(front_matter(built).get("citation-language") or style.get("default-locale"))
+    house = yaml.safe_load((REPO_ROOT / "house.yaml").read_text(encoding="utf-8")) or {}
+    matter = front_matter(built)
+    language = str(matter.get("citation-language") or house.get("citation-language") or matter["language"])
     direction = writing(language).direction
     page = etree.parse(str(built.pdf.parent / "index.html"), etree.HTMLParser()).getroot()
     back = epub_documents(built.epub)["back.xhtml"]

@@ -41,6 +41,7 @@ from conftest import FIXTURE_SOURCES, REPO_ROOT, Built
 from lxml import etree
 
 from pipeline.build.run import build
+from pipeline.model import House
 from pipeline.prepare import i18n
 from pipeline.prepare.article import load_article
 from pipeline.prepare.citation import suggested_citation
@@ -385,14 +386,26 @@ def test_country_names_in_the_articles_language_resolve_to_iso_codes(
     assert first.get("country") == code
 
 
-def test_the_house_citation_stays_in_the_house_language_unless_the_source_says(sources: Path) -> None:
+def _month_names(month: int, locale: str) -> set[str]:
+    """The month's long names in a language, as a date says it and as it stands alone (CSL uses either)."""
+    return {get_month_names("wide", context, locale=locale)[month] for context in ("format", "stand-alone")}
+
+
+def test_the_house_citation_follows_the_article_unless_the_house_or_the_source_says(sources: Path) -> None:
+    """The article's language by default; house.yaml's citation-language for every article; a source's
+    own citation-language over both (README, "Languages")."""
     russian = load_article(copy_with("ru-commentary-arbitration", sources, "house", language="ru"))
     month = russian.issued.month
-    assert get_month_names("wide", locale="en")[month] in suggested_citation(russian)
-    french = load_article(copy_with("ru-commentary-arbitration", sources, "asked", citation_language="fr"))
-    citation = suggested_citation(french)
-    assert get_month_names("wide", locale="fr")[month] in citation
-    assert get_month_names("wide", locale="en")[month] not in citation
+    citation = suggested_citation(russian)
+    assert _month_names(month, "ru") & set(citation.replace(",", " ").split())
+    assert " и " in citation and not _month_names(month, "en") & set(citation.replace(",", " ").split())
+    english_house = House(citation_language="en-US")
+    house_wide = load_article(copy_with("ru-commentary-arbitration", sources, "house-wide"), english_house)
+    assert get_month_names("wide", locale="en")[month] in suggested_citation(house_wide)
+    asked = copy_with("ru-commentary-arbitration", sources, "asked", citation_language="fr")
+    french = suggested_citation(load_article(asked, english_house))
+    assert get_month_names("wide", locale="fr")[month] in french
+    assert get_month_names("wide", locale="en")[month] not in french
 
 
 @pytest.mark.parametrize("language", ["ru", "zh-Hans-CN", "de", "sw"])

@@ -16,7 +16,7 @@ PACKAGE = REPO_ROOT / "pipeline"
 READERS = REPO_ROOT / "tests" / "readers"
 # The floors, bottom up: a module may import its own folder and any folder below it, never one above.
 # "" is the ground floor: pipeline/*.py (model, errors, paths, pandoc...), which every stage stands on.
-FLOORS = ("", "source", "prepare", "render", "writers", "pdf", "check", "build")
+FLOORS = ("", "source", "prepare", "render", "writers", "pdf", "check", "journal", "build")
 MOST_MODULES_SIDE_BY_SIDE = 12
 # What serialises the prepared article never reads a source or prepares again: these floors stand on the
 # model (and each other), not on source/ or prepare/.

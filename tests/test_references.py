@@ -182,7 +182,7 @@ def test_jats_note_style_citations_sit_in_footnotes(built_all: dict[str, Built])
     assert len(root.xpath("//fn//xref[@ref-type='bibr']")) >= 10
     # The author's own note is numbered among citeproc's: the second of the notes.
     notes = root.xpath("//fn-group/fn")
-    assert "author's own note" in normalise("".join(notes[1].itertext()))
+    assert "author’s own note" in normalise("".join(notes[1].itertext()))
 
 
 def test_pandoc_reads_every_reference_back_from_the_jats(cited: Built) -> None:
@@ -415,7 +415,8 @@ def test_the_seed_suggested_citation_is_unchanged_byte_for_byte() -> None:
 
 @pytest.mark.parametrize("slug", ["two-authors-open-access", "cited-note-style"])
 def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
-    import calendar
+    from babel import Locale
+    from babel.dates import format_date
 
     from pipeline.prepare.article import load_article
     from pipeline.prepare.citation import suggested_citation
@@ -424,7 +425,8 @@ def test_the_suggested_citation_follows_the_house_form(slug: str) -> None:
     names = [f"{person['given']} {person['family']}" for person in front["author"]]
     authors = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     issued = front["issued"]
-    day = f"{calendar.month_name[issued.month]} {issued.day}, {issued.year}"
+    # The long date of the article's language (CLDR's, as CSL's locale has it).
+    day = format_date(issued, "long", locale=Locale.parse(front["language"], sep="-"))
     link = f"https://doi.org/{front['DOI']}" if "DOI" in front else front["URL"]
     expected = f"{authors}, {front['title']}, {front['container-title']}, {day}, {link}."
     assert suggested_citation(load_article(FIXTURE_SOURCES / slug / "article.md")) == expected
@@ -459,16 +461,20 @@ def test_an_entry_without_an_id_is_refused(tmp_path: Path) -> None:
     assert "the entry 'Nameless' has no id" in caught.value.message
 
 
-def test_the_suggested_citation_prints_quotes_as_typed(tmp_path: Path) -> None:
+def test_the_suggested_citation_prints_the_title_as_set_and_names_as_typed(tmp_path: Path) -> None:
     from pipeline.prepare.article import load_article
     from pipeline.prepare.citation import suggested_citation
 
-    title = 'Russia\'s "War" & <Peace> 1 < 2'
-    source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(title)}")
+    title = 'Russia\'s "War" & <Peace> 1 < 2 ‘so-called’ “peace”'
+    # A tag-like word is escaped in Markdown (raw HTML other than the safe subset is refused).
+    written = title.replace("<Peace>", "\\<Peace>")
+    source = MINIMAL.read_text(encoding="utf-8").replace("title: A Minimal Commentary", f"title: {json.dumps(written)}")
     source = source.replace("family: Lovelace", "family: O'Lovelace")
     path = tmp_path / "case" / "article.md"
     path.parent.mkdir()
     path.write_text(source, encoding="utf-8")
     front = yaml.safe_load(source.split("---\n")[1])
-    expected = f"Ada O'Lovelace, {title}, {front['container-title']}, March 22, 2022, {front['URL']}."
+    # The title's punctuation is set (tests/test_punctuation.py); a name is data, as typed.
+    set_title = "Russia’s “War” & <Peace> 1 < 2"
+    expected = f"Ada O'Lovelace, {set_title}, {front['container-title']}, March 22, 2022, {front['URL']}."
     assert suggested_citation(load_article(path)) == expected

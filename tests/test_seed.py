@@ -56,7 +56,10 @@ def test_every_line_of_the_seed_is_in_the_output(output: tuple[str, str]) -> Non
     format_name, text = output
     lines = seed_lines()
     title, _, genre = lines[0].rpartition(" ")
-    missing = [line for line in (title, *lines[1:]) if line not in text]
+    # The seed was copied as published, with straight apostrophes where the pipeline now sets ’ (the
+    # source's disclaimer: "JURIST's"); tests/test_punctuation.py checks the punctuation itself.
+    text = text.replace("’", "'")
+    missing = [line.replace("’", "'") for line in (title, *lines[1:]) if line.replace("’", "'") not in text]
     if format_name == "jats":
         # JATS labels the citation with a <title>, not with a "Label: " prefix in the paragraph.
         missing = [

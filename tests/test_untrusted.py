@@ -1,9 +1,10 @@
-"""Untrusted content stays contained: raw markup prints as text, unsafe links, images and attributes
-are refused with a line number, WeasyPrint reads nothing outside the source folder and styles/, and
-no build touches the network."""
+"""Untrusted content stays contained: raw markup beyond the safe subset is refused with its line (and
+escaped, prints as text), unsafe links, images and attributes are refused with a line number,
+WeasyPrint reads nothing outside the source folder and styles/, and no build touches the network."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,10 @@ from pipeline.pdf.fetch import ConfinedURLFetcher
 from pipeline.prepare.article import load_article
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.source.folder import discover
+from pipeline.source.problems import SourceProblems
 
 FRONT_MATTER = """---
-title: "Safe <script>alert('title')</script> & sound"
+title: "Safe \\\\<script>alert('title')\\\\</script> & sound"
 article-type: article-commentary
 language: en
 issued: 2022-01-01
@@ -71,11 +73,36 @@ def test_unsafe_body_content_is_refused_with_its_line(tmp_path: Path, body: str,
     assert caught.value.field == "body"
 
 
-def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watch]) -> None:
+def test_raw_markup_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Raw HTML beyond the safe subset (pipeline/markup.json) is refused, every tag in one report."""
     body = (
         "Intro <script>alert('body')</script> and <b onmouseover=\"x()\">bold</b>.\n\n"
-        '```{=html}\n<iframe src="https://evil.example"></iframe>\n```\n\n'
         '<img src="file:///etc/passwd">\n\n'
+        '# Section\n\nText with <abbr onclick="x()">ABBR</abbr>.\n'
+    )
+    path = write_source(tmp_path, "raw", body)
+    with pytest.raises(SourceProblems) as caught:
+        load_article(path)
+    first = FRONT_MATTER.count("\n") + 1
+    reported = [(problem.line, problem.field, problem.message.split(";")[0]) for problem in caught.value.problems]
+    assert reported == [
+        (first, "body", "raw HTML block \"<script>alert('body')</script>\" is not allowed"),
+        (first, "body", "raw HTML '<b onmouseover=\"x()\">' is not allowed"),
+        (first + 2, "body", "raw HTML '<img src=\"file:///etc/passwd\">' is not allowed"),
+        (first + 6, "body", "<abbr> may not carry onclick (attributes allowed: title, lang, dir)"),
+    ]
+
+
+def straight_quotes(text: str) -> str:
+    """Every quotation mark as a straight single quote (the pipeline sets them as a typesetter would)."""
+    return re.sub('["‘’“”]', "'", text)
+
+
+def test_escaped_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watch]) -> None:
+    body = (
+        "Intro \\<script>alert('body')\\</script> and \\<b onmouseover=\"x()\">bold\\</b>.\n\n"
+        '```{=html}\n<iframe src="https://evil.example"></iframe>\n```\n\n'
+        '\\<img src="file:///etc/passwd">\n\n'
         "# Section\n\nText with \\<angle\\> & ampersand.\n"
     )
     write_source(tmp_path / "sources", "raw-markup", body)
@@ -94,13 +121,16 @@ def test_raw_markup_reaches_no_output_as_markup(tmp_path: Path, watch: type[Watc
         assert not local_names & {"iframe", "img", "b"}
         handlers = [name for element in document.iter() if isinstance(element.tag, str) for name in element.attrib]
         assert not [name for name in handlers if name.lower().startswith("on")]
-    texts = [" ".join(document.itertext()) for document in documents]
+    # Quotation marks in the text are set by language (tests/test_punctuation.py): straightened here.
+    texts = [straight_quotes(" ".join(document.itertext())) for document in documents]
     # The EPUB's article document and the web page show the raw markup as typed, not run.
-    assert sum("<script>alert('body')</script>" in text for text in texts) == 2
+    assert sum(straight_quotes("<script>alert('body')</script>") in text for text in texts) == 2
     jats = etree.parse(str(folder / "raw-markup.xml"), XML_PARSER).getroot()
     jats_names = {element.tag for element in jats.iter() if isinstance(element.tag, str)}
     assert not jats_names & {"script", "iframe", "img", "b"}
-    assert "<script>alert('title')</script>" in "".join(jats.findtext(".//article-title"))
+    assert straight_quotes("<script>alert('title')</script>") in straight_quotes(
+        "".join(jats.findtext(".//article-title"))
+    )
     assert not [path for path in watch.opened if path.startswith("/etc/")]
     assert watch.connections == []
 

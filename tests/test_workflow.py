@@ -49,7 +49,7 @@ def test_jactionlint_catches_a_broken_reference(tmp_path: Path) -> None:
     broken.parent.mkdir(parents=True)
     text = WORKFLOW.read_text(encoding="utf-8")
     text = text.replace("fromJSON(needs.build.outputs.slugs)", "fromJSON(needs.build.outputs.slug_list)")
-    text = text.replace('slug=$(basename "$folder")', "slug=$(basename $folder)")
+    text = text.replace('slug=$(basename "$(dirname "$manifest")")', "slug=$(basename $(dirname $manifest))")
     broken.write_text(text, encoding="utf-8")
     result = jactionlint(broken)
     assert result.returncode == 1
@@ -117,8 +117,12 @@ def test_a_version_tag_attaches_one_zip_per_commentary_to_its_release() -> None:
 def fake_dist(root: Path) -> Path:
     for slug, names in {"first-title": ["first-title.pdf", "chart.png"], "second": ["second.xml"]}.items():
         (root / "dist" / slug).mkdir(parents=True)
-        for name in names:
+        for name in [*names, "manifest.json"]:
             (root / "dist" / slug / name).write_bytes(f"{slug}/{name}".encode())
+    # The journal's own files beside the commentaries: no commentary's.
+    (root / "dist" / "issues" / "1").mkdir(parents=True)
+    (root / "dist" / "issues" / "1" / "index.html").write_text("issue")
+    (root / "dist" / "index.html").write_text("home")
     (root / "dist" / ".build-state").mkdir()
     (root / "dist" / ".build-state" / "first-title.json").write_text("{}")
     return root / "dist"
@@ -148,7 +152,12 @@ def test_the_release_zips_hold_each_folder_and_are_the_same_every_time(tmp_path:
     dist = fake_dist(tmp_path / "one")
     run_step("release", "One ZIP per commentary", dist.parent)
     with zipfile.ZipFile(dist.parent / "release" / "first-title.zip") as package:
-        assert sorted(package.namelist()) == ["first-title/", "first-title/chart.png", "first-title/first-title.pdf"]
+        assert sorted(package.namelist()) == [
+            "first-title/",
+            "first-title/chart.png",
+            "first-title/first-title.pdf",
+            "first-title/manifest.json",
+        ]
         assert package.read("first-title/chart.png") == b"first-title/chart.png"
     assert sorted(path.name for path in (dist.parent / "release").iterdir()) == ["first-title.zip", "second.zip"]
 
@@ -156,3 +165,22 @@ def test_the_release_zips_hold_each_folder_and_are_the_same_every_time(tmp_path:
     run_step("release", "One ZIP per commentary", again.parent)
     for name in ("first-title.zip", "second.zip"):
         assert (again.parent / "release" / name).read_bytes() == (dist.parent / "release" / name).read_bytes()
+
+
+def test_main_publishes_the_validated_dist_to_github_pages() -> None:
+    """The journal on GitHub Pages is the very dist/ the build job validated and uploaded as an artifact,
+    built with the Pages address for the feed and sitemap; only a push to main publishes it."""
+    jobs = load()["jobs"]
+    pages = jobs["pages"]
+    assert pages["needs"] == "build"
+    assert pages["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert steps(pages) == ["actions/download-artifact", "actions/upload-pages-artifact", "actions/deploy-pages"]
+    assert pages["steps"][0]["with"]["name"] == "dist" and pages["steps"][1]["with"]["path"] == "dist/"
+    build = steps(jobs["build"])
+    assert (
+        position(build, "actions/configure-pages")
+        < position(build, "invoke build-all")
+        < position(build, "invoke validate")
+    )
+    assert "--site" in build[position(build, "invoke build-all")]

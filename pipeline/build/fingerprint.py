@@ -41,6 +41,14 @@ def babel_version() -> str:
     return version("babel")
 
 
+def icu_release() -> str:
+    """PyICU's version and the ICU release under it: the quotation marks of every article come from
+    that ICU's CLDR data (pipeline/source/punctuation.py)."""
+    import icu
+
+    return f"{version('pyicu')} {icu.ICU_VERSION}"
+
+
 def pandoc_release() -> str:
     """The version of the package that ships pandoc: it decides pandoc's, and reading it starts no
     process and imports nothing (a no-op rebuild never runs pandoc)."""
@@ -78,13 +86,14 @@ def _tree(folder: Path, pattern: str = "*") -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """The pipeline's code, its schema, message catalogues and version, pandoc's and Babel's releases, and
+    """The pipeline's code, its schema, message catalogues and version, pandoc's, Babel's and ICU's releases, and
     the citation styles every format's references depend on: the styles package's version (a style chosen
     by id changes only with it) and the house's default. The house's own CSL style is a style file of the
     formats that print it."""
     return _digest(
         [_tree(PACKAGE, "*.py").encode(), _tree(PACKAGE / "schemas").encode(), _tree(PACKAGE / "locale").encode(),
-         pipeline_version().encode(), pandoc_release().encode(), babel_version().encode(),
+         (PACKAGE / "punctuation.json").read_bytes(),
+         pipeline_version().encode(), pandoc_release().encode(), babel_version().encode(), icu_release().encode(),
          styles_version().encode(), (paths.STYLES / paths.HOUSE_CITATION_SETTINGS).read_bytes()]
     )  # fmt: skip
 

@@ -34,7 +34,7 @@ from pipeline.build.faults import BuildFault, describe, excerpt, faults_as_messa
 from pipeline.build.lock import dist_lock
 from pipeline.build.progress import PlainReporter, QuietReporter
 from pipeline.errors import LocatedError, PipelineError
-from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, writer
+from pipeline.formats import PACKAGES, WRITERS, artifact_name, missing, requirement_text, writer
 from pipeline.notices import notices_to
 from pipeline.source.folder import discover
 
@@ -54,7 +54,8 @@ Options = Mapping[str, Mapping[str, str]]
 
 @dataclass
 class BuildReport:
-    built: list[Path] = field(default_factory=list)
+    built: list[Path] = field(default_factory=list)  # the formats' files written
+    packaged: list[Path] = field(default_factory=list)  # the packages and manifests written around them
     skipped: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed: list[Path] = field(default_factory=list)  # the sources the failures belong to, once each
@@ -64,6 +65,11 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def written(self) -> int:
+        """How many files the build wrote, as many as it listed: formats, packages and manifests."""
+        return len(self.built) + len(self.packaged)
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,8 @@ def build(
     shard: Shard | None = None,
     reporter: PlainReporter | None = None,
     house_config: Path = paths.HOUSE_CONFIG,
+    journal: bool = False,
+    site: str | None = None,
 ) -> BuildReport:
     """Build ``formats`` for every source under ``source_root`` (or the one named ``slug``).
 
@@ -154,6 +162,8 @@ def build(
     arguments per format (``{"pdf": {"variant": "pdf/a-3a"}}``). ``force`` rebuilds fresh artifacts too.
     ``shard`` builds only the sources that fall to one of several CI jobs. ``house_config`` is the house's
     settings file, read once for every source (a mistake in it stops the build before anything is written).
+    ``journal`` then brings the journal's pages, feed, sitemap and issue deposits up to date (pipeline/journal/),
+    from every article in ``dist``; ``site`` is the address dist/ is served at, in place of the house's.
     Failures come back as one-line messages in the report. A fault of the machine (another build holding
     ``dist``, a folder that cannot be written, a full disk, a worker that died) raises BuildFault: one line,
     and every article in ``dist`` whole, as before or as built before the fault."""
@@ -163,6 +173,8 @@ def build(
         raise PipelineError(f"unknown format {', '.join(unknown)}; choose from {', '.join(WRITERS)}")
     reporter = reporter or QuietReporter()
     options = options or {}
+    if site is not None:
+        _check_site(site)
     house_digest = fingerprint.house_fingerprint(house_config)
     sources = discover(source_root, slug)
     if shard is not None:
@@ -187,7 +199,24 @@ def build(
             units = _units(plans, options, jobs, house)
             with closing(_run(units, jobs)) as results:
                 _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
+            # A build that published nothing and failed leaves dist/ as it was, the journal included.
+            if journal and shard is None and (report.built or report.ok):
+                from pipeline.journal.publish import publish
+
+                code = fingerprint.code_fingerprint() + fingerprint.templates_fingerprint()
+                report.built += publish(dist, house_config, code, site, say=reporter.line)
     return report
+
+
+def _check_site(site: str) -> None:
+    """``--site`` takes what house.yaml's ``site`` takes."""
+    import re
+
+    from pipeline.source.house import house_schema
+
+    rule = house_schema()["properties"]["site"]
+    if not re.fullmatch(rule["pattern"], site):
+        raise PipelineError(f"--site {site!r} must be {rule['x-expected']}")
 
 
 @contextmanager
@@ -238,9 +267,8 @@ def _still_absent(artifact: Path, state: Mapping[str, Mapping[str, str]], format
 
 
 def _lacking(dotted: str) -> str:
-    """What a format lacks, in words: "no DOI in the source", "no depositor_name in the house settings"."""
-    owner, _, name = dotted.rpartition(".")
-    return f"no {name} in the house settings" if owner == "house" else f"no {name} in the source"
+    """What a format lacks, in words: "no DOI in the source", "no depositor: {name} in house.yaml"."""
+    return requirement_text(dotted)
 
 
 def _images_intact(folder: Path, images: Mapping[str, str]) -> bool:
@@ -459,6 +487,7 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
         state[IMAGES_STATE] = _published_images(staged, plan.folder.name)
         facts = next(result.package_facts for result in results if result.package_facts is not None)
         state[PACKAGES_STATE] = write_packages(plan.staging, facts, staged, reporter, shown_as=plan.folder)
+        report.packaged += (plan.folder / name for name in state[PACKAGES_STATE])
         known = {
             **{
                 artifact_name(name, plan.folder.name): state[name]["sha256"]
@@ -468,7 +497,8 @@ def _finish(plan: Plan, results: list[UnitResult], report: BuildReport, reporter
             **state[IMAGES_STATE],
             **state[PACKAGES_STATE],
         }
-        write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known)
+        if write_manifest(plan.staging, reporter, shown_as=plan.folder, known=known):
+            report.packaged.append(plan.folder / manifest.MANIFEST_NAME)
         replace_folder(plan.staging, plan.folder)
         fingerprint.write_state(plan.folder, state)
     for notice in (notice for result in results for notice in result.notices):
@@ -510,15 +540,16 @@ def write_packages(
 
 def write_manifest(
     folder: Path, reporter: PlainReporter, shown_as: Path | None = None, known: Mapping[str, str] | None = None
-) -> None:
+) -> bool:
     """List every artifact in ``folder`` (a staged ``dist/<slug>/``); nothing to list, no manifest.
-    ``known`` holds the SHA-256 of files just written, by name, which are not read again."""
+    ``known`` holds the SHA-256 of files just written, by name, which are not read again. True if written."""
     listing = manifest.text(folder, slug=(shown_as or folder).name, known=known)
     if listing is None:
-        return
+        return False
     with atomic_path(folder / manifest.MANIFEST_NAME) as temporary:
         temporary.write_text(listing, encoding="utf-8")
     reporter.line(f"  manifest {paths.shown((shown_as or folder) / manifest.MANIFEST_NAME)}")
+    return True
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from pipeline.check.official_schemas import (
     compiled_dtd,
     compiled_xsd,
 )
-from pipeline.formats import artifact_name
+from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER, artifact_name
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers.deposit.meca import MANIFEST_NAME
 
@@ -253,6 +253,8 @@ def validate_dist(dist: Path) -> tuple[list[Path], list[str]]:
         for format_name in VALIDATORS
         if artifact.name == artifact_name(format_name, artifact.parent.name)
     ]
+    # The journal's deposit of each issue (pipeline/journal/).
+    found += [(deposit, "crossref") for deposit in sorted((dist / ISSUES_FOLDER).rglob(ISSUE_DEPOSIT))]
     # Every book in one EPUBCheck run (one Java start, not one per book); the problems keep the files' order.
     books = validate_epubs(artifact for artifact, format_name in found if format_name == "epub")
     problems: list[str] = []

@@ -100,6 +100,8 @@ NOTE_CLASS_ROLES = {
     "note-blockquote": "BlockQuote",
     "note-dl": "L",
 }
+# A formula drawn as an image (pipeline/pdf/formulas.py) is a Formula, its TeX the /Alt.
+CLASS_ROLES = {**NOTE_CLASS_ROLES, "formula": "Formula"}
 ARTIFACT_SUBTYPES = {"top": "Header", "bottom": "Footer"}
 BARE_URL = re.compile(r"^(https?://|www\.)\S+$")
 
@@ -261,7 +263,7 @@ def _levels(path: tuple[Box, ...], terms: dict[int, int]) -> list[_Level]:
 def _element_levels(box: Box, element: Element, name: str, terms: dict[int, int]) -> list[_Level]:
     key = id(element)
     classes = (element.get("class") or "").split()
-    role = next((NOTE_CLASS_ROLES[name] for name in classes if name in NOTE_CLASS_ROLES), None)
+    role = next((CLASS_ROLES[name] for name in classes if name in CLASS_ROLES), None)
     role = role or ELEMENT_ROLES.get(name)
     if name == "a" and element.get("href"):
         role = "Link"
@@ -312,7 +314,7 @@ def _attributes(level: _Level, page: Page, in_head: bool) -> dict[str, Any]:
     box, element = level.box, level.box.element
     if level.role == "Note":
         return {"ID": element.get("id")}
-    if level.role == "Figure":
+    if level.role in ("Figure", "Formula"):
         x, y = box.content_box_x(), box.content_box_y()
         bottom = (page.height - y - box.height) * PX_TO_PT
         top = (page.height - y) * PX_TO_PT

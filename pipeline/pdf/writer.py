@@ -11,7 +11,7 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, placement, structure
+from pipeline.pdf import archival, formulas, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint
@@ -27,7 +27,7 @@ VARIANTS = (DEFAULT_VARIANT, ARCHIVAL_VARIANT)
 def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if variant not in VARIANTS:
         raise PipelineError(f"unknown PDF variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    document = html.render(article, "article.html.j2", body=html.render_body(article))
+    document = formulas.drawn(html.render(article, "article.html.j2", body=html.render_body(article)))
     folder = paths.source_dir(article)
     fetcher = ConfinedURLFetcher([folder, paths.STYLES], folder, article.images)
     stylesheet = paths.STYLES / "print.css"

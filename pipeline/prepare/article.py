@@ -25,30 +25,54 @@ from pipeline.prepare.figures import collect_figures, place_figures
 from pipeline.source.body import align_numeric_columns, attributes, check_note_lengths, top_level_headings
 from pipeline.source.language import writing
 from pipeline.source.load import Source, read_source
+from pipeline.source.problems import Problems
 
 
 def load_article(path: Path, house: House | None = None) -> Article:
     """Read one source (``source/<slug>/article.md``) and prepare its article; ``house`` is the publishing
-    house's settings (``pipeline.source.house.load_house``), none when not given."""
-    return prepare(read_source(path, house))
+    house's settings (``pipeline.source.house.load_house``), none when not given. Every problem the
+    reading and the preparing find is reported at once."""
+    problems = Problems()
+    return prepare(read_source(path, house, problems), problems)
 
 
-def prepare(source: Source) -> Article:
-    """The article of a source that was read and checked; SourceError for what only shows now (a link to
-    no id, a footnote too long, a figure without its image file)."""
+def prepare(source: Source, problems: Problems | None = None) -> Article:
+    """The article of a source that was read and checked; SourceError (SourceProblems for several) for
+    what only shows now (a link to no id, a footnote too long, a figure without its image file), with
+    the ``problems`` reading the source found."""
+    found = Problems() if problems is None else problems
     path, metadata = source.path, source.metadata
-    cited = references.cite(path, source.citations, source.blocks)
+    try:
+        cited = references.cite(path, source.citations, source.blocks)
+    except SourceError as error:
+        found.add(error)
+        found.stop()
+        raise
     blocks = cited.blocks
-    settled = ids.settle_ids(blocks, source.body, path, source.locate)
-    references.check_ids(settled, cited, path, source.locate)
+    settled: dict[str, str] = {}
+    with found.check(again=False):
+        settled = ids.settle_ids(blocks, source.body, path, source.locate)
+    with found.check(again=False):
+        references.check_ids(settled, cited, path, source.locate)
     every_id = settled | ids.note_anchors(blocks) | references.anchors(cited)
-    ids.check_internal_links(blocks, every_id, path, source.locate)
-    check_note_lengths(blocks, path, source.locate)
+    with found.check(again=False):
+        ids.check_internal_links(blocks, every_id, path, source.locate)
+    with found.check(again=False):
+        check_note_lengths(blocks, path, source.locate)
     align_numeric_columns(blocks)
-    section_level = outline.raise_to_sections(source, blocks)
-    introduction, sections = _sections(source, blocks, section_level)
+    try:
+        section_level = outline.raise_to_sections(source, blocks)
+        introduction, sections = _sections(source, blocks, section_level)
+    except SourceError as error:
+        found.add(error)
+        found.stop()
+        raise
     every_block = [*introduction.blocks, *(block for section in sections for block in section.blocks)]
-    figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
+    figures: tuple[Figure, ...] = ()
+    images: dict[str, bytes] = {}
+    with found.check(again=False):
+        figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
+    found.stop()
     if figures:  # else nothing to place: no copy of the body
         placed = iter(figures)
         introduction = _with_figures(introduction, placed)

@@ -42,6 +42,8 @@ def csl_item(article: Metadata) -> dict[str, Any]:
         "author": [csl_name(person) for person in article.author],
         "editor": [csl_name(person) for person in article.editor],
         "container-title": article.container_title,
+        "volume": article.volume,
+        "issue": article.issue,
         "issued": csl_date(article.issued),
         "genre": article.genre,
         "publisher": article.publisher,

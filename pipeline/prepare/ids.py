@@ -18,6 +18,7 @@ from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
 from pipeline.model import PandocBlock
 from pipeline.source.body import Locate, attributes
+from pipeline.source.problems import raise_all
 
 # An id every output accepts: an ASCII XML name (JATS @id, XHTML and EPUB fragments, PDF destinations).
 XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -91,10 +92,13 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
 
 def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], path: Path, locate: Locate) -> None:
     """Every ``#anchor`` link of the body must name an id the body has (a heading, figure, table, span…)."""
+    problems = []
+    seen: dict[str, int] = {}
     for element in pandoc.elements(blocks):
         if element["t"] != "Link" or not element["c"][2][0].startswith("#"):
             continue
         target = element["c"][2][0]
+        seen[target] = seen.get(target, 0) + 1
         if target[1:] not in anchors:
             text = pandoc.stringify(element["c"][1])
             message = (
@@ -102,7 +106,9 @@ def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], pat
             )
             close = sorted(anchor for anchor in anchors if anchor.startswith(target[1:4]))[:3]
             hint = f"; ids in the body include {', '.join(close)}" if close else ""
-            raise SourceError(path, locate(f"({target})", target), "body", message + hint)
+            line = locate(f"({target})", target, occurrence=seen[target])
+            problems.append(SourceError(path, line, "body", message + hint))
+    raise_all(problems)
 
 
 def note_anchors(blocks: list[PandocBlock]) -> dict[str, str]:

@@ -15,7 +15,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import pandoc, textlinks
+from pipeline import markup, pandoc, textlinks
 from pipeline.errors import PipelineError
 from pipeline.model import BIBLIOGRAPHY_ID, Article, Figure, Labels, PandocBlock
 from pipeline.render import notes
@@ -24,7 +24,8 @@ from pipeline.safexml import SAFE_XML_PARSER
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # The article title is the one <h1>; source level-1 headings become <h2> sections.
 HEADING_SHIFT = 1
-PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}")
+# Maths as MathML: the web page and the EPUB show it as such, and the PDF draws it (pipeline/pdf/formulas.py).
+PANDOC_HTML_ARGS = ("--section-divs", "--wrap=none", f"--shift-heading-level-by={HEADING_SHIFT}", "--mathml")
 FOOTNOTES_ID = "footnotes"
 # The title's inlines travel through the same pandoc call as the body, in a div of their own.
 TITLE_MARKUP_ID = "title-markup"
@@ -74,6 +75,10 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count
 
 
 def _labels(context: jinja2.runtime.Context) -> Labels:
+    """The labels of the page: its own (a journal page), else its article's."""
+    labels: Labels | None = context.get("labels")
+    if labels is not None:
+        return labels
     article: Article = context["article"]
     return article.labels
 
@@ -94,7 +99,7 @@ def _render_body(article: Article) -> BodyHtml:
     """Render the title, introduction and sections through pandoc in a single call, then split them."""
     title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
     blocks = _with_caption_labels(pandoc.body_blocks(article), article.figures, article.labels)
-    fragment = pandoc.ast_to([title_div, *blocks], "html5", PANDOC_HTML_ARGS)
+    fragment = pandoc.ast_to(markup.as_html([title_div, *blocks]), "html5", PANDOC_HTML_ARGS)
     wrapper = etree.fromstring(f'<div xmlns="{XHTML_NAMESPACE}">{fragment}</div>'.encode(), SAFE_XML_PARSER)
     notes.scope_table_headers(wrapper)
     title = wrapper.find(f"{{{XHTML_NAMESPACE}}}div[@id='{TITLE_MARKUP_ID}']")
@@ -192,3 +197,8 @@ def _strip_namespace_declaration(markup: str) -> str:
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
     """Render one XHTML document of the article from a template in ``pipeline/templates``."""
     return _environment().get_template(template).render(article=article, body=body, **context)
+
+
+def render_page(template: str, labels: Labels, **context: object) -> str:
+    """Render a page that is no one article's (the journal's home and issue pages) in ``labels``' language."""
+    return _environment().get_template(template).render(labels=labels, **context)

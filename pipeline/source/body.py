@@ -18,6 +18,7 @@ from pipeline.errors import SourceError, quoted, quoted_name
 from pipeline.limits import limit
 from pipeline.model import PandocBlock, PandocInline
 from pipeline.source.language import DIRECTIONS, Direction, UnknownLanguage, writing
+from pipeline.source.problems import raise_all
 
 # Elements whose first content item is pandoc's [id, classes, key-values].
 ATTRIBUTED_FIRST = frozenset({"Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
@@ -83,7 +84,9 @@ NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 def check_notes(blocks: list[PandocBlock], warnings: Iterable[str], path: Path, lines: list[str], first: int) -> None:
     """Every footnote is defined once and referenced: pandoc keeps the last of two definitions, drops a
     definition nothing references and prints a reference to no definition as the text "[^label]", each
-    silently but for a warning. ``lines`` are the body's, the first of them file line ``first``."""
+    silently but for a warning. ``lines`` are the body's, the first of them file line ``first``. Every
+    such note is reported (SourceProblems when there are several)."""
+    problems: list[SourceError] = []
     for warning in warnings:
         duplicate, unused = DUPLICATE_NOTE.search(warning), UNUSED_NOTE.search(warning)
         if duplicate is not None:
@@ -91,14 +94,16 @@ def check_notes(blocks: list[PandocBlock], warnings: Iterable[str], path: Path, 
             defined = _definition_lines(lines, label)
             also = f" (also at line {first + defined[0]})" if len(defined) > 1 else ""
             message = f"footnote [^{quoted_name(label)}] is defined twice{also}; keep one"
-            raise SourceError(path, first + int(duplicate["line"]) - 1, "body", message, int(duplicate["column"]))
+            problems.append(
+                SourceError(path, first + int(duplicate["line"]) - 1, "body", message, int(duplicate["column"]))
+            )
         if unused is not None:
             label = quoted_name(unused["label"])
             message = (
                 f"footnote [^{label}] is defined but never referenced, so its text would be lost; "
                 f"refer to it with [^{label}] or delete it"
             )
-            raise SourceError(path, first + int(unused["line"]) - 1, "body", message, int(unused["column"]))
+            problems.append(SourceError(path, first + int(unused["line"]) - 1, "body", message, int(unused["column"])))
     for element in pandoc.elements(blocks):
         if element["t"] != "Str":
             continue
@@ -112,7 +117,8 @@ def check_notes(blocks: list[PandocBlock], warnings: Iterable[str], path: Path, 
                 f"footnote [^{quoted_name(label)}] is referenced but never defined; add a line "
                 f"'[^{quoted_name(label)}]: …' (or write \\[^ for the text itself)"
             )
-            raise SourceError(path, first + index, "body", message, match.start() + 1)
+            problems.append(SourceError(path, first + index, "body", message, match.start() + 1))
+    raise_all(problems)
 
 
 def _definition_lines(lines: list[str], label: str) -> list[int]:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import PipelineError, shown
+from pipeline.formats import ISSUES_FOLDER
 
 SOURCE_FILE = "article.md"
 # A slug names a folder in dist/, so it may not climb out of it.
@@ -16,6 +17,11 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 def discover(source_root: Path, slug: str | None = None) -> list[Path]:
     """The source files under ``source_root``, sorted by slug; one when ``slug`` is given."""
     found = sorted(source_root.glob(f"*/{SOURCE_FILE}"))
+    reserved = source_root / ISSUES_FOLDER / SOURCE_FILE
+    if reserved in found:  # its dist/ folder would be the journal's issue pages
+        raise PipelineError(
+            f"{shown(reserved)}: the slug {ISSUES_FOLDER!r} names the journal's issue pages; rename the folder"
+        )
     if slug is None:
         return found
     path = source_root / slug / SOURCE_FILE

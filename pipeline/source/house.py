@@ -5,6 +5,7 @@ missing file means no settings, since every setting is optional."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from functools import cache
 from importlib import resources
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SourceError
-from pipeline.model import House
+from pipeline.model import House, Issue
 from pipeline.source.guards.characters import check_characters
 from pipeline.source.load import key_at, normalise_whitespace, parse_mapping, validate_mapping
 
@@ -56,4 +57,19 @@ def load_house(path: Path) -> House:
         depositor_name=depositor.get("name"),
         depositor_email=depositor.get("email"),
         registrant=data.get("registrant"),
+        title=data.get("title"),
+        site=data.get("site"),
+        language=data.get("language", "en"),
+        issues=tuple(
+            Issue(
+                volume=str(entry["volume"]),
+                issue=str(entry["issue"]) if "issue" in entry else None,
+                title=entry.get("title"),
+                date=datetime.date.fromisoformat(entry["date"]) if "date" in entry else None,
+            )
+            for entry in data.get("issues", ())
+        ),
+        punctuation=data.get("punctuation", "typographic"),
+        quotation_marks=tuple((tag, tuple(marks)) for tag, marks in data.get("quotation-marks", {}).items()),
+        citation_language=data.get("citation-language"),
     )

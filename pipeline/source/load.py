@@ -7,8 +7,8 @@ import datetime
 import difflib
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +34,20 @@ from pipeline.source.guards.sanitize import check_body
 from pipeline.source.guards.sourcefiles import NamedBy, read_source_file
 from pipeline.source.guards.yaml_expansion import check_expansion, front_matter_limits
 from pipeline.source.language import Direction, UnknownLanguage, writing
+from pipeline.source.maths import check_formulas
+from pipeline.source.problems import Problems
+from pipeline.source.punctuation import (
+    Typesetter,
+    as_typed_pattern,
+    can_shield,
+    prose_metadata,
+    reads_as_typed,
+    restore_addresses,
+    shield_escaped_quotes,
+    typeset_prose_fields,
+    unshield_escaped_quotes,
+)
+from pipeline.source.rawhtml import RawHtml
 
 # A commentary is a few thousand words; a source far larger is a mistake (or an attack on the build).
 MAX_SOURCE_BYTES = limit("source-bytes")
@@ -83,47 +97,117 @@ class Source:
 
     def locate(self, *needles: str, occurrence: int = 1) -> int:
         """The file line of the ``occurrence``-th body line holding the first of ``needles`` found."""
-        body_lines = self.body.splitlines()
-        for needle in needles:
-            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
-            if found:
-                return self.body_line + found[min(occurrence, len(found)) - 1]
-        return self.body_line
+        return _locator(self.body, self.body_line)(*needles, occurrence=occurrence)
 
 
-def read_source(path: Path, house: House | None = None) -> Source:
+def read_source(path: Path, house: House | None = None, problems: Problems | None = None) -> Source:
     """Read, validate and parse one source file; ``house`` is the publishing house's settings
-    (``pipeline.source.house.load_house``), the same for every article of a build (none when not given)."""
+    (``pipeline.source.house.load_house``), the same for every article of a build (none when not given).
+    Every check runs and each problem found is reported together (pipeline/source/problems.py); given
+    ``problems``, those of a source whose front matter is sound are left there for the caller's own
+    checks to join (it stops the source), else they stop it here."""
     slug = path.parent.name
     if not SLUG_PATTERN.match(slug):
         raise SourceError(path, 0, "slug", f"folder name {slug!r} must be lowercase letters, digits and hyphens")
     text = _read_text(path)
     front, body, body_line = _split_front_matter(path, text)
+    found = Problems() if problems is None else problems
+    # A control character makes what follows unreliable to read (YAML refuses it, pandoc drops it).
     check_characters(path, text, lambda line: _field_at(text, line), body_from=body_line)
-    data, root = _parse_yaml(path, front)
-    _validate(path, data, root)
-    direction = _direction(path, data["language"], _line_of(root, ["language"]))
-    reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data}
-    title_line = _line_of(root, ["title"])
+    data: dict[str, Any] = {}
+    root: yaml.MappingNode | None = None
+    front_matter_sound = False
+    with found.check():
+        data, root = _parse_yaml(path, front)
+        _validate(path, data, root)
+        front_matter_sound = True
+    direction: Direction = "ltr"
+    if front_matter_sound:
+        front_matter_sound = False
+        with found.check():
+            direction = _direction(path, data["language"], _line_of(root, ["language"]))
+            front_matter_sound = True
+    reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data and root}
+    title_line = _line_of(root, ["title"]) if root is not None else FRONT_MATTER_FIRST_LINE
     data = normalise_whitespace(data)
     if not body.strip():
-        raise SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
+        found.add(
+            SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
+        )
+        found.stop()
     body_lines = body.splitlines()
-    read = _read_body(path, body, body_line, body_lines, data["title"], title_line)
-    blocks = read.document["blocks"]
-    check_notes(blocks, read.warnings, path, body_lines, body_line)
+    title = data.get("title") if isinstance(data.get("title"), str) else None
+    # Punctuation is set only for a source whose front matter (its language) is sound: the rest stop anyway.
+    typesetter = Typesetter.of(house or House()) if front_matter_sound else None
+    as_typed = typesetter is None or reads_as_typed(data["language"])
+    # Read as typed to be educated here: a quote the source escapes stays straight.
+    shielding = typesetter is not None and as_typed and can_shield(body, title or "")
+    shielded = shield_escaped_quotes if shielding else str
+    unshielded = unshield_escaped_quotes if shielding else _unchanged
+    prose = prose_metadata(data) if typesetter is not None else {}
+    try:
+        read = _read_body(
+            path, shielded(body), body_line, body_lines, title and shielded(title), title_line, as_typed, prose
+        )
+    except SourceError as error:
+        found.add(error)
+        found.stop()
+        raise
+    locate = _locator(body, body_line)
+    body_html = RawHtml(path, locate)
+    blocks = body_html.settle(read.document["blocks"])
+    title_html = RawHtml(path, lambda *_needles, **_options: title_line, field_name="title")
+    found.add(*body_html.problems)
+    with found.check():
+        check_notes(blocks, read.warnings, path, body_lines, body_line)
     pandoc.log_warnings(read.warnings)  # the rest, as pandoc said them
-    title_inlines = citations_as_text(pandoc.title_inlines(read.document["meta"], data["title"]))
-    source = Source(
-        _metadata(path, slug, data, title_inlines, house or House(), direction), blocks, None, body, body_line
-    )
-    check_title(title_inlines, path, title_line)
-    check_body(title_inlines, path, body, body_line)
-    check_body(blocks, path, body, body_line)
-    settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line)
-    settle_directions(blocks, direction, path, source.locate)
-    citations = read_citations(path, data, reference_lines, blocks, body, body_line)
-    return replace(source, citations=citations)
+    title_inlines = title_html.settle(citations_as_text(pandoc.title_inlines(read.document["meta"], title or "")))
+    found.add(*title_html.problems)
+    if typesetter is not None:
+        blocks = unshielded(typesetter.set_blocks(blocks, data["language"], body))
+        title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"], title or ""))
+        restore_addresses(blocks, body)
+        data = typeset_prose_fields(data, read.document["meta"], data["language"], typesetter)
+    for check in (
+        lambda: check_title(title_inlines, path, title_line),
+        lambda: check_body(title_inlines, path, body, body_line),
+        lambda: check_body(blocks, path, body, body_line),
+        lambda: check_formulas(blocks, path, locate),
+        lambda: check_formulas([{"t": "Plain", "c": title_inlines}], path, lambda *_n, **_o: title_line, "title"),
+        lambda: settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line),
+        lambda: settle_directions(blocks, direction, path, locate),
+    ):
+        with found.check():
+            check()
+    citations = None
+    if front_matter_sound:
+        with found.check():
+            citations = read_citations(path, data, reference_lines, blocks, body, body_line)
+    if problems is None or not front_matter_sound:
+        found.stop()
+    metadata = _metadata(path, slug, data, title_inlines, house or House(), direction)
+    return Source(metadata, blocks, citations, body, body_line)
+
+
+def _locator(body: str, body_line: int) -> Callable[..., int]:
+    """The file line of the ``occurrence``-th body line holding the first of ``needles`` found."""
+    body_lines = body.splitlines()
+
+    def locate(*needles: str, occurrence: int = 1) -> int:
+        for needle in needles:
+            found = [number for number, text in enumerate(body_lines) if needle and needle in text]
+            if not found and needle:  # text of the body, its punctuation set: as the source typed it
+                typed = as_typed_pattern(needle)
+                found = [number for number, text in enumerate(body_lines) if typed.search(text)]
+            if found:
+                return body_line + found[min(occurrence, len(found)) - 1]
+        return body_line
+
+    return locate
+
+
+def _unchanged(value: Any) -> Any:  # noqa: ANN401
+    return value
 
 
 def _direction(path: Path, tag: str, line: int) -> Direction:
@@ -349,38 +433,67 @@ def _format_checker() -> jsonschema.FormatChecker:
 def validate_mapping(
     path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any], first: int = FRONT_MATTER_FIRST_LINE
 ) -> None:
-    """Check YAML data against a JSON Schema; the first problem in file order becomes a SourceError."""
+    """Check YAML data against a JSON Schema; every problem, in file order, one per field (a
+    SourceError for one, SourceProblems for several)."""
     # Imported here: a build with nothing to rebuild never loads a source and skips its 60 ms import.
     import jsonschema
 
-    _reject_unknown_keys(path, data, root, schema, first)
+    found = Problems()
+    unknown, meant = _unknown_key_problems(path, data, root, schema, first)
+    found.add(*unknown)
     validator = jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
     errors = sorted(validator.iter_errors(data), key=lambda error: _line_of(root, list(error.absolute_path), first))
-    if not errors:
-        return
-    error = errors[0]
-    location = list(error.absolute_path)
-    line = _line_of(root, location, first)
-    if error.validator == "required":
-        missing = next(name for name in error.validator_value if name not in error.instance)
-        raise SourceError(path, line, _field_name([*location, missing]), "is required but missing")
-    raise SourceError(path, line, _field_name(location), _explain(error))
+    reported: set[str] = set()
+    for error in errors:
+        location = list(error.absolute_path)
+        # An unknown field is named above, with the field it was probably meant to be.
+        if error.validator == "additionalProperties":
+            continue
+        line = _line_of(root, location, first)
+        if error.validator == "required":
+            # A field missing because it is misspelt is the unknown field's problem, said once.
+            missing = [
+                name for name in error.validator_value if name not in error.instance and (*location, name) not in meant
+            ]
+            problems = [
+                SourceError(path, line, _field_name([*location, name]), "is required but missing") for name in missing
+            ]
+        elif error.validator == "dependentRequired":  # "issue" without "volume": said at the field needing the other
+            needing = next(name for name, needed in error.validator_value.items() if name in error.instance)
+            absent = next(name for name in error.validator_value[needing] if name not in error.instance)
+            field = _field_name([*location, needing])
+            message = f"needs {absent} too; give both or neither"
+            problems = [SourceError(path, _line_of(root, [*location, needing], first), field, message)]
+        else:
+            problems = [SourceError(path, line, _field_name(location), _explain(error))]
+        for problem in problems:
+            if problem.field not in reported:
+                reported.add(problem.field)
+                found.add(problem)
+    found.stop()
 
 
-def _reject_unknown_keys(path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any], first: int) -> None:
-    """Name the first unknown field, with the known one it was probably meant to be."""
-    unknown = next(_unknown_keys(data, schema, schema, []), None)
-    if unknown is None:
-        return
-    location, known = unknown
-    key = str(location[-1])
-    if location in (["dir"], ["direction"]):
-        raise SourceError(path, _line_of(root, location), key, _derived_direction(data.get("language")))
-    by_case = {name.lower(): name for name in known}
-    close = difflib.get_close_matches(key.lower(), by_case, n=1)
-    meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
-    hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
-    raise SourceError(path, _line_of(root, location, first), _field_name(location), f"unknown field; {hint}")
+def _unknown_key_problems(
+    path: Path, data: dict[str, Any], root: yaml.Node, schema: dict[str, Any], first: int
+) -> tuple[list[SourceError], set[tuple[str | int, ...]]]:
+    """Each unknown field, with the known one it was probably meant to be; and where those are."""
+    problems = []
+    meant_at: set[tuple[str | int, ...]] = set()
+    for location, known in _unknown_keys(data, schema, schema, []):
+        key = str(location[-1])
+        if location in (["dir"], ["direction"]):
+            problems.append(SourceError(path, _line_of(root, location), key, _derived_direction(data.get("language"))))
+            continue
+        by_case = {name.lower(): name for name in known}
+        close = difflib.get_close_matches(key.lower(), by_case, n=1)
+        meant = by_case.get(key.lower()) or (by_case[close[0]] if close else None)
+        hint = f"did you mean {meant!r}?" if meant else f"known fields here: {', '.join(known)}"
+        problems.append(
+            SourceError(path, _line_of(root, location, first), _field_name(location), f"unknown field; {hint}")
+        )
+        if meant:
+            meant_at.add((*location[:-1], meant))
+    return problems, meant_at
 
 
 def _derived_direction(tag: object) -> str:
@@ -447,7 +560,7 @@ def _explain(error: ValidationError) -> str:
         if expected:
             return f"must be {expected}, got {quoted(value)}"
         return f"{quoted(value)} does not match the expected form {error.validator_value}"
-    if error.validator in ("oneOf", "anyOf", "minimum", "maximum") and expected:
+    if error.validator in ("oneOf", "anyOf", "enum", "minimum", "maximum", "minItems", "maxItems") and expected:
         return f"must be {expected}, got {quoted(value)}"
     if error.validator == "minItems":
         return "must list at least one entry"
@@ -493,6 +606,8 @@ def _metadata(
         issued=datetime.date.fromisoformat(data["issued"]),
         updated=datetime.date.fromisoformat(data["updated"]) if "updated" in data else None,
         version=data.get("version"),
+        volume=str(data["volume"]) if "volume" in data else None,
+        issue=str(data["issue"]) if "issue" in data else None,
         container_title=data["container-title"],
         publisher=data.get("publisher"),
         ISSN=data.get("ISSN"),
@@ -535,12 +650,20 @@ def normalise_whitespace(value: object, key: str | None = None) -> Any:  # noqa:
 
 
 def _read_body(
-    path: Path, body: str, body_line: int, body_lines: list[str], title: str, title_line: int
+    path: Path,
+    body: str,
+    body_line: int,
+    body_lines: list[str],
+    title: str | None,
+    title_line: int,
+    as_typed: bool,
+    prose: dict[str, Any],
 ) -> pandoc.ReadMarkdown:
-    """The body (and the title) through pandoc, within the limits on its time, memory and nesting."""
+    """The body (and the title, and the front matter's ``prose``) through pandoc, within the limits on
+    its time, memory and nesting; ``as_typed`` leaves its punctuation as typed."""
     check_markdown_nesting(path, body, body_line)
     try:
-        return pandoc.read_markdown(body, title=title)
+        return pandoc.read_markdown(body, title=title, as_typed=as_typed, metadata=prose)
     except pandoc.PandocLimitExceeded as error:
         first = body_line + next(index for index, line in enumerate(body_lines) if line.strip())
         raise SourceError(path, first, "body", f"{error} reading the title and body; shorten or split it") from None
@@ -549,7 +672,7 @@ def _read_body(
             f"lists, quotes, divisions, tables, notes and inline markup nest more than {limit('nesting-depth')} "
             "levels deep here"
         )
-        if error.text and error.text in title and not any(error.text in line for line in body_lines):
+        if error.text and title and error.text in title and not any(error.text in line for line in body_lines):
             raise SourceError(path, title_line, "title", message) from None
         raise SourceError(path, body_line + _deepest_line(body_lines, error.text), "body", message) from None
 

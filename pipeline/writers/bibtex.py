@@ -57,6 +57,8 @@ def fields(article: Article) -> list[Field]:
         # Braced as a whole: styles that sentence-case titles would lowercase proper nouns.
         "title": f"{{{latex(article.title)}}}",
         "journal": latex(article.container_title),
+        "volume": latex(article.volume or ""),
+        "number": latex(article.issue or ""),
         "publisher": latex(article.publisher or ""),
         "year": str(article.issued.year),
         "month": MONTH_MACROS[article.issued.month - 1],

@@ -24,6 +24,8 @@ BACK_DOCUMENT = "back.xhtml"
 PACKAGE_DOCUMENT = "content.opf"  # ebooklib's name, in the book's folder
 NCX_DOCUMENT = "toc.ncx"  # likewise
 NCX_NS = "http://www.daisy.org/z3986/2005/ncx/"
+OPF_NS = "http://www.idpf.org/2007/opf"
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 ZIP_FIRST_TIME, ZIP_LAST_TIME = (1980, 1, 1, 0, 0, 0), (2107, 12, 31, 23, 59, 58)
 
 EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
@@ -112,7 +114,9 @@ def write(article: Article, path: Path) -> None:
     epub.write_epub(str(path), book, options)
     package_document = f"{book.FOLDER_NAME}/{PACKAGE_DOCUMENT}"
     rewrites = {
-        package_document: lambda opf: _with_package_language(opf, article.language),
+        package_document: lambda opf: _with_mathml_property(
+            _with_package_language(opf, article.language), _documents_with_mathml(article_document, back_document)
+        ),
         f"{book.FOLDER_NAME}/{NCX_DOCUMENT}": with_ncx_order,
         f"{book.FOLDER_NAME}/{navigation.file_name}": lambda nav: _with_direction(nav, article.direction),
     }
@@ -389,6 +393,24 @@ def _with_package_language(opf: bytes, language: str) -> bytes:
     text (title, summary); Ace by DAISY reports that as epub-lang."""
     package = etree.fromstring(opf, SAFE_XML_PARSER)
     package.set(XML_LANG, language)
+    return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _documents_with_mathml(*documents: epub.EpubItem) -> set[str]:
+    """The content documents that hold MathML (the manifest must say so of each)."""
+    return {document.file_name for document in documents if MATHML_NAMESPACE.encode() in document.content}
+
+
+def _with_mathml_property(opf: bytes, documents: set[str]) -> bytes:
+    """The ``mathml`` property on the manifest item of each document that holds MathML (ebooklib sets
+    properties only on its own XHTML items)."""
+    if not documents:
+        return opf
+    package = etree.fromstring(opf, SAFE_XML_PARSER)
+    for item in package.iter(f"{{{OPF_NS}}}item"):
+        if item.get("href") in documents:
+            properties = (item.get("properties") or "").split()
+            item.set("properties", " ".join([*properties, "mathml"]))
     return etree.tostring(package.getroottree(), xml_declaration=True, encoding="utf-8")
 
 

@@ -13,15 +13,16 @@ values, so no second, 1.4-flavoured file or version swap is needed to check it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
-from pipeline import pandoc, textlinks
+from pipeline import markup, pandoc, textlinks
 from pipeline.errors import PipelineError, mismatch
-from pipeline.model import Affiliation, Article, Copyright, Figure, House, Labels, License, Note, Person
+from pipeline.model import Affiliation, Article, Copyright, Figure, House, Labels, License, Note, PandocBlock, Person
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import jats_refs, once_per_article
 
@@ -37,6 +38,7 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 NAMESPACES = {"xlink": XLINK_NS, "ali": ALI_NS, "mml": MATHML_NS}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLINK_HREF = f"{{{XLINK_NS}}}href"
+XLINK_TITLE = f"{{{XLINK_NS}}}title"
 
 # Notes PMC's Style Checker wants as children of <front> ("notes-type='disclaimer' must be children of
 # front"); the DTD's %front-model admits <notes> after <article-meta>. Every other note stays in <back>.
@@ -53,7 +55,7 @@ PANDOC_ARGS = ("--standalone", "--wrap=none")
 ELEMENT_ONLY = frozenset({
     "body", "back", "sec", "fn-group", "fn", "list", "list-item", "def-list", "def-item", "def",
     "disp-quote", "boxed-text", "fig", "graphic", "table-wrap", "table", "thead", "tbody", "tfoot", "tr",
-    "colgroup", "alternatives", "ref-list", "ref",
+    "colgroup", "alternatives", "ref-list", "ref", "verse-group",
 })
 # fmt: on
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -78,6 +80,7 @@ def build(article: Article) -> etree._Element:
     root.set(XML_LANG, article.language)
     title, body, footnotes = _rendered_body(article)
     _append(root, _front(article, title), body, _back(article, footnotes))
+    _titled_links(root, article)
     etree.cleanup_namespaces(root, top_nsmap=NAMESPACES)
     return root
 
@@ -205,7 +208,11 @@ def _article_meta(article: Article, title: etree._Element) -> etree._Element:
         _append(etree.Element("title-group"), title),
         _contrib_group(article.author, "author"),
         _contrib_group(article.editor, "editor"),
-        _pub_date(article),
+        _pub_date(article.issued, "pub"),
+        # The last correction, as JATS4R dates one: harvesters read the record's datestamp from it.
+        _pub_date(article.updated, "corrected") if article.updated else None,
+        _element("volume", article.volume) if article.volume else None,
+        _element("issue", article.issue) if article.issue else None,
         _permissions(article.license, article.copyright),
         _self_uri(article),
         _abstract(article.abstract),
@@ -292,13 +299,12 @@ def _country(affiliation: Affiliation) -> etree._Element | None:
     return _element("country", name, country=code) if code else _element("country", name)
 
 
-def _pub_date(article: Article) -> etree._Element:
-    issued = article.issued
+def _pub_date(day: datetime.date, date_type: str) -> etree._Element:
     return _append(
-        _element("pub-date", publication_format="electronic", date_type="pub", iso_8601_date=issued.isoformat()),
-        _element("day", f"{issued.day:02d}"),
-        _element("month", f"{issued.month:02d}"),
-        _element("year", str(issued.year)),
+        _element("pub-date", publication_format="electronic", date_type=date_type, iso_8601_date=day.isoformat()),
+        _element("day", f"{day.day:02d}"),
+        _element("month", f"{day.month:02d}"),
+        _element("year", str(day.year)),
     )
 
 
@@ -337,8 +343,9 @@ def _keywords(keywords: tuple[str, ...]) -> etree._Element | None:
 def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, list[etree._Element]]:
     """The <article-title> (with its markup), the <body> and the back-matter children (footnotes) its
     xrefs point to (footnotes, references), all from one pandoc call: the title travels as the document's metadata."""
-    meta = {pandoc.TITLE_FIELD: {"t": "MetaInlines", "c": list(article.title_inlines)}}
-    rendered = pandoc.ast_to(pandoc.body_blocks(article), PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
+    meta = {pandoc.TITLE_FIELD: {"t": "MetaInlines", "c": markup.as_jats(list(article.title_inlines))}}
+    blocks = markup.as_jats(_verse_groups(pandoc.body_blocks(article)))
+    rendered = pandoc.ast_to(blocks, PANDOC_JATS, extra_args=PANDOC_ARGS, meta=meta)
     # pandoc's DOCTYPE names a DTD that is not here: never fetch or expand it.
     standalone = etree.fromstring(rendered.encode("utf-8"), SAFE_XML_PARSER)
     body = standalone.find("body")
@@ -352,6 +359,9 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     if section_ids != expected_ids:
         raise PipelineError(f"{article.slug}: pandoc's JATS has {mismatch('sections', section_ids, expected_ids)}")
     _complete_figures(body, article.figures, article.labels)
+    _unwrap_verse_lines(body)
+    back = standalone.find("back")
+    _complete_formulas([title, body] if back is None else [title, body, back])
     _label_tables(body)
     pandoc_back = standalone.find("back")
     footnotes = list(pandoc_back) if pandoc_back is not None else []
@@ -361,6 +371,62 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     jats_refs.complete_ref_list(footnotes, article, article.labels.gettext("References"))
     jats_refs.unlink_inside_citations(body, *footnotes)
     return title, body, footnotes
+
+
+def _verse_groups(blocks: list[PandocBlock]) -> list[PandocBlock]:
+    """Each line block (statute text, verse, an address) as a <verse-group> of <verse-line>s."""
+
+    def expand(block: PandocBlock) -> list[PandocBlock]:
+        lines = [
+            {"t": "Plain", "c": [_raw_jats("<verse-line>"), *line, _raw_jats("</verse-line>")]} for line in block["c"]
+        ]
+        return [
+            {"t": "RawBlock", "c": ["jats", "<verse-group>"]},
+            *lines,
+            {"t": "RawBlock", "c": ["jats", "</verse-group>"]},
+        ]
+
+    return pandoc.spliced(blocks, "LineBlock", expand)
+
+
+def _unwrap_verse_lines(body: etree._Element) -> None:
+    """pandoc sets each line of a <verse-group> in a <p> of its own: the <verse-line> stands alone."""
+    for group in body.iter("verse-group"):
+        for paragraph in group.findall("p"):
+            line = paragraph.find("verse-line")
+            if line is not None and len(paragraph) == 1:
+                line.tail = None
+                group.replace(paragraph, line)
+
+
+def _raw_jats(text: str) -> dict[str, object]:
+    return {"t": "RawInline", "c": ["jats", text]}
+
+
+def _complete_formulas(roots: list[etree._Element]) -> None:
+    """What PMC's Style Checker asks of pandoc's maths: an id on every <mml:math> and <tex-math>, and a
+    <tex-math> holding a complete LaTeX document rather than the formula alone."""
+    number = 0
+    for root in roots:
+        for formula in root.iter("inline-formula", "disp-formula"):
+            number += 1
+            tex = formula.find(".//tex-math")
+            mathml = formula.find(f".//{{{MATHML_NS}}}math")
+            if tex is not None:
+                tex.set("id", f"formula-{number}-tex")
+                tex.text = markup.tex_document(tex.text or "", display=formula.tag == "disp-formula")
+            if mathml is not None:
+                mathml.set("id", f"formula-{number}-mml")
+
+
+def _titled_links(root: etree._Element, article: Article) -> None:
+    """JATS4R: an <ext-link> whose text is its own address says nothing about where it leads; its
+    xlink:title does (the article's title for its own address, else the site)."""
+    for link in root.iter("ext-link"):
+        address = link.get(XLINK_HREF) or ""
+        if "".join(link.itertext()).strip() == address and not link.get(XLINK_TITLE):
+            site = textlinks.site_name(address)
+            link.set(XLINK_TITLE, textlinks.described(article.title, address) if address == article.URL else site)
 
 
 def _label_tables(body: etree._Element) -> None:

@@ -89,10 +89,9 @@ def _fields(reference: Reference) -> Iterable[etree._Element | None]:
     title, container = reference.title, reference.container_title
     yield _person_group(reference.author, "author")
     yield _person_group(reference.editor, "editor")
-    if reference.type == "chapter" and title and container:
-        yield _element("chapter-title", title)
-        yield _element("source", container)
-    elif title and container:
+    # A chapter's title is an <article-title> too (the Tag Library's "title of a cited work within a
+    # larger one"): pandoc's JATS reader, like other ingest, reads <chapter-title> as no title at all.
+    if title and container:
         yield _element("article-title", title)
         yield _element("source", container)
     elif title or container:

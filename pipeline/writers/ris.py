@@ -36,6 +36,8 @@ def record(article: Article) -> dict[str, Any]:
         "authors": names(article.author),
         "secondary_authors": names(article.editor),
         "secondary_title": article.container_title,
+        "volume": article.volume,
+        "number": article.issue,
         "publisher": article.publisher,
         "year": str(article.issued.year),
         # RIS dates are YYYY/MM/DD/ with a trailing slash before the (empty) free-text part.

@@ -104,11 +104,35 @@ def is_note_reference(element: etree._Element) -> bool:
     return element.get("role") == "doc-noteref" or (_localname(element) == "xref" and element.get("ref-type") == "fn")
 
 
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+FORMULAS = frozenset({"inline-formula", "disp-formula"})
+LATEX_BODY = re.compile(r"\\begin\{document\}(.*)\\end\{document\}", re.DOTALL)
+
+
+def formula_tex(element: etree._Element) -> str:
+    """A formula as its TeX: MathML's TeX annotation, or the formula of a JATS <tex-math> (alone, or
+    inside the LaTeX document PMC asks for, between its $…$ or \\[…\\])."""
+    if _localname(element) == "math":
+        found = element.xpath(".//*[local-name()='annotation'][@encoding='application/x-tex']/text()")
+        return "".join(found)
+    tex = "".join(element.xpath(".//tex-math//text()"))
+    body = LATEX_BODY.search(tex)
+    if body is None:
+        return tex
+    formula = body.group(1).strip()
+    for opening, closing in (("\\[", "\\]"), ("$", "$")):
+        if formula.startswith(opening) and formula.endswith(closing):
+            return formula[len(opening) : -len(closing)]
+    return formula
+
+
 def _text_parts(element: etree._Element, blocks: frozenset[str]) -> Iterator[str]:
     yield element.text or ""
     for child in element:
         if isinstance(child.tag, str) and is_note_reference(child):
             pass
+        elif isinstance(child.tag, str) and (_localname(child) == "math" or child.tag in FORMULAS):
+            yield formula_tex(child)
         elif isinstance(child.tag, str):
             separator = " " if _localname(child) in blocks else ""
             yield separator
@@ -157,7 +181,7 @@ def _parse_xml(data: bytes) -> etree._Element:
 HYPHENATION_MARKS = ("\u00ad", "\u2010")
 HARD_HYPHEN_AT_END = re.compile(r"\S-$")
 # A web address broken after one of its slashes (the stylesheet lets long addresses wrap anywhere).
-URL_BROKEN_AT_SLASH = re.compile(r"\S://\S*/$")
+URL_BROKEN_AT_SLASH = re.compile(r"\S://(?:\S*/)?$")  # after a slash of the address, or its scheme
 FOLIO = re.compile(r"(?:page\s*)?\d+(?:\s*(?:/|of)\s*\d+)?", re.IGNORECASE)
 SAME_BASELINE = 0.5  # points
 # The running head stands well above the text block (print.css: 3 mm of padding below it); a first line

@@ -1,9 +1,10 @@
 """Untrusted body content: what a source may put into the outputs.
 
-Sources come from many hands. Raw HTML, TeX and raw blocks are not parsed as markup at all (the
-reader's raw extensions are off, so such text prints as typed). What remains is checked here on the
-AST: link targets, image paths and element attributes. A violation stops the build with the line of
-the source it comes from.
+Sources come from many hands. Raw TeX and raw blocks are not parsed as markup at all (the reader's
+raw extensions are off, so such text prints as typed); raw HTML is read tag by tag, and only a safe
+inline subset kept (pipeline/source/rawhtml.py). What remains is checked here on the AST: link
+targets, image paths and element attributes. Each violation is reported with the line of the source
+it comes from.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
 from pipeline.source.body import attributes as element_attributes
+from pipeline.source.problems import raise_all
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # Attributes a source may set on a span, div, heading, link or image besides id and classes
@@ -25,17 +27,23 @@ RAW_KINDS = frozenset({"RawBlock", "RawInline"})
 
 
 def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: int) -> None:
-    """Raise SourceError for the first unsafe element of the body's AST."""
+    """Raise SourceError for the one unsafe element of the body's AST, SourceProblems for several."""
+    problems = []
+    seen: dict[tuple[str, ...], int] = {}
     for element in pandoc.elements(blocks):
-        problem, needle = _problem(element)
+        problem, needles = _problem(element)
         if problem:
-            raise SourceError(path, _line_of(body, needle, body_line), "body", problem)
+            seen[needles] = seen.get(needles, 0) + 1
+            line = _line_of(body, needles, body_line, seen[needles])
+            problems.append(SourceError(path, line, "body", problem))
+    raise_all(problems)
 
 
-def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
+def _problem(element: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """What is wrong with ``element``, and the texts (best first) that find its line in the source."""
     kind, content = element["t"], element.get("c")
     if kind in RAW_KINDS:
-        return f"raw {content[0]} is not allowed", content[1][:40]
+        return f"raw {content[0]} is not allowed", (content[1][:40],)
     attributes = element_attributes(element)
     if attributes is not None:
         for key, _value in attributes[2]:
@@ -43,13 +51,18 @@ def _problem(element: dict[str, Any]) -> tuple[str | None, str]:
                 return (
                     f"attribute {quoted(key)} is not allowed "
                     "(only data-*, lang, dir, title, width, height and fig-alt)",
-                    key,
+                    (key,),
                 )
-    if kind == "Link":
-        return link_problem(content[2][0]), content[2][0]
-    if kind == "Image":
-        return _image_problem(content[2][0]), content[2][0]
-    return None, ""
+    if kind in ("Link", "Image"):
+        target = content[2][0]
+        problem = link_problem(target) if kind == "Link" else _image_problem(target)
+        if kind == "Link" and not target:
+            text = pandoc.stringify(content[1])
+            problem = f"link {quoted(text)} has no address: give one, [{text}](https://…), or an anchor, (#id)"
+        # As written: [text](target), [text](<target>), <target>; an empty target only as ]().
+        needles = (f"]({target})", f"]({target} ", f"](<{target}>)", f"<{target}>", target) if target else ("]()",)
+        return problem, needles
+    return None, ()
 
 
 def link_problem(target: str) -> str | None:
@@ -76,8 +89,11 @@ def _image_problem(target: str) -> str | None:
     return None
 
 
-def _line_of(body: str, needle: str, body_line: int) -> int:
-    for number, text in enumerate(body.splitlines()):
-        if needle and needle in text:
-            return body_line + number
+def _line_of(body: str, needles: tuple[str, ...], body_line: int, occurrence: int = 1) -> int:
+    """The file line of the ``occurrence``-th body line holding the first of ``needles`` found."""
+    lines = body.splitlines()
+    for needle in needles:
+        found = [number for number, text in enumerate(lines) if needle and needle in text]
+        if found:
+            return body_line + found[min(occurrence, len(found)) - 1]
     return body_line

@@ -8,12 +8,13 @@ returns ``None`` when the source lacks its data, so no empty or invented element
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
-from pipeline.model import Affiliation, Article, House, Person, Reference
+from pipeline.model import Affiliation, Article, House, Issue, Person, Reference
 from pipeline.writers.deposit.record import batch_id, deposit_timestamp
 from pipeline.writers.jats import journal_issns
 
@@ -91,8 +92,30 @@ def _head(article: Article, house: House, batch: str) -> etree._Element:
 
 
 def _journal(article: Article) -> etree._Element:
-    # No journal_issue: the source states no volume or issue, and Crossref wants none invented.
-    return _element("journal", children=[_journal_metadata(article), _journal_article(article)])
+    # A journal_issue only when the source names a volume: for continuous publication Crossref wants none invented.
+    issue = article.house.issue(article.volume, article.issue)
+    return _element(
+        "journal",
+        children=[
+            _journal_metadata(article),
+            journal_issue(issue, article.issued) if issue else None,
+            _journal_article(article),
+        ],
+    )
+
+
+def journal_issue(issue: Issue, first_issued: datetime.date) -> etree._Element:
+    """The issue: its title and date as house.yaml gives them, its volume and number. Without a date in
+    house.yaml, the issue is dated by its first article's publication (``first_issued``)."""
+    return _element(
+        "journal_issue",
+        children=[
+            _element("titles", children=[_element("title", issue.title)]) if issue.title else None,
+            _date("publication_date", issue.date or first_issued, media_type="online"),
+            _element("journal_volume", children=[_element("volume", issue.volume)]),
+            _optional("issue", issue.issue),
+        ],
+    )
 
 
 def _language(article: Article) -> dict[str, str]:
@@ -186,16 +209,16 @@ def _abstract(abstract: str | None) -> etree._Element | None:
 
 
 def _publication_date(article: Article) -> etree._Element:
-    issued = article.issued
-    return _element(
-        "publication_date",
-        children=[
-            _element("month", f"{issued.month:02d}"),
-            _element("day", f"{issued.day:02d}"),
-            _element("year", str(issued.year)),
-        ],
-        media_type="online",
-    )
+    return _date("publication_date", article.issued, media_type="online")
+
+
+def _date(local: str, day: datetime.date, **attributes: str) -> etree._Element:
+    children = [
+        _element("month", f"{day.month:02d}"),
+        _element("day", f"{day.day:02d}"),
+        _element("year", str(day.year)),
+    ]
+    return _element(local, children=children, **attributes)
 
 
 def _access_indicators(article: Article) -> etree._Element | None:

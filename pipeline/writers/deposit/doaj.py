@@ -57,6 +57,8 @@ def _record(article: Article) -> etree._Element:
     for element in ("issn", "eissn"):  # the schema's order
         _add(record, element, issns.get(element))
     _add(record, "publicationDate", article.issued.isoformat())
+    _add(record, "volume", article.volume)
+    _add(record, "issue", article.issue)
     _add(record, "doi", article.DOI)
     _add(record, "publisherRecordId", article.slug)
     _add(record, "title", article.title, **in_language)
