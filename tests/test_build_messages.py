@@ -19,8 +19,8 @@ import pytest
 from conftest import REPO_ROOT
 
 MINIMAL = REPO_ROOT / "tests" / "fixtures" / "bad" / "minimal-valid"
-# A listed file: "  <format> <path>  <seconds> s", or the manifest's line.
-LISTED = re.compile(r"  \S+ +\S+  [\d.]+ s|  manifest \S+")
+# A listed file: "  <format> <path>  <seconds> s", the manifest's line, or a page of the journal (not an article's).
+LISTED = re.compile(r"  \S+ +\S+  [\d.]+ s|  manifest \S+|journal +\S+")
 
 
 def invoke(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ import pikepdf
 import pypandoc
 import pytest
 from conftest import Built
+from readers.tagged import spoken_for_drawn
 
 CASES = [
     "kazakhstan-russia-ukraine",
@@ -140,30 +141,18 @@ class Element:
         )
 
 
-def actual_texts(pdf: Path) -> set[str]:
-    """The /ActualText of every marked-content sequence: what a reader says in place of the drawn glyphs
-    (a line that hyphenation broke is drawn with its hyphen and said without it)."""
-    found: set[str] = set()
-    with pikepdf.open(pdf) as document:
-        for page in document.pages:
-            for operands, _operator in pikepdf.parse_content_stream(page, "BDC"):
-                if isinstance(operands[1], pikepdf.Dictionary) and "/ActualText" in operands[1]:
-                    found.add(str(operands[1].ActualText))
-    return found
-
-
 @functools.cache
-def _read_once(pdf: Path, modified: int) -> tuple[str, frozenset[str]]:
-    """`pdfinfo -struct-text` and the /ActualText strings of one PDF file as it is at time ``modified``:
-    each test of each case reads the same files, so poppler and pikepdf read each once per session."""
+def _read_once(pdf: Path, modified: int) -> tuple[str, dict[str, str]]:
+    """`pdfinfo -struct-text` and each /ActualText by the text it replaces, of one PDF file as it is at time
+    ``modified``: each test of each case reads the same files, so each is read once per session."""
     output = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True)
-    return output.stdout, frozenset(actual_texts(pdf))
+    return output.stdout, spoken_for_drawn(pdf)
 
 
 def poppler_tree(pdf: Path) -> Element:
     """`pdfinfo -struct-text`: two spaces of indent per level, a role per element (with a colon when
-    attributes follow, one a line), quoted text; poppler prints the drawn text, so a line whose marked
-    content has an /ActualText one character shorter (its hyphen) is read as that text."""
+    attributes follow, one a line), quoted text; poppler prints the drawn text, so a run whose marked
+    content has an /ActualText (a line hyphenation broke, with the whole word) is read as that text."""
     struct_text, spoken = _read_once(pdf, pdf.stat().st_mtime_ns)
     root = Element("root")
     stack: list[tuple[int, Element]] = [(-1, root)]
@@ -174,7 +163,7 @@ def poppler_tree(pdf: Path) -> Element:
             stack.pop()
         if content.startswith('"'):
             text = content[1:-1]
-            stack[-1][1].kids.append(text[:-1] if text[:-1] in spoken else text)
+            stack[-1][1].kids.append(spoken.get("".join(text.split()), text))
         elif content.startswith(("Object ", "/")):  # an annotation; an attribute (under "TH:")
             continue
         else:

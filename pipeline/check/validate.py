@@ -21,6 +21,7 @@ from pipeline.check.official_schemas import (
     compiled_xsd,
 )
 from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER, artifact_name
+from pipeline.pdf import glyphs
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers.deposit.meca import MANIFEST_NAME
 
@@ -163,6 +164,7 @@ def validate_pdf(path: Path) -> list[str]:
             for name, font in page.resources.get("/Font", {}).items():
                 if not _font_embedded(font):
                     problems.append(f"{path}: page {number}: font {name} ({font.get('/BaseFont')}) is not embedded")
+        problems += [f"{path}: {glyph}" for glyph in glyphs.bad_glyphs(pdf)]
         xmp = pdf.open_metadata()
         problems += [f"{path}: {problem}" for problem in _xmp_disagreements(xmp, pdf.docinfo)]
         if xmp.get("pdfaid:part"):
@@ -194,6 +196,13 @@ def _pdfa_problems(pdf: pikepdf.Pdf) -> list[str]:
         problems.append("no file identifier (/ID)")
     for number, page in enumerate(pdf.pages, start=1):
         problems += [f"page {number}: {problem}" for problem in _transparency(page.resources)]
+    problems += [
+        f"image {candidate.objgen[0]} asks to be interpolated (/Interpolate true)"
+        for candidate in pdf.objects
+        if isinstance(candidate, pikepdf.Stream)
+        and candidate.get("/Subtype") == "/Image"
+        and bool(candidate.get("/Interpolate", False))
+    ]
     return problems
 
 

@@ -1,9 +1,10 @@
 """The archival PDF (PDF/A-3a) that stays an accessible one, and carries its sources.
 
-Two steps over the pikepdf document WeasyPrint wrote, before it is saved: the PDF/UA-1 identification
+Three steps over the pikepdf document WeasyPrint wrote, before it is saved: the PDF/UA-1 identification
 beside PDF/A's in the XMP (with the extension schema PDF/A requires for a property outside its predefined
 schemas), and the article's JATS and CSL-JSON embedded as associated files of the document (``/AF`` on
-the catalog, ISO 19005-3, 6.8), the way an e-invoice carries its XML. The embedded bytes are those the
+the catalog, ISO 19005-3, 6.8), the way an e-invoice carries its XML; and no image asks to be
+interpolated (6.2.8). The embedded bytes are those the
 JATS and CSL-JSON writers write beside the PDF, and nothing in them depends on the clock (no dates in
 ``/Params``).
 """
@@ -56,6 +57,17 @@ def associated_files(article: Article) -> tuple[AssociatedFile, ...]:
 def make_accessible_archive(pdf: pikepdf.Pdf, files: Sequence[AssociatedFile]) -> None:
     identify_as_pdfua(pdf)
     associate(pdf, files)
+    without_interpolation(pdf)
+
+
+def without_interpolation(pdf: pikepdf.Pdf) -> None:
+    """Every image drawn as its samples are: WeasyPrint asks viewers to smooth an image set with
+    ``image-rendering: auto`` (``/Interpolate true``), which PDF/A forbids (ISO 19005-3, 6.2.8), since
+    how it is smoothed is up to each viewer; an archive copy must look the same everywhere."""
+    for candidate in pdf.objects:
+        is_image = isinstance(candidate, pikepdf.Stream) and candidate.get("/Subtype") == "/Image"
+        if is_image and "/Interpolate" in candidate:
+            del candidate["/Interpolate"]
 
 
 def identify_as_pdfua(pdf: pikepdf.Pdf) -> None:

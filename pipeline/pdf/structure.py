@@ -29,7 +29,8 @@ and images. Output, in the same PDF:
   ``LBody``;
 - ``/ParentTree`` and ``/ParentTreeNextKey`` that list every MCID and annotation once;
 - a line that hyphenation broke inside a word keeps its drawn hyphen, and its marked content an
-  ``/ActualText`` without it, so that search, copy and speech get the word as written.
+  ``/ActualText`` with the whole word and without the hyphen (the next line's without the word's rest),
+  so that search, copy and speech get the word as written.
 
 The print markup of footnotes (``pipeline/render/notes.py``) sets a note's paragraphs and lists as spans, for
 a footnote is inline; ``NOTE_CLASS_ROLES`` gives them their roles.
@@ -104,6 +105,8 @@ NOTE_CLASS_ROLES = {
 CLASS_ROLES = {**NOTE_CLASS_ROLES, "formula": "Formula"}
 ARTIFACT_SUBTYPES = {"top": "Header", "bottom": "Footer"}
 BARE_URL = re.compile(r"^(https?://|www\.)\S+$")
+# A line that ends inside a compound, after its hyphen; poppler would drop the hyphen and join the halves.
+HYPHEN_AT_LINE_END = re.compile(r"\w[-\u2010]$")
 
 
 @contextmanager
@@ -159,6 +162,7 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
     actual_texts: dict[tuple[int, int], str] = {}
     first_page_of_repeated: dict[int, int] = {}
     annotations_seen: set[int] = set()
+    words = _WholeWords(actual_texts)
     terms = _terms(document.pages[0]._page_box) if document.pages else {}
     for number, (page, stream) in enumerate(zip(document.pages, page_streams, strict=True)):
         tags = stream._tags
@@ -177,12 +181,50 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
                     continue
             parent = _node_for(levels, root, nodes, number, pdf, page, annotations_seen)
             parent.kids.append(MarkedContent(number, mcid))
-            written = _unhyphenated(box)
-            if written is not None:
-                actual_texts[number, mcid] = written
+            words.read(box, (number, mcid), next((b for b in reversed(path) if isinstance(b, boxes.LineBox)), None))
         for box in list(tags):  # content WeasyPrint drew outside any element: never lost
             root.kids.append(MarkedContent(number, tags.pop(box)["mcid"]))
     _write_tree(pdf, document, pdf_version, page_streams, root, artifacts, actual_texts)
+
+
+class _WholeWords:
+    """The actual texts that give each word hyphenation broke over two lines whole (ISO 32000-1, 14.9.4).
+
+    The line that ends in the drawn hyphen reads as the whole word, without the hyphen; the line that
+    goes on with the rest of the word reads without that rest. So every reader that honours
+    ``/ActualText`` (search, copy, speech, poppler) gets "Kazakhstani", never "Kazakh" and "stani", while
+    the page still shows the hyphen. The rest is the next text run of the same element, which may be on
+    the next page."""
+
+    def __init__(self, actual_texts: dict[tuple[int, int], str]) -> None:
+        self.actual_texts = actual_texts
+        self.broken: tuple[Element, tuple[int, int]] | None = None
+
+    def read(self, box: Box, key: tuple[int, int], line: Box | None) -> None:
+        written = _unhyphenated(box)
+        if self.broken is not None and isinstance(box, boxes.TextBox) and box.element is self.broken[0]:
+            text = box.text if written is None else written
+            rest = re.match(r"\S*", text).group()
+            self.actual_texts[self.broken[1]] += rest
+            self.actual_texts[key] = text[len(rest) :].lstrip()
+            self.broken = None
+        ends_line = line is not None and _last_text(line) is box
+        if written is None and ends_line and HYPHEN_AT_LINE_END.search(box.text):
+            written = box.text  # broken after a hyphen of its own ("Нью-" / "Йоркской"): kept, the word joined
+        if written is not None:
+            self.actual_texts.setdefault(key, written)
+            self.broken = (box.element, key)
+
+
+def _last_text(box: Box) -> Box | None:
+    """The last text run drawn in ``box`` (a line)."""
+    if isinstance(box, boxes.TextBox):
+        return box
+    for child in reversed(getattr(box, "children", ())):
+        found = _last_text(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _unhyphenated(box: Box) -> str | None:

@@ -11,7 +11,7 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, formulas, placement, structure
+from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint
@@ -34,13 +34,17 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
     fonts = FontConfiguration()
-    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+    # Presentational hints: an ordered list's `start` (and an item's `value`) count in print as on screen.
+    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
     with weasy_messages.collecting(article.source_path) as messages:
         with messages.parsing(stylesheet):
             css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
         laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
+        refilled = None if messages.faults() else figures.filled(document, laid_out)
+        if refilled is not None:  # a figure moved on, leaving room: the text after it fills the page
+            laid_out = _laid_out(article, refilled, fetcher, css, fonts, options, messages)
         # A fault already known fails the PDF: writing it out would be wasted work.
-        with structure.logical_tags():  # one structure tree for the article, not one per page
+        with structure.logical_tags(), font_dates.fonts_dated_from(article):  # one tree for the article
             rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
     faults = messages.faults()
     if faults:
@@ -71,6 +75,13 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant:
                     xmp["xmpRights:WebStatement"] = article.license.url
         if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
             archival.make_accessible_archive(pdf, archival.associated_files(article))
+        # A glyph the fonts lack after shaping (.notdef, or one the subset dropped) is not reported by
+        # WeasyPrint: read back from the file itself, it fails the PDF like a missing character.
+        bad = glyphs.bad_glyphs(pdf)
+        if bad:
+            raise LocatedError(
+                "\n".join(f"{paths.shown(article.source_path)}: pdf: {glyph}; it would print wrong" for glyph in bad)
+            )
         # Saved in memory and written by Python: qpdf writing a file itself aborts the process on a full
         # disk (an exception thrown across C++ code that cannot pass it on), where Python raises OSError.
         saved = io.BytesIO()

@@ -1,0 +1,197 @@
+"""Every glyph a PDF draws is a real glyph of the font embedded for it.
+
+WeasyPrint says when no installed font has a character, but a glyph can also go wrong after shaping: the
+.notdef glyph (glyph id 0, an empty box or nothing at all) drawn for a character the chosen face lacks,
+or a glyph id the embedded subset does not hold. PDF/A (ISO 19005-3, 6.2.11.4.1 and 6.2.11.8) and
+PDF/UA-1 (7.21.4.1, 7.21.8) forbid both. This reads the finished file, as a viewer does: each text
+operator of each content stream (pages and the forms they draw), its font's encoding, the embedded font
+program and the ``/ToUnicode`` map that says which character a glyph stands for.
+
+WeasyPrint writes composite fonts (``/Type0``, ``Identity-H``: two bytes per glyph, the CID being the
+glyph id of the embedded TrueType or OpenType/CFF program) and, for bitmap emoji, Type 3 fonts; other
+font types are not read here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+
+TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+HEX = re.compile(r"<([0-9A-Fa-f]+)>")
+
+
+@dataclass(frozen=True)
+class BadGlyph:
+    """One glyph drawn wrong: where, in which font, what it stands for and what is wrong with it."""
+
+    page: int
+    font: str
+    glyph: int
+    text: str
+    problem: str
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{character!r} (U+{ord(character):04X})" for character in self.text) or "no character"
+        return f"page {self.page}: font {self.font}: glyph {self.glyph} for {shown} {self.problem}"
+
+
+def bad_glyphs(pdf: pikepdf.Pdf) -> list[BadGlyph]:
+    """Each distinct wrong glyph of the document, with the first page that draws it."""
+    found: dict[tuple[str, int], BadGlyph] = {}
+    fonts: dict[tuple[int, int], _Font] = {}
+    for number, page in enumerate(pdf.pages, start=1):
+        for font_object, codes in _shown(page.obj, page.resources, set()):
+            font = fonts.get(font_object.objgen) or fonts.setdefault(font_object.objgen, _Font.read(font_object))
+            for glyph in font.glyphs(codes):
+                problem = font.problem(glyph)
+                if problem and (font.name, glyph) not in found:
+                    found[font.name, glyph] = BadGlyph(number, font.name, glyph, font.text(glyph), problem)
+    return list(found.values())
+
+
+def check_file(path: Path) -> list[str]:
+    with pikepdf.open(path) as pdf:
+        return [str(bad) for bad in bad_glyphs(pdf)]
+
+
+def _shown(
+    owner: pikepdf.Object, resources: pikepdf.Dictionary, seen: set[tuple[int, int]]
+) -> Iterator[tuple[pikepdf.Dictionary, bytes]]:
+    """(font, bytes shown) for every text operator of a content stream and of the forms it draws."""
+    fonts = resources.get("/Font", {})
+    xobjects = resources.get("/XObject", {})
+    font = None
+    for operands, operator in pikepdf.parse_content_stream(owner):
+        name = str(operator)
+        if name == "Tf":
+            font = fonts.get(operands[0])
+        elif name in TEXT_OPERATORS and font is not None:
+            strings = operands[0] if name == "TJ" else operands[-1:]
+            for item in strings:
+                if isinstance(item, pikepdf.String):
+                    yield font, bytes(item)
+        elif name == "Do":
+            form = xobjects.get(operands[0])
+            if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                yield from _shown(form, form.get("/Resources", resources), seen)
+
+
+@dataclass
+class _Font:
+    name: str
+    two_byte: bool
+    to_unicode: dict[int, str]
+    program: TTFont | None
+    cid_to_gid: bytes | None
+    type3_codes: frozenset[int] | None
+    blank: dict[int, bool] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, font: pikepdf.Dictionary) -> _Font:
+        name = str(font.get("/BaseFont", font.get("/Name", "(unnamed)"))).lstrip("/")
+        to_unicode = _to_unicode(font)
+        if font.get("/Subtype") == "/Type3":
+            return cls(name, False, to_unicode, None, None, _type3_codes(font))
+        descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+        descriptor = descendant.get("/FontDescriptor", {})
+        embedded = next((descriptor[key] for key in ("/FontFile2", "/FontFile3") if key in descriptor), None)
+        mapping = descendant.get("/CIDToGIDMap")
+        cid_to_gid = mapping.read_bytes() if isinstance(mapping, pikepdf.Stream) else None
+        program = TTFont(io.BytesIO(embedded.read_bytes()), lazy=True) if embedded is not None else None
+        return cls(name, font.get("/Subtype") == "/Type0", to_unicode, program, cid_to_gid, None)
+
+    def glyphs(self, shown: bytes) -> Iterator[int]:
+        if not self.two_byte:
+            yield from shown
+            return
+        for index in range(0, len(shown) - 1, 2):
+            cid = int.from_bytes(shown[index : index + 2], "big")
+            if self.cid_to_gid is not None:
+                cid = int.from_bytes(self.cid_to_gid[2 * cid : 2 * cid + 2] or b"\0\0", "big")
+            yield cid
+
+    def text(self, glyph: int) -> str:
+        return self.to_unicode.get(glyph, "")
+
+    def problem(self, glyph: int) -> str | None:
+        if self.type3_codes is not None:
+            return None if glyph in self.type3_codes else "has no glyph procedure in its Type 3 font"
+        if glyph == 0:
+            return "is the .notdef glyph"
+        if self.program is None:
+            return None
+        count = self.program["maxp"].numGlyphs
+        if glyph >= count:
+            return f"is not in the embedded font ({count} glyphs)"
+        if not _may_be_blank(self.text(glyph)) and self._blank(glyph):
+            return "has no outline in the embedded font (the subset lacks it)"
+        return None
+
+    def _blank(self, glyph: int) -> bool:
+        """The glyph draws nothing. A font WeasyPrint emptied of outlines because it draws each glyph as
+        an image instead (colour emoji) is never blank in that sense."""
+        if glyph not in self.blank:
+            program = self.program
+            if "glyf" in program and not any(program["loca"]):
+                self.blank[glyph] = False
+            else:
+                glyph_set = program.getGlyphSet()
+                pen = BoundsPen(glyph_set)
+                glyph_set[program.getGlyphName(glyph)].draw(pen)
+                self.blank[glyph] = pen.bounds is None
+        return self.blank[glyph]
+
+
+def _may_be_blank(text: str) -> bool:
+    """A space, or a character never drawn (a format control: a joiner, a direction mark)."""
+    return all(character.isspace() or unicodedata.category(character) in ("Cf", "Zs") for character in text)
+
+
+def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
+    """The font's ``/ToUnicode`` map (``bfchar`` and ``bfrange`` entries), code -> text."""
+    stream = font.get("/ToUnicode")
+    if not isinstance(stream, pikepdf.Stream):
+        return {}
+    cmap = stream.read_bytes().decode("latin-1")
+    mapping: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.DOTALL):
+        values = HEX.findall(block)
+        for code, text in zip(values[::2], values[1::2], strict=False):
+            mapping[int(code, 16)] = _utf16(text)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
+        for line in block.strip().splitlines():
+            values = HEX.findall(line)
+            if len(values) == 3:
+                first, last, start = (int(value, 16) for value in values)
+                for offset in range(last - first + 1):
+                    mapping[first + offset] = chr(start + offset)
+    return mapping
+
+
+def _utf16(hex_text: str) -> str:
+    return bytes.fromhex(hex_text).decode("utf-16-be", errors="replace")
+
+
+def _type3_codes(font: pikepdf.Dictionary) -> frozenset[int]:
+    """The codes a Type 3 font has a glyph procedure for (its ``/Differences`` naming ``/CharProcs``)."""
+    procedures = font.get("/CharProcs", {})
+    codes: set[int] = set()
+    code = 0
+    for item in font.get("/Encoding", {}).get("/Differences", []):
+        if isinstance(item, int):
+            code = item
+        else:
+            if str(item) in procedures:
+                codes.add(code)
+            code += 1
+    return frozenset(codes)
