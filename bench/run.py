@@ -495,7 +495,6 @@ def long_article(tmp: Path, sections: int, seed: int) -> dict[str, Any]:
         "cpu_ratio": project.cpu_s / bare_cpu,
         "project_peak_mb": mb(project.tree_peak_kb),
         "project_peak_process": project.largest(),
-        "project_sum_of_peaks_mb": mb(sum(seen.peak_kb for seen in project.seen.values() if seen.counted)),
         "bare_peak_mb": mb(max(run.tree_peak_kb for run in bare)),
         "notes_on_their_page": placed.on_reference_page,
         "notes_late": list(placed.late),
@@ -678,7 +677,7 @@ def _long_lines(long: list[dict[str, Any]]) -> list[str]:
     lines = [
         "5. Long articles (bench/long.py): invoke build-all --force against the bare tools (pandoc → EPUB, JATS, "
         "HTML; weasyprint CLI with float: footnote), same run",
-        "   sections  words   notes  pages  project       bare          ratio  CPU ratio  peak (sum)      "
+        "   sections  words   notes  pages  project       bare          ratio  CPU ratio  peak     "
         "bare peak  notes on their page",
     ]
     for article in long:
@@ -686,8 +685,7 @@ def _long_lines(long: list[dict[str, Any]]) -> list[str]:
             f"   {article['sections']:>8}  {article['words'] / 1000:5.1f}k  {article['notes']:>5}  "
             f"{article['pdf_pages']:>5}  {article['project_s']:6.1f} s "
             f"({article['project_pdf_s'] or 0:4.1f} PDF)  {article['bare_s']:6.1f} s  {article['ratio']:5.2f}×  "
-            f"{article['cpu_ratio']:5.2f}×     {article['project_peak_mb']:4.0f} MB "
-            f"({article['project_sum_of_peaks_mb']:4.0f})  "
+            f"{article['cpu_ratio']:5.2f}×     {article['project_peak_mb']:4.0f} MB  "
             f"{article['bare_peak_mb']:4.0f} MB     {article['notes_on_their_page']} of {article['notes']}"
         )
     return [*lines, ""]
