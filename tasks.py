@@ -245,13 +245,18 @@ def pin_schemas(c: Context, only: str = "", mirror: str = "") -> None:
         "repeats": "runs of each first-title command; the median is reported (default 3)",
         "budget": "seconds the two generated builds may take together; fewer sources, said so, if over (default 240)",
         "seed": "seed of the generated commentaries (default 2022)",
+        "long": "sections of each long article, comma-separated (3 notes each; default 80,160); '' for none",
     }
 )
-def bench(c: Context, count: int = 200, repeats: int = 3, budget: int = 240, seed: int = 2022) -> None:
-    """Time build-all against the bare tools, a no-op rebuild and --jobs 1 vs 2 (bench/run.py; needs '.[bench]')."""
+def bench(
+    c: Context, count: int = 200, repeats: int = 3, budget: int = 240, seed: int = 2022, long: str = "80,160"
+) -> None:
+    """Time build-all against the bare tools, a no-op rebuild, --jobs 1 vs 2 and long articles (bench/run.py;
+    needs '.[bench]' and pdftotext)."""
     from bench.run import main
 
-    code = main(["--count", str(count), "--repeats", str(repeats), "--budget", str(budget), "--seed", str(seed)])
+    arguments = ["--count", str(count), "--repeats", str(repeats), "--budget", str(budget), "--seed", str(seed)]
+    code = main([*arguments, "--long", long])
     if code:
         raise Exit(code=code)
 

@@ -7,12 +7,17 @@
    speed-up and the peak memory of each worker process.
 4. Hostile sources (bench/hostile.py): the time to refuse a front matter whose YAML aliases expand to
    100 MB and a bibliography with one 5 MB field, and the peak memory of the process and its pandoc.
+5. Long articles (bench/long.py, about 50k words and 240 notes, 100k words and 480 notes): build-all
+   against the bare tools (pandoc to EPUB, JATS and HTML with each note in place, the weasyprint CLI with
+   ``float: footnote``) in the same run; wall and CPU time (user + system of the whole process tree, less
+   sensitive to a loaded machine), the peak memory of the largest process, and how many notes the PDF
+   prints on their reference's page, read back with pdftotext (bench/pdf_notes.py).
 
 Every command runs as a subprocess from a cold start; the first-title commands are repeated and the
 median is reported. A missed target is explained from a pyinstrument profile (bench/profiling.py).
 Results go to stdout and to bench/results/latest.json.
 
-    python -m bench.run [--count 200] [--repeats 3] [--budget 240] [--seed 2022]
+    python -m bench.run [--count 200] [--repeats 3] [--budget 240] [--seed 2022] [--long 80,160]
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from typing import Any
 
 from bench.generate import generate
 from bench.hostile import measure_refusals
+from bench.long import NOTES_PER_SECTION, words, write_long
+from bench.pdf_notes import notes_on_their_pages
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -46,6 +53,13 @@ POLL_SECONDS = 0.1
 TICKS = os.sysconf("SC_CLK_TCK")
 PILOT_SOURCES = 10
 BARE_STEPS = ("pandoc → EPUB", "pandoc → JATS", "pandoc → HTML", "weasyprint → PDF")
+# The long articles (bench/long.py): sections of about 625 words and 3 notes each, so about 50k words and
+# 240 notes, then 100k words and 480 notes. Their bare PDF has its notes at the foot of the page too.
+LONG_SECTIONS = (80, 160)
+BARE_NOTES_FILTER = REPO / "bench" / "footnotes.lua"
+BARE_NOTES_CSS = REPO / "bench" / "footnotes.css"
+LONG_RATIO_LIMIT = 1.3
+LONG_PEAK_LIMIT_MB = 400
 # The budget check assumes --jobs 2 is at least this much faster (a pessimistic guess: it is measured after).
 ASSUMED_SPEEDUP = 1.3
 ALL_FORMATS_NOTE = (
@@ -428,6 +442,78 @@ def generated(tmp: Path, requested: int, seed: int, budget: float, startup_s: fl
     return result
 
 
+# 5. Long articles -------------------------------------------------------------------------------------
+
+
+def _pages(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        return len(document.pages)
+
+
+def long_article(tmp: Path, sections: int, seed: int) -> dict[str, Any]:
+    """One generated long article: `invoke build-all --force` against the bare tools (pandoc → EPUB, JATS,
+    HTML with each note in place; the weasyprint CLI → PDF with ``float: footnote``), one after the other
+    in the same run; peak memory, CPU time, and the notes read back on their reference's page."""
+    import pypandoc
+
+    slug = f"long-{sections}"
+    source = write_long(tmp / slug / "sources", slug, sections, seed)
+    dist = tmp / slug / "dist"
+    progress(f"long article: {sections} sections, invoke build-all --force")
+    project = measure(
+        [BIN / "invoke", "build-all", "--sources", source.parent.parent, "--source", slug, "--dist", dist, "--force"],
+        watch=True,
+    ).checked()
+    pandoc, out = Path(pypandoc.get_pandoc_path()), tmp / slug / "bare"
+    out.mkdir()
+    bare_commands = (
+        [pandoc, "article.md", "-o", out / "bare.epub"],
+        [pandoc, "article.md", "-t", "jats_archiving", "-s", "-o", out / "bare.xml"],
+        [pandoc, "article.md", "-s", "--lua-filter", BARE_NOTES_FILTER, "-o", out / "bare.html"],
+        [BIN / "weasyprint", "-s", BARE_NOTES_CSS, out / "bare.html", out / "bare.pdf"],
+    )
+    progress(f"long article: {sections} sections, bare tools")
+    bare = [measure(command, cwd=source.parent, watch=True).checked() for command in bare_commands]
+    pdf = dist / slug / f"{slug}.pdf"
+    placed = notes_on_their_pages(source, pdf)
+    bare_wall, bare_cpu = sum(run.wall_s for run in bare), sum(run.cpu_s for run in bare)
+    return {
+        "sections": sections,
+        "words": words(source.read_text(encoding="utf-8")),
+        "notes": sections * NOTES_PER_SECTION,
+        "pdf_pages": _pages(pdf),
+        "bare_pdf_pages": _pages(out / "bare.pdf"),
+        "project_s": round(project.wall_s, 2),
+        "project_cpu_s": round(project.cpu_s, 2),
+        "project_pdf_s": _artifact_seconds(project.output, "pdf"),
+        "bare_s": round(bare_wall, 2),
+        "bare_cpu_s": round(bare_cpu, 2),
+        "bare_steps_s": {name: round(run.wall_s, 2) for name, run in zip(BARE_STEPS, bare, strict=True)},
+        "ratio": project.wall_s / bare_wall,
+        "cpu_ratio": project.cpu_s / bare_cpu,
+        "project_peak_mb": mb(project.tree_peak_kb),
+        "project_peak_process": project.largest(),
+        "bare_peak_mb": mb(max(run.tree_peak_kb for run in bare)),
+        "notes_on_their_page": placed.on_reference_page,
+        "notes_late": list(placed.late),
+    }
+
+
+def _artifact_seconds(output: str, name: str) -> float | None:
+    """The time build-all reports for one artifact (its line: ``  pdf      PATH  12.34 s``)."""
+    for line in output.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[0] == name and fields[-1] == "s":
+            return float(fields[-2])
+    return None
+
+
+def long_articles(tmp: Path, seed: int, sizes: Sequence[int] = LONG_SECTIONS) -> list[dict[str, Any]]:
+    return [long_article(tmp / "long", sections, seed) for sections in sizes]
+
+
 # Diagnoses --------------------------------------------------------------------------------------------
 
 
@@ -544,6 +630,67 @@ def diagnose_memory(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return text, {"import_floor_mb": floor}
 
 
+def _long_targets(long: list[dict[str, Any]]) -> list[Target]:
+    targets: list[Target] = []
+    for article in long:
+        size = f"{article['words'] / 1000:.0f}k words"
+        targets += [
+            Target(f"long article {size}: build-all / bare tools", article["ratio"], LONG_RATIO_LIMIT, True, "×"),
+            Target(f"long article {size}: notes not on their page", len(article["notes_late"]), 0, True, ""),
+        ]
+    if long:
+        largest = long[-1]
+        targets.append(
+            Target(
+                f"long article {largest['words'] / 1000:.0f}k words: peak memory",
+                largest["project_peak_mb"],
+                LONG_PEAK_LIMIT_MB,
+                True,
+                " MB",
+            )
+        )
+    return targets
+
+
+def diagnose_long(article: dict[str, Any], tmp: Path) -> tuple[str, dict[str, Any]]:
+    from bench.profiling import profile_command
+
+    slug = f"long-{article['sections']}"
+    progress(f"profiling the PDF of the {article['words']} word article (--jobs 1, in one process)")
+    profile = profile_command(
+        ["build-pdf", "--sources", str(tmp / "long" / slug / "sources"), "--source", slug,
+         "--dist", str(tmp / "profile-long"), "--jobs", "1", "--force"],
+        tmp / "profile-long-session",
+    )  # fmt: skip
+    text = (
+        f"The {article['words']} word article: build-all {article['project_s']:.1f} s wall / "
+        f"{article['project_cpu_s']:.1f} s CPU (its PDF {article['project_pdf_s']} s) against the bare tools' "
+        f"{article['bare_s']:.1f} s / {article['bare_cpu_s']:.1f} s CPU (weasyprint alone "
+        f"{article['bare_steps_s']['weasyprint → PDF']:.1f} s). " + _profile_text(profile)
+    )
+    return text, profile.as_dict()
+
+
+def _long_lines(long: list[dict[str, Any]]) -> list[str]:
+    if not long:
+        return []
+    lines = [
+        "5. Long articles (bench/long.py): invoke build-all --force against the bare tools (pandoc → EPUB, JATS, "
+        "HTML; weasyprint CLI with float: footnote), same run",
+        "   sections  words   notes  pages  project       bare          ratio  CPU ratio  peak     "
+        "bare peak  notes on their page",
+    ]
+    for article in long:
+        lines.append(
+            f"   {article['sections']:>8}  {article['words'] / 1000:5.1f}k  {article['notes']:>5}  "
+            f"{article['pdf_pages']:>5}  {article['project_s']:6.1f} s "
+            f"({article['project_pdf_s'] or 0:4.1f} PDF)  {article['bare_s']:6.1f} s  {article['ratio']:5.2f}×  "
+            f"{article['cpu_ratio']:5.2f}×     {article['project_peak_mb']:4.0f} MB  "
+            f"{article['bare_peak_mb']:4.0f} MB     {article['notes_on_their_page']} of {article['notes']}"
+        )
+    return [*lines, ""]
+
+
 # Report -----------------------------------------------------------------------------------------------
 
 
@@ -605,6 +752,7 @@ def report_lines(results: dict[str, Any], targets: list[Target]) -> list[str]:
             for name, result in results["hostile"].items()
         ),
         "",
+        *_long_lines(results["long"]),
         "Targets",
         *(target.line() for target in targets),
     ]
@@ -628,7 +776,9 @@ def _load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) -> dict[str, Any]:
+def run_bench(
+    count: int, repeats: int, budget: float, seed: int, keep: bool, long_sections: Sequence[int] = LONG_SECTIONS
+) -> dict[str, Any]:
     from pipeline.pandoc import pandoc_version
 
     started = time.perf_counter()
@@ -651,6 +801,7 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         progress("refusing hostile sources")
         hostile = measure_refusals(tmp / "hostile")
         gen = generated(tmp, count, seed, budget, again["noop_s"])
+        long = long_articles(tmp, seed, long_sections)
         targets = [
             Target("full build / bare tools' sequential", first["build_all_s"] / first["bare_total_s"], 1.0, True, "×"),
             Target("no-op rebuild / full build", again["noop_s"] / first["build_all_s"], 0.1, True, "×"),
@@ -667,6 +818,7 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
             Target(
                 "peak memory refusing them", max(mb(result["peak_kb"]) for result in hostile.values()), 300, True, " MB"
             ),
+            *_long_targets(long),
         ]
         diagnosis: dict[str, str] = {}
         profiles: dict[str, dict[str, Any]] = {}
@@ -678,6 +830,8 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
             diagnosis["--jobs 2 speed-up"], profiles["jobs"] = diagnose_speedup(gen, tmp / "pilot", tmp)
         if not targets[4].passed:
             diagnosis["memory per worker"], profiles["memory"] = diagnose_memory(gen)
+        if long and not all(target.passed for target in _long_targets(long)):
+            diagnosis["long articles"], profiles["long"] = diagnose_long(long[-1], tmp)
     finally:
         if keep:
             print(f"kept {tmp}")
@@ -693,6 +847,7 @@ def run_bench(count: int, repeats: int, budget: float, seed: int, keep: bool) ->
         "structure": tree,
         "generated": gen,
         "hostile": hostile,
+        "long": long,
         "targets": [{**asdict(target), "passed": target.passed} for target in targets],
         "diagnosis": diagnosis,
         "profiles": profiles,
@@ -709,11 +864,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=2022, help="seed of the generated commentaries (default 2022)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--long",
+        default=",".join(str(sections) for sections in LONG_SECTIONS),
+        help="sections of each long article, comma-separated, 3 notes each; empty for none (default 80,160)",
+    )
     args = parser.parse_args(argv)
     if args.count < 1 or args.repeats < 1:
         parser.error("--count and --repeats must be at least 1")
     try:
-        results = run_bench(args.count, args.repeats, args.budget, args.seed, args.keep)
+        long_sections = [int(part) for part in args.long.split(",") if part.strip()]
+    except ValueError:
+        parser.error("--long must be section counts separated by commas, e.g. 80,160")
+    if any(sections < 1 for sections in long_sections):
+        parser.error("--long: each article needs at least 1 section")
+    try:
+        results = run_bench(args.count, args.repeats, args.budget, args.seed, args.keep, long_sections)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 2

@@ -80,3 +80,15 @@ def clipped(message: str) -> str:
         message,
     )
     return shortened if len(shortened) <= MESSAGE_CHARACTERS else f"{shortened[:MESSAGE_CHARACTERS]}…"
+
+
+def mismatch(what: str, found: list[str | None], expected: list[str]) -> str:
+    """An internal check's failure in one short line: how many of ``what`` each side has and the first
+    place they differ, never the whole lists (a long article has hundreds of sections or notes)."""
+    at = next(
+        (index for index, pair in enumerate(zip(found, expected, strict=False)) if pair[0] != pair[1]),
+        min(len(found), len(expected)),
+    )
+    first = quoted(found[at]) if at < len(found) else "nothing"
+    wanted = quoted(expected[at]) if at < len(expected) else "nothing"
+    return f"{len(found)} {what} where {len(expected)} were expected; number {at + 1} is {first}, expected {wanted}"

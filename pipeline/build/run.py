@@ -10,8 +10,11 @@ old folder stays as it was. What is reported comes out in source order, whicheve
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import os
+import pickle
 import shutil
 import signal
 import time
@@ -93,7 +96,9 @@ class Unit:
     staging: Path
     options: Options
     house: House | None = None  # none: the default House()
-    article: Article | None = None
+    # The article prepared here, pickled: held as objects, the workers forked from this process would each
+    # carry a copy of them (a long article's are some 60 MB), on top of the one they unpickle.
+    prepared: bytes | None = None
     copies_images: bool = True
 
 
@@ -310,12 +315,24 @@ def _units(plans: list[Plan], options: Options, jobs: int, house: House | None) 
             # The unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staging, options, house))
             continue
+        prepared = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+        del article
         groups = _groups(tuple(plan.stale), jobs)
         units += [
-            Unit(index, plan.source, group, staging, options, house, article, copies_images=number == 0)
+            Unit(index, plan.source, group, staging, options, house, prepared, copies_images=number == 0)
             for number, group in enumerate(groups)
         ]
+    _return_freed_memory()
     return units
+
+
+def _return_freed_memory() -> None:
+    """Give the memory freed while preparing back to the system before the workers are forked (glibc keeps
+    it otherwise, and each forked worker would count it as its own); nothing where there is no glibc."""
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _groups(formats: tuple[str, ...], jobs: int) -> list[tuple[str, ...]]:
@@ -366,7 +383,7 @@ def _write_unit(unit: Unit) -> UnitResult:
     if not unit.formats:
         return result
     try:
-        article = unit.article or load_article(unit.source, unit.house)
+        article = pickle.loads(unit.prepared) if unit.prepared else load_article(unit.source, unit.house)
     except PipelineError as error:
         result.failures.append(str(error))
         return result

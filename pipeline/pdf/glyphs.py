@@ -14,8 +14,10 @@ font types are not read here.
 
 from __future__ import annotations
 
+import array
 import io
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,10 +50,16 @@ def bad_glyphs(pdf: pikepdf.Pdf) -> list[BadGlyph]:
     """Each distinct wrong glyph of the document, with the first page that draws it."""
     found: dict[tuple[str, int], BadGlyph] = {}
     fonts: dict[tuple[int, int], _Font] = {}
+    # A glyph of a font is checked once, where it is first drawn: a long article draws some 750,000
+    # glyphs, a few hundred distinct ones.
+    checked: set[tuple[tuple[int, int], int]] = set()
     for number, page in enumerate(pdf.pages, start=1):
         for font_object, codes in _shown(page.obj, page.resources, set()):
             font = fonts.get(font_object.objgen) or fonts.setdefault(font_object.objgen, _Font.read(font_object))
-            for glyph in font.glyphs(codes):
+            for glyph in dict.fromkeys(font.glyphs(codes)):
+                if (font_object.objgen, glyph) in checked:
+                    continue
+                checked.add((font_object.objgen, glyph))
                 problem = font.problem(glyph)
                 if problem and (font.name, glyph) not in found:
                     found[font.name, glyph] = BadGlyph(number, font.name, glyph, font.text(glyph), problem)
@@ -76,9 +84,8 @@ def _shown(
             font = fonts.get(operands[0])
         elif name in TEXT_OPERATORS and font is not None:
             strings = operands[0] if name == "TJ" else operands[-1:]
-            for item in strings:
-                if isinstance(item, pikepdf.String):
-                    yield font, bytes(item)
+            # One operator's strings at once (WeasyPrint puts each glyph of a TJ in a string of its own).
+            yield font, b"".join(bytes(item) for item in strings if isinstance(item, pikepdf.String))
         elif name == "Do":
             form = xobjects.get(operands[0])
             if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
@@ -113,6 +120,12 @@ class _Font:
     def glyphs(self, shown: bytes) -> Iterator[int]:
         if not self.two_byte:
             yield from shown
+            return
+        if self.cid_to_gid is None:  # Identity: the codes are the glyph ids, big-endian, read in one go
+            codes = array.array("H", shown[: len(shown) - len(shown) % 2])
+            if sys.byteorder == "little":
+                codes.byteswap()
+            yield from codes
             return
         for index in range(0, len(shown) - 1, 2):
             cid = int.from_bytes(shown[index : index + 2], "big")

@@ -11,18 +11,15 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, structure
+from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint
-from pipeline.render import html, notes
+from pipeline.render import html
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
 
 DEFAULT_VARIANT = "pdf/ua-1"
-# The layouts tried, in order, while a note will not share its reference's page (see _laid_out): the
-# blocks of the notes set late start new pages; headings may end a page; both.
-LAYOUT_TRIES = ((False, False), (True, False), (False, True), (True, True))
 ARCHIVAL_VARIANT = "pdf/a-3a"
 VARIANTS = (DEFAULT_VARIANT, ARCHIVAL_VARIANT)
 
@@ -108,27 +105,18 @@ def _laid_out(
     options: dict[str, object],
     messages: weasy_messages.MessageCollector,
 ) -> weasyprint.Document:
-    """The document laid out with every footnote on the page of its reference, as far as WeasyPrint can.
-
-    WeasyPrint sometimes sets a note a page after its reference (when it backtracks over a page break
-    for widows, orphans or a heading kept with its text, the note it had moved on stays moved). Then
-    the document is laid out again (LAYOUT_TRIES): with the block holding such a reference starting a
-    new page, with headings allowed to end a page, with both. A note still set late after that (or one
-    taller than the room on a page: WeasyPrint does not continue a note on the next page) keeps the
-    first layout; a note WeasyPrint could not set at all stops the build. Once WeasyPrint has reported a
-    fault, the first layout is returned as it is: the PDF fails anyway."""
-    first: tuple[weasyprint.Document, list[tuple[int, int, int | None]]] | None = None
-    moved: set[int] = set()
-    for breaks, loose in LAYOUT_TRIES:
-        marked = notes.keep_notes_with_references(document, moved if breaks else set(), loose_headings=loose)
-        page = weasyprint.HTML(string=marked, base_url=SOURCE_URL, url_fetcher=fetcher)
+    """The document laid out once, with every footnote on the page of its reference as far as
+    WeasyPrint can (pipeline/pdf/placement.py moves the block of a note set late to the next page and
+    lays out again only from there). A note still set late (its block already starts a page, or the
+    note is taller than the room there: WeasyPrint does not continue a note on the next page) is said
+    in a notice; a note WeasyPrint could not set at all stops the build. Once WeasyPrint has reported a
+    fault, the layout is returned as it is: the PDF fails anyway."""
+    page = weasyprint.HTML(string=document, base_url=SOURCE_URL, url_fetcher=fetcher)
+    with placement.notes_kept_with_references():
         laid_out = page.render(stylesheets=[stylesheet], font_config=fonts, **options)
-        misplaced = _misplaced_notes(laid_out)
-        if not misplaced or messages.faults():  # laying out again cannot mend a fault
-            return laid_out
-        first = first or (laid_out, misplaced)
-        moved |= {number for number, _page, _on in misplaced}
-    laid_out, misplaced = first
+    misplaced = _misplaced_notes(laid_out)
+    if not misplaced or messages.faults():
+        return laid_out
     lost = [number for number, _page, on in misplaced if on is None]
     if lost:
         raise PipelineError(

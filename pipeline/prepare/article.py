@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline import pandoc
 from pipeline.errors import SourceError
 from pipeline.model import Affiliation, Article, Citation, Figure, Heading, House, PandocBlock, Person, Section
-from pipeline.prepare import i18n, ids, references
+from pipeline.prepare import i18n, ids, outline, references
 from pipeline.prepare.citation import citation_language, suggested_citation
 from pipeline.prepare.cite import csl_item
 from pipeline.prepare.figures import collect_figures, place_figures
@@ -61,7 +61,8 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
         check_note_lengths(blocks, path, source.locate)
     align_numeric_columns(blocks)
     try:
-        introduction, sections = _sections(source, blocks)
+        section_level = outline.raise_to_sections(source, blocks)
+        introduction, sections = _sections(source, blocks, section_level)
     except SourceError as error:
         found.add(error)
         found.stop()
@@ -72,9 +73,10 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
     with found.check(again=False):
         figures, images = collect_figures(path, every_block, source.body, source.body_line, every_id)
     found.stop()
-    placed = iter(figures)
-    introduction = _with_figures(introduction, placed)
-    sections = tuple(_with_figures(section, placed) for section in sections)
+    if figures:  # else nothing to place: no copy of the body
+        placed = iter(figures)
+        introduction = _with_figures(introduction, placed)
+        sections = tuple(_with_figures(section, placed) for section in sections)
 
     language = metadata.language
     localisation = i18n.localisation(language)
@@ -112,8 +114,9 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
     )
 
 
-def _sections(source: Source, blocks: list[PandocBlock]) -> tuple[Section, tuple[Section, ...]]:
-    """The body split at its level-1 headings: an untitled introduction, then titled sections."""
+def _sections(source: Source, blocks: list[PandocBlock], written: int) -> tuple[Section, tuple[Section, ...]]:
+    """The body split at its level-1 headings (written at level ``written``, see outline.py): an untitled
+    introduction, then titled sections."""
     introduction: list[PandocBlock] = []
     titled: list[tuple[PandocBlock, list[PandocBlock]]] = []
     for block in blocks:
@@ -129,7 +132,7 @@ def _sections(source: Source, blocks: list[PandocBlock]) -> tuple[Section, tuple
     for header, section_blocks in titled:
         inlines = header["c"][2]
         heading = pandoc.stringify(inlines).strip()
-        index = _heading_index(body_lines, index + 1)
+        index = _heading_index(body_lines, index + 1, "#" * written + " ")
         if not heading:
             raise SourceError(source.path, source.body_line + index, "body", "a section heading has no title")
         sections.append(
@@ -156,10 +159,10 @@ def _sections(source: Source, blocks: list[PandocBlock]) -> tuple[Section, tuple
     return intro, tuple(sections)
 
 
-def _heading_index(lines: list[str], start: int) -> int:
-    """The index of the next level-1 heading line (``# …``) from ``start``."""
-    headings = [number for number in range(start, len(lines)) if lines[number].startswith("# ")]
-    return (headings or [max(start - 1, 0)])[0]
+def _heading_index(lines: list[str], start: int, marker: str) -> int:
+    """The index of the next section heading line from ``start`` (``marker``: ``# ``, or ``## `` where
+    those open sections); the scan stops there, so finding every section reads the body once."""
+    return next((number for number in range(start, len(lines)) if lines[number].startswith(marker)), max(start - 1, 0))
 
 
 def _with_figures(section: Section, figures: Iterator[Figure]) -> Section:

@@ -104,9 +104,6 @@ def place_footnotes(root: etree._Element, notes: list[Footnote]) -> None:
 
 HEADINGS = frozenset(_tag(f"h{level}") for level in range(1, 7))
 NOTES_ATTRIBUTE = "data-notes"
-BREAK_ATTRIBUTE = 'data-break="page"'
-LOOSE_HEADINGS = 'data-headings="loose"'
-BODY_ID = "article-body"  # the body's container in pipeline/templates/_body_print.html.j2
 
 
 # The smallest blocks a page may break before: a paragraph, a list item, a table row, a heading.
@@ -116,7 +113,7 @@ BREAKABLE_BLOCKS = frozenset(_tag(name) for name in ("p", "li", "dt", "dd", "tr"
 def _mark_block(call: etree._Element, number: int) -> None:
     """Name the note on the smallest block that holds its reference (a paragraph, list item, table row
     or heading), or on the heading right before that block, which moves with it: the PDF writer may
-    have that block start a new page (``keep_notes_with_references``)."""
+    have that block start a new page (pipeline/pdf/placement.py)."""
     block = call
     while block.getparent() is not None and block.tag not in BREAKABLE_BLOCKS:
         block = block.getparent()
@@ -124,21 +121,6 @@ def _mark_block(call: etree._Element, number: int) -> None:
     if previous is not None and previous.tag in HEADINGS and block.tag not in HEADINGS:
         block = previous
     block.set(NOTES_ATTRIBUTE, " ".join(filter(None, [block.get(NOTES_ATTRIBUTE), str(number)])))
-
-
-def keep_notes_with_references(document: str, numbers: set[int], loose_headings: bool = False) -> str:
-    """The print document with each block that references one of the notes ``numbers`` starting a new
-    page (print.css: ``[data-break="page"]``), and with ``loose_headings`` headings no longer kept
-    with the text after them (print.css: ``[data-headings="loose"]``)."""
-
-    def marked(match: re.Match[str]) -> str:
-        wanted = {str(number) for number in numbers} & set(match.group(1).split())
-        return f"{match.group(0)} {BREAK_ATTRIBUTE}" if wanted else match.group(0)
-
-    document = re.sub(rf'{NOTES_ATTRIBUTE}="([^"]*)"', marked, document)
-    if loose_headings:
-        document = document.replace(f'id="{BODY_ID}"', f'id="{BODY_ID}" {LOOSE_HEADINGS}', 1)
-    return document
 
 
 def _text_without_notes(heading: etree._Element) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline import markup, pandoc, textlinks
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, mismatch
 from pipeline.model import Affiliation, Article, Copyright, Figure, House, Labels, License, Note, PandocBlock, Person
 from pipeline.safexml import SAFE_XML_PARSER
 from pipeline.writers import jats_refs, once_per_article
@@ -357,7 +357,7 @@ def _rendered_body(article: Article) -> tuple[etree._Element, etree._Element, li
     section_ids = [section.get("id") for section in body.findall("sec")]
     expected_ids = [section.id for section in article.sections]
     if section_ids != expected_ids:
-        raise PipelineError(f"JATS sections of {article.slug!r} are {section_ids}, expected {expected_ids}")
+        raise PipelineError(f"{article.slug}: pandoc's JATS has {mismatch('sections', section_ids, expected_ids)}")
     _complete_figures(body, article.figures, article.labels)
     _unwrap_verse_lines(body)
     back = standalone.find("back")
@@ -453,8 +453,9 @@ def _type_cross_references(body: etree._Element, back: list[etree._Element]) -> 
 def _complete_figures(body: etree._Element, figures: tuple[Figure, ...], labels: Labels) -> None:
     """What pandoc leaves out of each <fig>: its <label>, the graphic's <alt-text> and exact media type."""
     found = body.findall(".//fig")
-    if [fig.get("id") for fig in found] != [figure.id for figure in figures]:
-        raise PipelineError(f"JATS figures are {[fig.get('id') for fig in found]}, expected {[f.id for f in figures]}")
+    found_ids, expected_ids = [fig.get("id") for fig in found], [figure.id for figure in figures]
+    if found_ids != expected_ids:
+        raise PipelineError(f"pandoc's JATS has {mismatch('figures', found_ids, expected_ids)}")
     for fig, figure in zip(found, figures, strict=True):
         fig.insert(0, _element("label", labels.gettext("Figure %(number)s") % {"number": figure.number}))
         graphic = fig.find("graphic")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, mismatch
 from pipeline.model import Article, CitedName, Reference
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -49,8 +49,9 @@ def complete_ref_list(back_children: list[etree._Element], article: Article, tit
     ref_list.insert(0, heading)
     refs = ref_list.findall("ref")
     expected = [f"ref-{reference.id}" for reference in article.references]
-    if [ref.get("id") for ref in refs] != expected:
-        raise PipelineError(f"JATS <ref> ids of {article.slug!r} are {[r.get('id') for r in refs]}, not {expected}")
+    found = [ref.get("id") for ref in refs]
+    if found != expected:
+        raise PipelineError(f"{article.slug}: pandoc's JATS has {mismatch('<ref> ids', found, expected)}")
     for ref, reference in zip(refs, article.references, strict=True):
         for mixed in ref.findall("mixed-citation"):
             mixed.set("publication-type", publication_type(reference.type))
