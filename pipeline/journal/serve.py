@@ -121,8 +121,9 @@ def serve(dist: Path, house: House, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     bound_host, bound_port = server.server_address[:2]
     address = f"http://{bound_host}:{bound_port}"
-    print(f"serving {dist} at {address}/ (OAI-PMH at {address}{OAI_PATH}); Ctrl-C stops", flush=True)
     try:
+        # Inside the try: a Ctrl-C the moment this line is out (a reader waiting for it) still stops cleanly.
+        print(f"serving {dist} at {address}/ (OAI-PMH at {address}{OAI_PATH}); Ctrl-C stops", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("stopped", flush=True)
