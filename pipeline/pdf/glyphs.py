@@ -28,6 +28,16 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+# What the read-back needs of a content stream (qpdf hands back these alone): fonts, text, forms.
+WANTED_OPERATORS = " ".join(sorted({"Tf", "Do", *TEXT_OPERATORS}))
+# Type 2 charstring operators (Adobe TN 5177) that draw: any of them in a glyph's own program is a path.
+CFF_DRAWING = frozenset(
+    {"rmoveto", "hmoveto", "vmoveto", "rlineto", "hlineto", "vlineto", "rrcurveto", "hhcurveto", "vvcurveto",
+     "hvcurveto", "vhcurveto", "rcurveline", "rlinecurve", "flex", "hflex", "flex1", "hflex1"}
+)  # fmt: skip
+# Operators that never draw: hints (and their masks) and the end. A glyph whose program has only these
+# (and ``endchar`` without the four operands of an accented composite) draws nothing.
+CFF_SILENT = frozenset({"hstem", "vstem", "hstemhm", "vstemhm", "hintmask", "cntrmask", "endchar"})
 HEX = re.compile(r"<([0-9A-Fa-f]+)>")
 
 
@@ -78,7 +88,7 @@ def _shown(
     fonts = resources.get("/Font", {})
     xobjects = resources.get("/XObject", {})
     font = None
-    for operands, operator in pikepdf.parse_content_stream(owner):
+    for operands, operator in pikepdf.parse_content_stream(owner, WANTED_OPERATORS):
         name = str(operator)
         if name == "Tf":
             font = fonts.get(operands[0])
@@ -158,11 +168,42 @@ class _Font:
             if "glyf" in program and not any(program["loca"]):
                 self.blank[glyph] = False
             else:
-                glyph_set = program.getGlyphSet()
-                pen = BoundsPen(glyph_set)
-                glyph_set[program.getGlyphName(glyph)].draw(pen)
-                self.blank[glyph] = pen.bounds is None
+                read = _cff_blank(program, glyph) if "CFF " in program else None
+                self.blank[glyph] = _drawn_blank(program, glyph) if read is None else read
         return self.blank[glyph]
+
+
+def _drawn_blank(program: TTFont, glyph: int) -> bool:
+    """Draw the glyph: blank when its outline has no point at all."""
+    glyph_set = program.getGlyphSet()
+    pen = BoundsPen(glyph_set)
+    glyph_set[program.getGlyphName(glyph)].draw(pen)
+    return pen.bounds is None
+
+
+def _cff_blank(program: TTFont, glyph: int) -> bool | None:
+    """Whether a CFF glyph draws nothing, read from its charstring's operators without running it (drawing
+    every distinct glyph of an article cost a tenth of its build); None when only running it can tell (it
+    calls subroutines, or is an accented composite)."""
+    char_string = program["CFF "].cff.topDictIndex[0].CharStrings[program.getGlyphName(glyph)]
+    char_string.decompile()
+    tokens = char_string.program
+    operators = {token for token in tokens if isinstance(token, str)}
+    if operators & CFF_DRAWING:
+        return False  # a Type 2 charstring has no branches: an operator in it is run, and puts a point
+    if not operators <= CFF_SILENT:
+        return None
+    if "endchar" in operators and _operands_before(tokens, tokens.index("endchar")) >= 4:
+        return None  # endchar's seac form: an accented composite of two glyphs
+    return True
+
+
+def _operands_before(tokens: list[object], index: int) -> int:
+    """How many numbers stand right before the operator at ``index``."""
+    count = 0
+    while count < index and isinstance(tokens[index - count - 1], int | float):
+        count += 1
+    return count
 
 
 def _may_be_blank(text: str) -> bool:
