@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+from fontTools.misc.psCharStrings import T2CharString
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
@@ -37,7 +38,9 @@ CFF_DRAWING = frozenset(
 )  # fmt: skip
 # Operators that never draw: hints (and their masks) and the end. A glyph whose program has only these
 # (and ``endchar`` without the four operands of an accented composite) draws nothing.
-CFF_SILENT = frozenset({"hstem", "vstem", "hstemhm", "vstemhm", "hintmask", "cntrmask", "endchar"})
+CFF_STEMS = frozenset({"hstem", "vstem", "hstemhm", "vstemhm"})
+CFF_MASKS = frozenset({"hintmask", "cntrmask"})
+CFF_SILENT = CFF_STEMS | CFF_MASKS | {"endchar"}
 HEX = re.compile(r"<([0-9A-Fa-f]+)>")
 
 
@@ -184,26 +187,39 @@ def _drawn_blank(program: TTFont, glyph: int) -> bool:
 def _cff_blank(program: TTFont, glyph: int) -> bool | None:
     """Whether a CFF glyph draws nothing, read from its charstring's operators without running it (drawing
     every distinct glyph of an article cost a tenth of its build); None when only running it can tell (it
-    calls subroutines, or is an accented composite)."""
+    calls subroutines, or is an accented composite). The reading stops at the first operator that draws:
+    the hints come before it, so a glyph with an outline is told by its first few bytes."""
     char_string = program["CFF "].cff.topDictIndex[0].CharStrings[program.getGlyphName(glyph)]
-    char_string.decompile()
-    tokens = char_string.program
-    operators = {token for token in tokens if isinstance(token, str)}
-    if operators & CFF_DRAWING:
-        return False  # a Type 2 charstring has no branches: an operator in it is run, and puts a point
-    if not operators <= CFF_SILENT:
-        return None
-    if "endchar" in operators and _operands_before(tokens, tokens.index("endchar")) >= 4:
-        return None  # endchar's seac form: an accented composite of two glyphs
+    for operator, operands in _operators(char_string):
+        if operator in CFF_DRAWING:
+            return False  # a Type 2 charstring has no branches: an operator in it is run, and puts a point
+        if operator not in CFF_SILENT:
+            return None
+        if operator == "endchar":
+            # With four operands (five with the width) endchar is seac: an accented composite of two glyphs.
+            return None if operands >= 4 else True
     return True
 
 
-def _operands_before(tokens: list[object], index: int) -> int:
-    """How many numbers stand right before the operator at ``index``."""
-    count = 0
-    while count < index and isinstance(tokens[index - count - 1], int | float):
-        count += 1
-    return count
+def _operators(char_string: T2CharString) -> Iterator[tuple[str, int]]:
+    """Each operator of a charstring's own program with the count of numbers before it, in order. A hint
+    mask's bytes are skipped: one bit per stem hint declared before the first mask (Adobe TN 5177, 4.3)."""
+    index = operands = hints = 0
+    mask_bytes = None
+    while True:
+        token, is_operator, index = char_string.getToken(index)
+        if token is None:
+            return
+        if not is_operator:
+            operands += 1
+            continue
+        if token in CFF_STEMS or (token in CFF_MASKS and mask_bytes is None):
+            hints += operands // 2  # pairs of numbers; an odd one out is the width
+        if token in CFF_MASKS:
+            mask_bytes = (hints + 7) // 8 if mask_bytes is None else mask_bytes
+            _mask, index = char_string.getBytes(index, mask_bytes)
+        yield token, operands
+        operands = 0
 
 
 def _may_be_blank(text: str) -> bool:
