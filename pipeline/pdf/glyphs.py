@@ -24,10 +24,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+from fontTools.misc.psCharStrings import T2CharString
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+# What the read-back needs of a content stream (qpdf hands back these alone): fonts, text, forms.
+WANTED_OPERATORS = " ".join(sorted({"Tf", "Do", *TEXT_OPERATORS}))
+# Type 2 charstring operators (Adobe TN 5177) that draw: any of them in a glyph's own program is a path.
+CFF_DRAWING = frozenset(
+    {"rmoveto", "hmoveto", "vmoveto", "rlineto", "hlineto", "vlineto", "rrcurveto", "hhcurveto", "vvcurveto",
+     "hvcurveto", "vhcurveto", "rcurveline", "rlinecurve", "flex", "hflex", "flex1", "hflex1"}
+)  # fmt: skip
+# Operators that never draw: hints (and their masks) and the end. A glyph whose program has only these
+# (and ``endchar`` without the four operands of an accented composite) draws nothing.
+CFF_STEMS = frozenset({"hstem", "vstem", "hstemhm", "vstemhm"})
+CFF_MASKS = frozenset({"hintmask", "cntrmask"})
+CFF_SILENT = CFF_STEMS | CFF_MASKS | {"endchar"}
 HEX = re.compile(r"<([0-9A-Fa-f]+)>")
 
 
@@ -78,7 +91,7 @@ def _shown(
     fonts = resources.get("/Font", {})
     xobjects = resources.get("/XObject", {})
     font = None
-    for operands, operator in pikepdf.parse_content_stream(owner):
+    for operands, operator in pikepdf.parse_content_stream(owner, WANTED_OPERATORS):
         name = str(operator)
         if name == "Tf":
             font = fonts.get(operands[0])
@@ -158,11 +171,55 @@ class _Font:
             if "glyf" in program and not any(program["loca"]):
                 self.blank[glyph] = False
             else:
-                glyph_set = program.getGlyphSet()
-                pen = BoundsPen(glyph_set)
-                glyph_set[program.getGlyphName(glyph)].draw(pen)
-                self.blank[glyph] = pen.bounds is None
+                read = _cff_blank(program, glyph) if "CFF " in program else None
+                self.blank[glyph] = _drawn_blank(program, glyph) if read is None else read
         return self.blank[glyph]
+
+
+def _drawn_blank(program: TTFont, glyph: int) -> bool:
+    """Draw the glyph: blank when its outline has no point at all."""
+    glyph_set = program.getGlyphSet()
+    pen = BoundsPen(glyph_set)
+    glyph_set[program.getGlyphName(glyph)].draw(pen)
+    return pen.bounds is None
+
+
+def _cff_blank(program: TTFont, glyph: int) -> bool | None:
+    """Whether a CFF glyph draws nothing, read from its charstring's operators without running it (drawing
+    every distinct glyph of an article cost a tenth of its build); None when only running it can tell (it
+    calls subroutines, or is an accented composite). The reading stops at the first operator that draws:
+    the hints come before it, so a glyph with an outline is told by its first few bytes."""
+    char_string = program["CFF "].cff.topDictIndex[0].CharStrings[program.getGlyphName(glyph)]
+    for operator, operands in _operators(char_string):
+        if operator in CFF_DRAWING:
+            return False  # a Type 2 charstring has no branches: an operator in it is run, and puts a point
+        if operator not in CFF_SILENT:
+            return None
+        if operator == "endchar":
+            # With four operands (five with the width) endchar is seac: an accented composite of two glyphs.
+            return None if operands >= 4 else True
+    return True
+
+
+def _operators(char_string: T2CharString) -> Iterator[tuple[str, int]]:
+    """Each operator of a charstring's own program with the count of numbers before it, in order. A hint
+    mask's bytes are skipped: one bit per stem hint declared before the first mask (Adobe TN 5177, 4.3)."""
+    index = operands = hints = 0
+    mask_bytes = None
+    while True:
+        token, is_operator, index = char_string.getToken(index)
+        if token is None:
+            return
+        if not is_operator:
+            operands += 1
+            continue
+        if token in CFF_STEMS or (token in CFF_MASKS and mask_bytes is None):
+            hints += operands // 2  # pairs of numbers; an odd one out is the width
+        if token in CFF_MASKS:
+            mask_bytes = (hints + 7) // 8 if mask_bytes is None else mask_bytes
+            _mask, index = char_string.getBytes(index, mask_bytes)
+        yield token, operands
+        operands = 0
 
 
 def _may_be_blank(text: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 from pathlib import Path
 
 import pikepdf
@@ -31,14 +33,14 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     folder = paths.source_dir(article)
     fetcher = ConfinedURLFetcher([folder, paths.STYLES], folder, article.images)
     stylesheet = paths.STYLES / "print.css"
-    # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
-    # With a font configuration, @font-face rules in styles/ are honoured, and a font that fails to load is said.
-    fonts = FontConfiguration()
     # Presentational hints: an ordered list's `start` (and an item's `value`) count in print as on screen.
     options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
+    css, fonts, said = _print_stylesheet(stylesheet, stylesheet.read_bytes())
+    # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
     with weasy_messages.collecting(article.source_path) as messages:
-        with messages.parsing(stylesheet):
-            css = weasyprint.CSS(filename=stylesheet, url_fetcher=fetcher, font_config=fonts)
+        with messages.parsing(stylesheet):  # what parsing it said, said of this article's PDF as well
+            for message in said:
+                messages.emit(logging.makeLogRecord({"msg": message, "levelno": logging.WARNING}))
         laid_out = _laid_out(article, document, fetcher, css, fonts, options, messages)
         refilled = None if messages.faults() else figures.filled(document, laid_out)
         if refilled is not None:  # a figure moved on, leaving room: the text after it fills the page
@@ -50,6 +52,38 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if faults:
         raise LocatedError("\n".join(faults))
     _write_with_full_xmp(rendered, article, path, variant)
+
+
+@functools.lru_cache(maxsize=2)
+def _print_stylesheet(path: Path, data: bytes) -> tuple[weasyprint.CSS, FontConfiguration, tuple[str, ...]]:
+    """The print stylesheet parsed once per process for as long as its bytes stay the same (a tenth of
+    a short article's PDF went into parsing it anew), with the font configuration it registered its
+    @font-face rules in (a stylesheet is used with that one only, so every PDF lays out with it) and what
+    WeasyPrint said while parsing it. Only styles/ may be read for it: it is nobody's article."""
+    fonts = FontConfiguration()
+    said: list[str] = []
+    listener = _Listener(said)
+    logger = logging.getLogger(weasy_messages.WEASYPRINT_LOGGER)
+    logger.addHandler(listener)
+    try:
+        css = weasyprint.CSS(
+            string=data.decode("utf-8"),
+            base_url=path.as_uri(),
+            url_fetcher=ConfinedURLFetcher([paths.STYLES]),
+            font_config=fonts,
+        )
+    finally:
+        logger.removeHandler(listener)
+    return css, fonts, tuple(said)
+
+
+class _Listener(logging.Handler):
+    def __init__(self, said: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.said = said
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
 
 
 def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant: str) -> None:

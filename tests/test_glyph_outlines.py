@@ -1,0 +1,90 @@
+"""The glyph read-back's blank-outline check (pipeline/pdf/glyphs.py): a glyph the embedded subset emptied
+is found in a real PDF, and reading a CFF glyph's blankness from its charstring's operators says what
+drawing it says, for every glyph of every CFF font of the first title's PDF."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+import pikepdf
+from conftest import Built
+from fontTools.misc.psCharStrings import T2CharString
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+
+from pipeline.pdf.glyphs import _cff_blank, _Font, _shown, bad_glyphs
+
+FIRST_TITLE = "kazakhstan-russia-ukraine"
+
+
+def cff_fonts(document: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """The composite fonts of the document whose embedded program is CFF (``/FontFile3``)."""
+    fonts: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    for page in document.pages:
+        for font in page.resources.get("/Font", {}).values():
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            if "/FontFile3" in descendant.get("/FontDescriptor", {}):
+                fonts[font.objgen] = font
+    return list(fonts.values())
+
+
+def drawn_blank(program: TTFont, glyph: int) -> bool:
+    """Independent of the check: draw the glyph and see whether it puts down a single point."""
+    glyph_set = program.getGlyphSet()
+    pen = BoundsPen(glyph_set)
+    glyph_set[program.getGlyphName(glyph)].draw(pen)
+    return pen.bounds is None
+
+
+def test_reading_a_cff_glyph_agrees_with_drawing_it(built_all: dict[str, Built]) -> None:
+    with pikepdf.open(built_all[FIRST_TITLE].pdf) as document:
+        fonts = cff_fonts(document)
+        assert fonts, "the first title's PDF has no CFF font"
+        read = drawn = 0
+        for font in fonts:
+            program = _Font.read(font).program
+            assert program is not None
+            for glyph in range(program["maxp"].numGlyphs):
+                answer = _cff_blank(program, glyph)
+                if answer is not None:
+                    read += 1
+                    drawn += not answer
+                    assert answer == drawn_blank(program, glyph), (str(font.BaseFont), glyph)
+    assert read and drawn  # both kinds were compared: glyphs with outlines, and the subset's empty ones
+
+
+def test_a_glyph_emptied_in_the_subset_is_found(built_all: dict[str, Built], tmp_path: Path) -> None:
+    """A letter drawn on page 1 whose charstring is replaced by a bare ``endchar`` in the embedded font."""
+    broken = tmp_path / "emptied.pdf"
+    with pikepdf.open(built_all[FIRST_TITLE].pdf) as document:
+        page = document.pages[0]
+        cff = {font.objgen for font in cff_fonts(document)}
+        font_object, glyph, text = next(
+            (font, glyph, reader.text(glyph))
+            for font, codes in _shown(page.obj, page.resources, set())
+            if font.objgen in cff
+            for reader in [_Font.read(font)]
+            for glyph in reader.glyphs(codes)
+            if reader.text(glyph) and unicodedata.category(reader.text(glyph)).startswith("L")
+        )
+        font_name = str(font_object.BaseFont).lstrip("/")
+        descriptor = font_object.DescendantFonts[0].FontDescriptor
+        program = TTFont(io.BytesIO(descriptor.FontFile3.read_bytes()))
+        char_strings = program["CFF "].cff.topDictIndex[0].CharStrings
+        name = program.getGlyphName(glyph)
+        original = char_strings[name]
+        char_strings[name] = T2CharString(
+            program=["endchar"], private=original.private, globalSubrs=original.globalSubrs
+        )
+        emptied = io.BytesIO()
+        program.save(emptied)
+        descriptor.FontFile3.write(emptied.getvalue())
+        document.save(broken)
+    with pikepdf.open(broken) as document:
+        problems = [str(bad) for bad in bad_glyphs(document)]
+    assert problems == [
+        f"page 1: font {font_name}: glyph {glyph} for {text!r} (U+{ord(text):04X}) "
+        "has no outline in the embedded font (the subset lacks it)"
+    ]
