@@ -382,7 +382,7 @@ def check_sources(sources: list[Path]) -> dict[str, Any]:
 
 
 def generated(tmp: Path, requested: int, seed: int, budget: float, startup_s: float) -> dict[str, Any]:
-    from pipeline.formats import WRITERS  # the registry alone: no writer is imported
+    from pipeline.formats import PACKAGES, WRITERS  # the registry alone: no writer is imported
 
     progress(f"generating {requested} commentaries (seed {seed})")
     sources = generate(tmp / "generated", requested, seed)
@@ -406,8 +406,11 @@ def generated(tmp: Path, requested: int, seed: int, budget: float, startup_s: fl
             [BIN / "invoke", "build-all", "--sources", root, "--dist", tmp / f"jobs-{jobs}", "--jobs", jobs, "--force"],
             watch=True,
         ).checked()
-        # Every format of every source, but the deposits a source lacks the data for (said "not written").
-        wanted = used * len(WRITERS) - run.output.count(" not written: ")
+        # Every format and package of every source, but the deposits a source lacks the data for (said "not
+        # written"), its manifest, and the journal's pages (one line each, "journal <path>").
+        formats = used * len(WRITERS) - run.output.count(" not written: ")
+        journal = sum(line.startswith("journal ") for line in run.output.splitlines())
+        wanted = formats + used * (len(PACKAGES) + 1) + journal
         if f"built {wanted} artifact(s)" not in run.output:
             raise BenchError(f"--jobs {jobs} did not build {wanted} artifacts:\n{run.output[-2000:]}")
         runs[jobs] = run
