@@ -30,6 +30,13 @@ BUILD_HELP = {
 }
 
 
+def _one_line(error: PipelineError) -> Exit:
+    """The exit for a failure the user can act on: its one line, and its exit code. A located error (a
+    mistake in a source or the house settings) is already "file:line: field: message"."""
+    message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
+    return Exit(message, code=error.exit_code)
+
+
 def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
     """One build task per format group, all with the same options."""
 
@@ -68,9 +75,7 @@ def _build_task(name: str, formats: tuple[str, ...], summary: str) -> Task:
             if debug:
                 print(error.details, end="", file=sys.stderr)
                 raise
-            # A located error (a mistake in the house settings) is already "file:line: field: message".
-            message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
-            raise Exit(message, code=error.exit_code) from None
+            raise _one_line(error) from None
         if debug:
             print(*report.tracebacks, sep="", end="", file=sys.stderr)
         if not report.ok:
@@ -114,10 +119,8 @@ def validate(c: Context, dist: str | None = None) -> None:
         # Held while checking, so that no build swaps a folder out from under the checkers.
         with dist_lock(folder) if folder.is_dir() else nullcontext():
             checked, problems = validate_dist(folder)
-    except DistBusy as error:
-        raise Exit(f"error: {error}", code=error.exit_code) from None
-    except PipelineError as error:  # a checker that cannot run (no Java, say): one line, no traceback
-        raise Exit(f"error: {error}", code=2) from None
+    except PipelineError as error:  # a build holding dist/, a checker that cannot run (no Java, say)
+        raise _one_line(error) from None
     for problem in problems:
         print(problem)
     if not checked:
@@ -164,8 +167,7 @@ def serve(
             port,
         )
     except PipelineError as error:
-        message = str(error) if isinstance(error, LocatedError) else f"error: {error}"
-        raise Exit(message, code=error.exit_code) from None
+        raise _one_line(error) from None
 
 
 @task(help={"dist": "output folder to remove (default: dist/)"})
@@ -174,7 +176,7 @@ def clean(c: Context, dist: str | None = None) -> None:
     try:
         remove_dist(Path(dist) if dist else paths.DIST)
     except DistBusy as error:
-        raise Exit(f"error: {error}", code=error.exit_code) from None
+        raise _one_line(error) from None
 
 
 @task(

@@ -222,6 +222,17 @@ PANDOC_ATTRIBUTE_VALUES = frozenset(
 )
 
 
+def translated(value: Any, table: dict[int, str]) -> Any:  # noqa: ANN401 (a JSON value: pandoc's, CSL's)
+    """``value`` with every string in it translated by ``table`` (a ``str.maketrans`` table); keys stay."""
+    if isinstance(value, str):
+        return value.translate(table)
+    if isinstance(value, list):
+        return [translated(item, table) for item in value]
+    if isinstance(value, dict):
+        return {key: translated(item, table) for key, item in value.items()}
+    return value
+
+
 def elements(value: object) -> Iterator[dict[str, Any]]:
     """Every block and inline of pandoc's JSON AST under ``value``, depth first, in document order."""
     # An explicit stack: nested generators cost time per element for every level of depth, and the

@@ -6,7 +6,7 @@ language), and a source's own ``citation-language`` wins over both."""
 
 from __future__ import annotations
 
-from pipeline import paths
+from pipeline import pandoc, paths
 from pipeline.model import Metadata
 from pipeline.paths import HOUSE_CITATION_STYLE
 from pipeline.prepare.cite import csl_item
@@ -22,18 +22,8 @@ AS_TYPED = {
 }
 
 
-def _stand_ins(value: object) -> object:
-    if isinstance(value, str):
-        return value.translate(str.maketrans(AS_TYPED))
-    if isinstance(value, list):
-        return [_stand_ins(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _stand_ins(item) for key, item in value.items()}
-    return value
-
-
-def _as_typed(text: str) -> str:
-    return text.translate(str.maketrans({stand_in: typed for typed, stand_in in AS_TYPED.items()}))
+TO_STAND_INS = str.maketrans(AS_TYPED)
+FROM_STAND_INS = str.maketrans({stand_in: typed for typed, stand_in in AS_TYPED.items()})
 
 
 def citation_language(article: Metadata) -> str:
@@ -46,5 +36,5 @@ def citation_language(article: Metadata) -> str:
 def suggested_citation(article: Metadata) -> str:
     """The house style (``styles/house-citation.csl``: Authors, Title, Journal, Month D, YYYY, link),
     rendered by pandoc's citeproc from the article's own CSL-JSON item."""
-    item = {key: _stand_ins(value) for key, value in csl_item(article).items()}
-    return _as_typed(format_entry(item, paths.STYLES / HOUSE_CITATION_STYLE, citation_language(article)))
+    item = pandoc.translated(csl_item(article), TO_STAND_INS)
+    return format_entry(item, paths.STYLES / HOUSE_CITATION_STYLE, citation_language(article)).translate(FROM_STAND_INS)

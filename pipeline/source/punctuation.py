@@ -249,13 +249,7 @@ def shield_escaped_quotes(markdown: str) -> str:
 def unshield_escaped_quotes(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
     """The AST read from shielded text with each shielded quote back (in code, after its backslash,
     which code keeps as a character)."""
-    if isinstance(value, str):
-        return value.translate(UNSHIELD)
-    if isinstance(value, list):
-        return [unshield_escaped_quotes(item) for item in value]
-    if isinstance(value, dict):
-        return {key: unshield_escaped_quotes(item) for key, item in value.items()}
-    return value
+    return pandoc.translated(value, UNSHIELD)
 
 
 def reads_as_typed(tag: str) -> bool:
