@@ -29,6 +29,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT_ROOT / "styles"
 SOURCE = PROJECT_ROOT / "source"
 DIST = PROJECT_ROOT / "dist"
+# The build's record, beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
+STATE_FOLDER = ".build-state"
 # The publishing house's settings (journal abbreviation, ISSNs, DOI prefix, depositor): pipeline/source/house.py.
 HOUSE_CONFIG = PROJECT_ROOT / "house.yaml"
 # The base URL the article's document is rendered at, standing for its source folder. WeasyPrint names

@@ -20,8 +20,7 @@ from pipeline.atomic import atomic_path
 from pipeline.formats import WRITERS
 from pipeline.source.guards.sourcefiles import folder_entries
 
-# Beside the artifact folders, not in them: dist/<slug>/ holds only what is delivered.
-STATE_FOLDER = ".build-state"
+STATE_FOLDER = paths.STATE_FOLDER
 PACKAGE = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "commentary-pipeline"
 # pandoc comes with this package, pinned (pipeline/pandoc.py checks the version it ships before a build).

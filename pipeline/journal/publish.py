@@ -19,7 +19,7 @@ from pipeline.formats import ISSUE_DEPOSIT, ISSUES_FOLDER, JOURNAL_STYLES, artif
 if TYPE_CHECKING:  # what a no-op rebuild need not import (the pages bring Babel, the records lxml)
     from pipeline.model import House
 
-STATE_FOLDER = ".build-state"
+STATE_FOLDER = paths.STATE_FOLDER  # the articles' build record's folder, beside them
 STATE_NAME = "journal.json"
 # What of each article the journal is made from.
 ARTICLE_FORMATS = ("csl-json", "jats", "crossref")
