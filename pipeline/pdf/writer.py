@@ -16,7 +16,7 @@ from pipeline.notices import notice
 from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
-from pipeline.pdf.weasy import weasyprint
+from pipeline.pdf.weasy import trailing_spaces_hang, weasyprint
 from pipeline.render import html
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
@@ -146,7 +146,7 @@ def _laid_out(
     in a notice; a note WeasyPrint could not set at all stops the build. Once WeasyPrint has reported a
     fault, the layout is returned as it is: the PDF fails anyway."""
     page = weasyprint.HTML(string=document, base_url=SOURCE_URL, url_fetcher=fetcher)
-    with placement.notes_kept_with_references():
+    with placement.notes_kept_with_references(), trailing_spaces_hang():  # no first word alone on a line
         laid_out = page.render(stylesheets=[stylesheet], font_config=fonts, **options)
     misplaced = _misplaced_notes(laid_out)
     if not misplaced or messages.faults():
