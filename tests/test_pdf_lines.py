@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, Built
-from readers.tagged import SAME_LINE, Element, Run, structure
+from readers.tagged import Element, Run, structure
 from test_pdf_seams import NOT_BODY_TEXT, SPACED_SLUGS, _pandoc_blocks, _plain, _walk, pdfs, words
 
 import pipeline.pdf.writer
@@ -36,39 +36,43 @@ GENERATED_SECTIONS, GENERATED_SEED = 6, 6
 VARIANTS = ("pdf/ua-1", "pdf/a-3a")
 
 
+def _body_blocks(source: str | Path) -> list[dict]:
+    """The source's blocks, its notes emptied (a note is set ragged, unindented, at the page's foot)."""
+    blocks = _pandoc_blocks(source)
+    for note in [node for node in _walk(blocks) if node.get("t") == "Note"]:
+        note["c"] = []
+    return blocks
+
+
 def _words_of(block: dict) -> tuple[str, ...] | None:
     text = _plain(block["c"])
     return tuple(words(text)) if text and text.strip() else None
 
 
-def justified_paragraphs(source: str | Path) -> set[tuple[str, ...]]:
+def justified_paragraphs(source: str | Path) -> list[tuple[str, ...]]:
     """The words of each paragraph print.css justifies: every Para of the body (a tight list's items are
     Plain, set ragged), those whose text the PDF prints as written."""
-    return {
-        found
-        for node in _walk(_pandoc_blocks(source))
-        if node.get("t") == "Para" and (found := _words_of(node)) is not None
-    }
+    return [found for node in _walk(_body_blocks(source)) if node.get("t") == "Para" and (found := _words_of(node))]
 
 
-def indented_paragraphs(source: str | Path) -> set[tuple[str, ...]]:
+def indented_paragraphs(source: str | Path) -> list[tuple[str, ...]]:
     """The words of each paragraph of the body that follows another one (print.css: p + p is indented;
     after a heading, a figure or at the start of a quotation, list item or the introduction it is not)."""
-    blocks = _pandoc_blocks(source)
-    for note in [node for node in _walk(blocks) if node.get("t") == "Note"]:
-        note["c"] = []
-    return {
+    blocks = _body_blocks(source)
+    return [
         found
         for previous, block in pairwise(blocks)
         if previous["t"] == block["t"] == "Para" and (found := _words_of(block)) is not None
-    }
+    ]
 
 
-def _paragraphs(pdf: Path, wanted: set[tuple[str, ...]]) -> list[Element]:
+def _paragraphs(pdf: Path, wanted: list[tuple[str, ...]]) -> list[Element]:
+    """The paragraphs of the PDF's structure tree whose words are those of one of ``wanted``."""
+    wanted_words = set(wanted)
     return [
         element
         for element in structure(pdf).walk()
-        if element.role == "P" and tuple(words(element.text(NOT_BODY_TEXT))) in wanted
+        if element.role == "P" and tuple(words(element.text(NOT_BODY_TEXT))) in wanted_words
     ]
 
 
@@ -85,33 +89,27 @@ def justified_lines_of_one_word(pdf: Path, source: str | Path) -> list[tuple[int
     return found
 
 
-def _first_two_lines(element: Element) -> tuple[Run, Run] | None:
-    runs = [run for run in element.runs(NOT_BODY_TEXT) if run.text.strip()]
-    if not runs:
-        return None
-    first = runs[0]
-    second = next(
-        (run for run in runs if run.page == first.page and abs(run.baseline - first.baseline) >= SAME_LINE), None
-    )
-    return (first, second) if second is not None else None
+def _first_run(element: Element) -> Run | None:
+    return next((run for run in element.runs(NOT_BODY_TEXT) if run.text.strip()), None)
 
 
 def unindented(pdf: Path, source: str | Path) -> list[tuple[str, float, float]]:
-    """(first words, its first line's x, the indented paragraphs' x) for each paragraph the print style
-    indents whose first line does not start at the indent the others share, or starts no further in
-    than its second line. Paragraphs of a single line on their page are left out (no second line)."""
+    """(first words, its first line's x, the indent's x) for each paragraph the print style indents whose
+    first line does not start at the indent the others share; every one of them when that indent is no
+    further in than the text block's left edge (the leftmost start of any run of text)."""
     starts = [
-        (" ".join(element.lines(NOT_BODY_TEXT)[0].split()[:3]), *lines)
+        (" ".join(element.lines(NOT_BODY_TEXT)[0].split()[:3]), first)
         for element in _paragraphs(pdf, indented_paragraphs(source))
-        if (lines := _first_two_lines(element)) is not None
+        if (first := _first_run(element)) is not None
     ]
     if not starts:
         return []
-    common, _count = Counter(round(first.x, 1) for _start, first, _second in starts).most_common(1)[0]
+    indent, _count = Counter(round(first.x, 1) for _start, first in starts).most_common(1)[0]
+    left_edge = min(run.x for run in structure(pdf).runs() if run.text.strip())
     return [
-        (start, round(first.x, 2), common)
-        for start, first, second in starts
-        if abs(first.x - common) > INDENT_TOLERANCE or first.x - second.x < INDENT_TOLERANCE
+        (start, round(first.x, 2), indent)
+        for start, first in starts
+        if abs(first.x - indent) > INDENT_TOLERANCE or indent - left_edge < INDENT_TOLERANCE
     ]
 
 

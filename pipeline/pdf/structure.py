@@ -194,26 +194,27 @@ class _WholeWords:
     goes on with the rest of the word reads without that rest. So every reader that honours
     ``/ActualText`` (search, copy, speech, poppler) gets "Kazakhstani", never "Kazakh" and "stani", while
     the page still shows the hyphen. The rest is the next text run of the same element, which may be on
-    the next page."""
+    the next page, after the notes at the foot of this one (whose own broken words are kept apart: one
+    word waiting per element)."""
 
     def __init__(self, actual_texts: dict[tuple[int, int], str]) -> None:
         self.actual_texts = actual_texts
-        self.broken: tuple[Element, tuple[int, int]] | None = None
+        self.broken: dict[Element, tuple[int, int]] = {}
 
     def read(self, box: Box, key: tuple[int, int], line: Box | None) -> None:
         written = _unhyphenated(box)
-        if self.broken is not None and isinstance(box, boxes.TextBox) and box.element is self.broken[0]:
+        broken = self.broken.pop(box.element, None) if isinstance(box, boxes.TextBox) else None
+        if broken is not None:
             text = box.text if written is None else written
             rest = re.match(r"\S*", text).group()
-            self.actual_texts[self.broken[1]] += rest
+            self.actual_texts[broken] += rest
             self.actual_texts[key] = text[len(rest) :].lstrip()
-            self.broken = None
         ends_line = line is not None and _last_text(line) is box
         if written is None and ends_line and HYPHEN_AT_LINE_END.search(box.text):
             written = box.text  # broken after a hyphen of its own ("Нью-" / "Йоркской"): kept, the word joined
         if written is not None:
             self.actual_texts.setdefault(key, written)
-            self.broken = (box.element, key)
+            self.broken[box.element] = key
 
 
 def _last_text(box: Box) -> Box | None:
