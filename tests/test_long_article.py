@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from readers.extract import pdf_footnotes, pdf_pages
+from readers.tagged import structure
 
 from bench.long import NOTES_PER_SECTION, TABLE_EVERY, long_commentary, words, write_long
 from bench.pdf_notes import notes_on_their_pages
@@ -22,6 +23,9 @@ from pipeline.pdf import writer as pdf
 from pipeline.prepare.article import load_article
 
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+# A page may end this much of its text block short: a heading kept with its text, a note too tall to
+# join the page, a table row (about five lines of a 45-line page).
+MOST_BLANK_AT_THE_FOOT = 0.15
 
 
 def test_the_long_commentary_is_deterministic_and_as_long_as_asked() -> None:
@@ -95,13 +99,47 @@ def test_every_note_of_a_long_commentary_is_on_its_reference_page_from_one_layou
     with _recorded(monkeypatch) as seen:
         pdf.write(load_article(source), target)
     (made,) = seen
-    assert made.moved, "this article has notes WeasyPrint sets late: the placement must have moved some"
-    assert made.pages_laid_out <= made.pages + 3 * len(made.moved)
+    assert made.ended, "this article has notes WeasyPrint sets late: the placement must have kept some"
+    assert made.pages_laid_out <= made.pages + 3 * (len(made.ended) + len(made.moved))
     counted = notes_on_their_pages(source, target)
     assert (counted.total, counted.late) == (20 * NOTES_PER_SECTION, ())
     notes = pdf_footnotes(pdf_pages(target))  # the tests' own text-layer reader agrees
     assert [note.number for note in notes] == list(range(1, 20 * NOTES_PER_SECTION + 1))
     assert all(note.page == note.call_page for note in notes)
+
+
+def blank_at_the_foot(pdf_path: Path) -> dict[int, float]:
+    """Page -> share of the text block left blank between its last line of text and its foot (the top of
+    its notes, on a page that has some), for every page but the last, read from the structure tree: the
+    least such space on pages of the same kind (with notes, without) is taken as no blank at all."""
+    root = structure(pdf_path)
+    body = [run for run in root.runs(leave_out=frozenset({"Note"})) if run.text.strip()]
+    notes = [run for element in root.walk() if element.role == "Note" for run in element.runs() if run.text.strip()]
+    lowest: dict[int, float] = {}
+    for run in body:
+        lowest[run.page] = min(lowest.get(run.page, run.baseline), run.baseline)
+    note_tops: dict[int, float] = {}
+    for run in notes:
+        note_tops[run.page] = max(note_tops.get(run.page, run.baseline), run.baseline)
+    text_top, text_bottom = max(run.baseline for run in body), min(lowest.values())
+    pages = sorted(lowest)[:-1]
+    spare = {page: lowest[page] - note_tops.get(page, text_bottom) for page in pages}
+    least = {
+        kind: min((spare[page] for page in pages if (page in note_tops) == kind), default=0.0) for kind in (True, False)
+    }
+    return {page: (spare[page] - least[page in note_tops]) / (text_top - text_bottom) for page in pages}
+
+
+def test_keeping_notes_with_their_references_leaves_no_half_empty_page(tmp_path: Path) -> None:
+    """WeasyPrint takes a note off its page to give a later paragraph its orphans; moving the note's
+    whole paragraph to the next page then left up to two thirds of a page blank. The page is ended
+    before that later paragraph instead: every page but the last stays filled to within a few lines."""
+    source = write_long(tmp_path, "long", 40, seed=3)
+    target = tmp_path / "long.pdf"
+    pdf.write(load_article(source), target)
+    assert notes_on_their_pages(source, target).late == ()
+    blank = {page: round(share, 2) for page, share in blank_at_the_foot(target).items()}
+    assert max(blank.values()) <= MOST_BLANK_AT_THE_FOOT, {page: share for page, share in blank.items() if share > 0.1}
 
 
 def test_the_read_back_finds_the_notes_weasyprint_alone_sets_late(

@@ -5,10 +5,14 @@ it moves the notes already placed on a page to the next one, and when it backtra
 (a heading kept with its text) the note it had moved on stays moved. Laying the whole document out
 again with page breaks forced before such references multiplies the layout's cost by the number of
 tries. Instead, WeasyPrint's page loop (``make_all_pages``) is driven here page by page: after each
-page, a note called on it but not printed at its foot makes the block holding the call (the paragraph,
-list item, table row, or the heading right before it: ``data-notes``, pipeline/render/notes.py) start a
-new page, and only the pages from the one that block starts on are laid out again. The pages before
-cannot change, so the cost is one layout plus a page or two per note moved.
+page, a note called on it but not printed at its foot is dealt with in two steps, each laying out again
+only the pages from the one it changes. First, when the block holding the call (the paragraph, list
+item, table row, or the heading right before it: ``data-notes``, pipeline/render/notes.py) ends on that
+page, the page is ended before its last block (with the heading kept with it): WeasyPrint took the note
+off to make room for that block's lines (it gives a paragraph its orphans before a note its page), and
+the page keeps the rest of its text. Only if the note is still late does its block start a new page,
+leaving the room it took blank. The pages before cannot change, so the cost is one layout plus a few
+pages per note kept.
 
 A note that stays late (its block already starts a page, or the note is taller than the room there)
 is left where WeasyPrint put it; the PDF writer reports it.
@@ -31,6 +35,7 @@ NOTE_ID = re.compile(r"fn(\d+)")
 # How many pages back a moved block may start (a paragraph runs over two or three pages at most): the
 # layout context is kept as it was before each of these pages, not before every page of the article.
 PAGES_BACK = 6
+KEPT_WITH_NEXT = frozenset({"avoid", "avoid-page"})  # break-after values that keep a block with the next
 layout = weasyprint.layout
 boxes = weasyprint.formatting_structure.boxes
 pages_module = weasyprint.layout.page
@@ -65,6 +70,7 @@ class _Snapshot:
 class Placement:
     """What the last layout did to keep notes with their references (for the writer and the bench)."""
 
+    ended: list[int] = field(default_factory=list)  # notes whose page was ended after their block
     moved: list[int] = field(default_factory=list)  # notes whose block was made to start a page
     pages_laid_out: int = 0  # pages laid out, counting those laid out again
     pages: int = 0
@@ -87,6 +93,15 @@ def _blocks_by_note(root_box: Any) -> dict[int, Any]:  # noqa: ANN401
     return found
 
 
+def _blocks_by_element(root_box: Any) -> dict[int, Any]:  # noqa: ANN401
+    """The first block box of each element (by its id), where a page break can be asked for."""
+    found: dict[int, Any] = {}
+    for box in root_box.descendants():
+        if box.element is not None and isinstance(box, boxes.BlockLevelBox | boxes.TableRowBox):
+            found.setdefault(id(box.element), box)
+    return found
+
+
 def _late_notes(page: Any, printed: list[Any]) -> list[int]:  # noqa: ANN401
     """The notes called on ``page`` whose text is not among those ``printed`` at its foot."""
     late: list[int] = []
@@ -97,6 +112,32 @@ def _late_notes(page: Any, printed: list[Any]) -> list[int]:  # noqa: ANN401
             if number is not None and number not in late:
                 late.append(number)
     return late
+
+
+def _last_block_after(page: Any, element: Any) -> Any | None:  # noqa: ANN401 (WeasyPrint boxes)
+    """The element of the last block on ``page`` after the whole of ``element``'s block, or of the first
+    of the blocks kept with it (a heading before its text); None when nothing follows that block there
+    (it runs on to the next page, or ends the flow). WeasyPrint takes a page's notes off to make room
+    for the last block's lines, so the page is ended before that block."""
+    after: list[Any] = []  # boxes of the blocks after ``element``'s, in the page's order
+    seen = False
+
+    def walk(box: Any, parent_element: Any) -> None:  # noqa: ANN401
+        nonlocal seen
+        block = isinstance(box, boxes.BlockLevelBox | boxes.TableRowBox) and box.element is not parent_element
+        if block and seen and box.element is not None:
+            after.append(box)
+        elif block and box.element is element:
+            seen = True  # the block's own boxes are not looked into
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, box.element)
+
+    walk(page.children[0], None)  # the root box; the footnote and note areas follow it
+    index = len(after) - 1
+    while index > 0 and after[index - 1].style["break_after"] in KEPT_WITH_NEXT:
+        index -= 1
+    return after[index].element if after else None
 
 
 def _holds(page: Any, element: Any) -> bool:  # noqa: ANN401
@@ -129,6 +170,7 @@ def _pages_keeping_notes(placement: Placement) -> Any:  # noqa: ANN401
             yield from original(context, root_box, html, pages)
             return
         blocks = _blocks_by_note(root_box)
+        by_element = _blocks_by_element(root_box)
         made: list[Any] = []
         snapshots: dict[int, _Snapshot] = {}
         context.rendered_notes = []
@@ -146,6 +188,11 @@ def _pages_keeping_notes(placement: Placement) -> Any:  # noqa: ANN401
             for number in _late_notes(page, context.current_page_footnotes):
                 block = blocks.get(number)
                 if block is None or number in placement.moved:
+                    continue
+                following = None if number in placement.ended else _last_block_after(page, block.element)
+                if following is not None and id(following) in by_element and _break_before(by_element[id(following)]):
+                    placement.ended.append(number)
+                    restart = index if restart is None else min(restart, index)
                     continue
                 start = _start_page(made, index, block.element)
                 if start in snapshots and _break_before(block):
