@@ -150,7 +150,10 @@ def read_markdown(
             metadata_file.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
             arguments.append(f"--metadata-file={metadata_file}")
         converted = convert(markdown, reader, "json", arguments)
-    return ReadMarkdown(json_document(converted.output), converted.warnings)
+    document = json_document(converted.output)
+    global _api_version
+    _api_version = _api_version or document["pandoc-api-version"]
+    return ReadMarkdown(document, converted.warnings)
 
 
 def markdown_to_ast(markdown: str, title: str | None = None) -> dict[str, Any]:
@@ -196,10 +199,13 @@ def title_inlines(meta: dict[str, Any], title: str) -> list[dict[str, Any]]:
     return inlines
 
 
-@cache
+# The JSON AST version this pandoc reads and writes, as the first Markdown read in this process said.
+_api_version: list[int] | None = None
+
+
 def api_version() -> list[int]:
-    """The JSON AST version this pandoc reads and writes."""
-    return markdown_to_ast("")["pandoc-api-version"]
+    """The JSON AST version this pandoc reads and writes (pandoc is asked only when nothing was read yet)."""
+    return _api_version or markdown_to_ast("")["pandoc-api-version"]
 
 
 def ast_to(

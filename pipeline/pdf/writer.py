@@ -54,6 +54,15 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     _write_with_full_xmp(rendered, article, path, variant)
 
 
+def warm_up() -> None:
+    """Do before the first article what every PDF of this process needs: parse the print stylesheet with
+    its fonts and compile the templates (the build runs this in the PDF's worker while the article is
+    still being prepared, two cores doing at once what one did in turn)."""
+    stylesheet = paths.STYLES / "print.css"
+    _print_stylesheet(stylesheet, stylesheet.read_bytes())
+    html.compile_templates()
+
+
 @functools.lru_cache(maxsize=2)
 def _print_stylesheet(path: Path, data: bytes) -> tuple[weasyprint.CSS, FontConfiguration, tuple[str, ...]]:
     """The print stylesheet parsed once per process for as long as its bytes stay the same (a tenth of
