@@ -320,7 +320,7 @@ class Split:
     @classmethod
     def of(cls, plans: list[Plan], jobs: int) -> Split:
         busy = [(index, tuple(plan.stale)) for index, plan in enumerate(plans) if plan.stale]
-        if jobs <= 1 or len(busy) >= jobs:
+        if jobs <= 1 or len(busy) >= jobs or not busy:
             return cls(False, busy)
         return cls(True, [(index, group) for index, stale in busy for group in _groups(stale, jobs)])
 
