@@ -13,7 +13,7 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, placement, structure
+from pipeline.pdf import figures, font_dates, formulas, glyphs, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import weasyprint
@@ -117,6 +117,8 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant:
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
         if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
+            from pipeline.pdf import archival  # with the JATS writer it embeds: only for this variant
+
             archival.make_accessible_archive(pdf, archival.associated_files(article))
         # A glyph the fonts lack after shaping (.notdef, or one the subset dropped) is not reported by
         # WeasyPrint: read back from the file itself, it fails the PDF like a missing character.
