@@ -270,20 +270,36 @@ def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str
 
 
 def spliced(value: Any, kind: str, expand: Callable[[dict[str, Any]], list[Any] | None]) -> Any:  # noqa: ANN401
-    """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` in a list is replaced by
-    the elements ``expand(element)`` returns, in its place (none, one or several; None keeps it), and
-    those are walked in turn (an expansion holding the element's content splices inside it too)."""
+    """``value`` (pandoc's JSON AST) in which every element of ``kind`` in a list is replaced by the elements
+    ``expand(element)`` returns, in its place (none, one or several; None keeps it), and those are walked
+    in turn (an expansion holding the element's content splices inside it too). What holds no element of
+    ``kind`` is not copied: the result shares it with ``value``, so neither may be changed in place."""
     if isinstance(value, list):
-        out: list[Any] = []
-        for item in value:
+        out: list[Any] | None = None  # made at the first change; until then the list is value's own
+        for position, item in enumerate(value):
             expanded = expand(item) if isinstance(item, dict) and item.get("t") == kind else None
             if expanded is None:
-                out.append(spliced(item, kind, expand) if isinstance(item, list | dict) else item)
+                new = spliced(item, kind, expand) if isinstance(item, list | dict) else item
+                if new is item:
+                    if out is not None:
+                        out.append(item)
+                    continue
+                replacement = [new]
             else:
-                out.extend(spliced(expanded, kind, expand))
-        return out
+                replacement = spliced(expanded, kind, expand)
+            if out is None:
+                out = value[:position]
+            out.extend(replacement)
+        return value if out is None else out
     if isinstance(value, dict):
-        return {key: spliced(item, kind, expand) for key, item in value.items()}
+        changed: dict[str, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, list | dict):
+                new = spliced(item, kind, expand)
+                if new is not item:
+                    changed = changed if changed is not None else dict(value)
+                    changed[key] = new
+        return value if changed is None else changed
     return value
 
 
