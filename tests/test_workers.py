@@ -1,16 +1,19 @@
 """The build's worker pool (pipeline/build/workers.py) and the PDF's worker that starts before its article
 is ready: it warms up (WeasyPrint's import, the print stylesheet) while the build prepares the article,
 then takes the article handed over through a pipe. A worker never handed its unit (the build stopped
-first) ends with the pool; one that dies while waiting is named like any other dead worker."""
+first) ends with the pool; one that dies while waiting is named like any other dead worker. The article
+comes with the hyphenation patterns of its language, parsed by the build meanwhile."""
 
 from __future__ import annotations
 
 import functools
 import os
+import pickle
 import signal
 import time
 from pathlib import Path
 
+import pyphen
 import pytest
 from conftest import FIXTURE_SOURCES
 
@@ -118,3 +121,23 @@ def test_the_pdf_worker_warms_up_while_the_article_is_prepared(tmp_path: Path, m
     assert MEETING["formats"].read_text(encoding="utf-8") == "pdf"
     assert (dist / slug / artifact_name("pdf", slug)).read_bytes().startswith(b"%PDF-")
     assert (dist / slug / artifact_name("jats", slug)).is_file()
+
+
+def test_hyphenation_patterns_parsed_in_one_process_serve_another() -> None:
+    """What the build hands the PDF's worker with the article: pyphen's own parse of the language's file,
+    which pyphen (and so WeasyPrint) then takes instead of parsing it again; none for a language pyphen lacks."""
+    from pipeline.pdf import hyphenation
+
+    handed = pickle.loads(pickle.dumps(hyphenation.patterns("en-US")))
+    (path,) = handed
+    assert path == pyphen.LANGUAGES[pyphen.language_fallback("en-US")]
+    assert handed[path].patterns == pyphen.HyphDict(path).patterns
+    cached = pyphen.hdcache.pop(path, None)
+    try:
+        hyphenation.use(handed)
+        assert pyphen.Pyphen(lang="en-US").hd is handed[path]
+    finally:
+        pyphen.hdcache.pop(path, None)
+        if cached is not None:
+            pyphen.hdcache[path] = cached
+    assert hyphenation.patterns("zh") == {}

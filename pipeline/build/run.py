@@ -42,6 +42,7 @@ from pipeline.source.folder import discover
 if TYPE_CHECKING:  # what a no-op rebuild need not import
     from pipeline.build.workers import Pool
     from pipeline.model import Article, House
+    from pipeline.pdf.hyphenation import Patterns
     from pipeline.render.html import BodyHtml
     from pipeline.writers.deposit.package import PackageFacts
 
@@ -101,8 +102,9 @@ class Unit:
     staging: Path
     options: Options
     house: House | None = None  # none: the default House()
-    # The article prepared here, pickled: held as objects, the workers forked from this process would each
-    # carry a copy of them (a long article's are some 60 MB), on top of the one they unpickle.
+    # The article prepared here, with its body's HTML and hyphenation patterns when another worker prints
+    # them, pickled: held as objects, the workers forked from this process would each carry a copy of them
+    # (a long article's are some 60 MB), on top of the one they unpickle.
     prepared: bytes | None = None
     copies_images: bool = True
 
@@ -391,7 +393,8 @@ def _units(
             continue
         try:
             article = load_article(plan.source, house)
-            prepared = pickle.dumps((article, _body(article, groups)), protocol=pickle.HIGHEST_PROTOCOL)
+            handed = (article, _body(article, groups), _hyphenation(article, groups))
+            prepared = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             # One unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staged[index], options, house))
@@ -420,6 +423,16 @@ def _body(article: Article, groups: list[tuple[str, ...]]) -> BodyHtml | None:
     from pipeline.render.html import render_body
 
     return render_body(article)
+
+
+def _hyphenation(article: Article, groups: list[tuple[str, ...]]) -> Patterns:
+    """The hyphenation patterns of the article's language, parsed here (while the PDF's worker starts up)
+    when the PDF is written by another process."""
+    if not any("pdf" in group for group in groups):
+        return {}
+    from pipeline.pdf import hyphenation
+
+    return hyphenation.patterns(article.language)
 
 
 def _return_freed_memory(units: list[Unit]) -> None:
@@ -483,11 +496,15 @@ def _write_unit(unit: Unit) -> UnitResult:
         return result
     try:
         if unit.prepared:
-            article, body = pickle.loads(unit.prepared)
+            article, body, patterns = pickle.loads(unit.prepared)
             if body is not None:
                 from pipeline.render.html import remember_body
 
                 remember_body(article, body)
+            if patterns:
+                from pipeline.pdf import hyphenation
+
+                hyphenation.use(patterns)
         else:
             from pipeline.prepare.article import load_article  # only here: a worker given it prepared reads nothing
 
