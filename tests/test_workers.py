@@ -41,6 +41,7 @@ def mark_warm(folder: str) -> None:
 
 
 def die() -> None:
+    time.sleep(0.5)  # as a warm-up would, some way into WeasyPrint's import
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -125,19 +126,19 @@ def test_the_pdf_worker_warms_up_while_the_article_is_prepared(tmp_path: Path, m
 
 def test_hyphenation_patterns_parsed_in_one_process_serve_another() -> None:
     """What the build hands the PDF's worker with the article: pyphen's own parse of the language's file,
-    which pyphen (and so WeasyPrint) then takes instead of parsing it again; none for a language pyphen lacks."""
-    from pipeline.pdf import hyphenation
-
-    handed = pickle.loads(pickle.dumps(hyphenation.patterns("en-US")))
+    which pyphen (and so WeasyPrint) then takes instead of parsing it again; none for a language pyphen
+    lacks, nor when the PDF is not among the formats."""
+    article = prepare_article.load_article(FIXTURE_SOURCES / "cited-note-style" / "article.md")
+    handed = pickle.loads(pickle.dumps(build_run._hyphenation(article, [("pdf",), ("jats",)])))
     (path,) = handed
-    assert path == pyphen.LANGUAGES[pyphen.language_fallback("en-US")]
+    assert path == pyphen.LANGUAGES[pyphen.language_fallback(article.language)]
     assert handed[path].patterns == pyphen.HyphDict(path).patterns
     cached = pyphen.hdcache.pop(path, None)
     try:
-        hyphenation.use(handed)
-        assert pyphen.Pyphen(lang="en-US").hd is handed[path]
+        build_run.use_hyphenation(handed)
+        assert pyphen.Pyphen(lang=article.language).hd is handed[path]
     finally:
         pyphen.hdcache.pop(path, None)
         if cached is not None:
             pyphen.hdcache[path] = cached
-    assert hyphenation.patterns("zh") == {}
+    assert build_run._hyphenation(article, [("jats", "epub")]) == {}

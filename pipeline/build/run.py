@@ -42,7 +42,6 @@ from pipeline.source.folder import discover
 if TYPE_CHECKING:  # what a no-op rebuild need not import
     from pipeline.build.workers import Pool
     from pipeline.model import Article, House
-    from pipeline.pdf.hyphenation import Patterns
     from pipeline.render.html import BodyHtml
     from pipeline.writers.deposit.package import PackageFacts
 
@@ -54,6 +53,7 @@ PACKAGES_STATE = "packages"
 # The build state's mark of a format that has nothing to write for this source (a deposit without a DOI).
 ABSENT = "absent"
 Options = Mapping[str, Mapping[str, str]]
+HyphenationPatterns = dict[Path, object]  # pyphen's parsed files (HyphDict), by path
 # Prepared articles (pickled) from this size on leave enough freed memory to give back before forking.
 TRIM_BYTES = 4 << 20
 
@@ -425,14 +425,29 @@ def _body(article: Article, groups: list[tuple[str, ...]]) -> BodyHtml | None:
     return render_body(article)
 
 
-def _hyphenation(article: Article, groups: list[tuple[str, ...]]) -> Patterns:
-    """The hyphenation patterns of the article's language, parsed here (while the PDF's worker starts up)
-    when the PDF is written by another process."""
+def _hyphenation(article: Article, groups: list[tuple[str, ...]]) -> HyphenationPatterns:
+    """When another process writes the PDF: the hyphenation patterns of the article's language, parsed here
+    while that worker starts up, to hand over with the article. WeasyPrint hyphenates through pyphen, which
+    parses a language's file the first time a process hyphenates in it (English a twentieth of a second,
+    German half a second) and keeps it by file; unpickled, it takes a tenth of that. Keyed as pyphen keys
+    them; none for a language pyphen lacks."""
     if not any("pdf" in group for group in groups):
         return {}
-    from pipeline.pdf import hyphenation
+    import pyphen
 
-    return hyphenation.patterns(article.language)
+    name = pyphen.language_fallback(article.language)
+    if name is None:
+        return {}
+    path = pyphen.LANGUAGES[name]
+    return {path: pyphen.hdcache.get(path) or pyphen.HyphDict(path)}
+
+
+def use_hyphenation(patterns: HyphenationPatterns) -> None:
+    """Let pyphen (so WeasyPrint) take the patterns handed over for what it would otherwise parse again."""
+    import pyphen
+
+    for path, parsed in patterns.items():
+        pyphen.hdcache.setdefault(path, parsed)
 
 
 def _return_freed_memory(units: list[Unit]) -> None:
@@ -501,10 +516,7 @@ def _write_unit(unit: Unit) -> UnitResult:
                 from pipeline.render.html import remember_body
 
                 remember_body(article, body)
-            if patterns:
-                from pipeline.pdf import hyphenation
-
-                hyphenation.use(patterns)
+            use_hyphenation(patterns)
         else:
             from pipeline.prepare.article import load_article  # only here: a worker given it prepared reads nothing
 

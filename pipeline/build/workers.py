@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +40,7 @@ Result = TypeVar("Result")
 
 # How long to let the pool's own clean-up reap a dead worker before reading its exit code.
 REAP_TIMEOUT_S = 5.0
+REAP_POLL_S = 0.01
 # Per worker, two numbers in memory shared with the build: its pid and 1 + the index of the unit it is on.
 SLOT_WIDTH = 2
 
@@ -199,8 +201,12 @@ def _run_handed(work: Callable[[Unit], Result], index: int, channel: int, warm: 
 
 def _death(error: BrokenProcessPool, workers: list[BaseProcess], slots: Slots, labels: list[str]) -> str:
     """Which worker died, how, and while doing what."""
+    deadline = time.monotonic() + REAP_TIMEOUT_S
     for process in workers:
         process.join(REAP_TIMEOUT_S)
+        # The pool's own thread may have reaped it a moment ago and not yet noted its exit code.
+        while process.exitcode is None and time.monotonic() < deadline:
+            time.sleep(REAP_POLL_S)
     # The pool terminates (SIGTERM) the others once one has died.
     dead = [process for process in workers if process.exitcode not in (None, 0, -signal.SIGTERM)]
     if not dead:
