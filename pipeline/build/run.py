@@ -375,7 +375,7 @@ def _units(
 ) -> list[Unit]:
     """The units of work, given to the workers (when there are any) as they are ready. By source, each is
     loaded in the process that writes it; by format, each article is prepared here (once, however many
-    workers write it), with its body's HTML when more than one of its formats prints it."""
+    workers write it), with its body's HTML and the hyphenation patterns its PDF needs."""
     staged = {index: plan.staging for index, plan in enumerate(plans) if plan.staging is not None}
     if not split.by_format:
         units = [
@@ -417,8 +417,9 @@ def _units(
 
 
 def _body(article: Article, groups: list[tuple[str, ...]]) -> BodyHtml | None:
-    """The body's HTML, rendered here when the formats of more than one worker print it."""
-    if sum(any(WRITERS[name].html_body for name in group) for group in groups) < 2:
+    """The body's HTML when a format prints it, rendered here: once for every worker that does, and while
+    the PDF's worker is still starting up rather than after it is handed the article."""
+    if not any(WRITERS[name].html_body for group in groups for name in group):
         return None
     from pipeline.render.html import render_body
 
