@@ -32,6 +32,10 @@ class Format:
     templates: bool = False  # renders through pipeline/templates
     # Attributes of the Article (dotted: "house.registrant") without which the format has nothing to say.
     requires: tuple[str, ...] = ()
+    # Prints the body as rendered once per article (pipeline/render/html.py's ``render_body``).
+    html_body: bool = False
+    # Its writer has a ``warm_up()`` worth running in a worker while the article is still being prepared.
+    warms_up: bool = False
 
     def artifact_name(self, slug: str) -> str:
         return self.file_name.format(slug=slug)
@@ -39,13 +43,28 @@ class Format:
 
 WRITERS: dict[str, Format] = {
     # house-citation.csl: the suggested citation, which these four print.
-    "pdf": Format("pipeline.pdf.writer", "{slug}.pdf", styles=("print.css", HOUSE_CITATION_STYLE), templates=True),
-    "epub": Format("pipeline.writers.epub", "{slug}.epub", styles=("epub.css", HOUSE_CITATION_STYLE), templates=True),
+    "pdf": Format(
+        "pipeline.pdf.writer",
+        "{slug}.pdf",
+        styles=("print.css", HOUSE_CITATION_STYLE),
+        templates=True,
+        html_body=True,
+        warms_up=True,
+    ),
+    "epub": Format(
+        "pipeline.writers.epub",
+        "{slug}.epub",
+        styles=("epub.css", HOUSE_CITATION_STYLE),
+        templates=True,
+        html_body=True,
+    ),
     "jats": Format("pipeline.writers.jats", "{slug}.xml", styles=(HOUSE_CITATION_STYLE,), templates=True),
     "csl-json": Format("pipeline.writers.csl_json", "{slug}.csl.json"),
     "bibtex": Format("pipeline.writers.bibtex", "{slug}.bib"),
     "ris": Format("pipeline.writers.ris", "{slug}.ris"),
-    "html": Format("pipeline.writers.web", "index.html", styles=("web.css", HOUSE_CITATION_STYLE), templates=True),
+    "html": Format(
+        "pipeline.writers.web", "index.html", styles=("web.css", HOUSE_CITATION_STYLE), templates=True, html_body=True
+    ),
     # Deposits: what a journal sends to Crossref (to register the DOI) and to DOAJ.
     "crossref": Format(
         "pipeline.writers.deposit.crossref",

@@ -150,7 +150,10 @@ def read_markdown(
             metadata_file.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
             arguments.append(f"--metadata-file={metadata_file}")
         converted = convert(markdown, reader, "json", arguments)
-    return ReadMarkdown(json_document(converted.output), converted.warnings)
+    document = json_document(converted.output)
+    global _api_version
+    _api_version = _api_version or document["pandoc-api-version"]
+    return ReadMarkdown(document, converted.warnings)
 
 
 def markdown_to_ast(markdown: str, title: str | None = None) -> dict[str, Any]:
@@ -196,10 +199,13 @@ def title_inlines(meta: dict[str, Any], title: str) -> list[dict[str, Any]]:
     return inlines
 
 
-@cache
+# The JSON AST version this pandoc reads and writes, as the first Markdown read in this process said.
+_api_version: list[int] | None = None
+
+
 def api_version() -> list[int]:
-    """The JSON AST version this pandoc reads and writes."""
-    return markdown_to_ast("")["pandoc-api-version"]
+    """The JSON AST version this pandoc reads and writes (pandoc is asked only when nothing was read yet)."""
+    return _api_version or markdown_to_ast("")["pandoc-api-version"]
 
 
 def ast_to(
@@ -264,20 +270,36 @@ def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str
 
 
 def spliced(value: Any, kind: str, expand: Callable[[dict[str, Any]], list[Any] | None]) -> Any:  # noqa: ANN401
-    """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` in a list is replaced by
-    the elements ``expand(element)`` returns, in its place (none, one or several; None keeps it), and
-    those are walked in turn (an expansion holding the element's content splices inside it too)."""
+    """``value`` (pandoc's JSON AST) in which every element of ``kind`` in a list is replaced by the elements
+    ``expand(element)`` returns, in its place (none, one or several; None keeps it), and those are walked
+    in turn (an expansion holding the element's content splices inside it too). What holds no element of
+    ``kind`` is not copied: the result shares it with ``value``, so neither may be changed in place."""
     if isinstance(value, list):
-        out: list[Any] = []
-        for item in value:
+        out: list[Any] | None = None  # made at the first change; until then the list is value's own
+        for position, item in enumerate(value):
             expanded = expand(item) if isinstance(item, dict) and item.get("t") == kind else None
             if expanded is None:
-                out.append(spliced(item, kind, expand) if isinstance(item, list | dict) else item)
+                new = spliced(item, kind, expand) if isinstance(item, list | dict) else item
+                if new is item:
+                    if out is not None:
+                        out.append(item)
+                    continue
+                replacement = [new]
             else:
-                out.extend(spliced(expanded, kind, expand))
-        return out
+                replacement = spliced(expanded, kind, expand)
+            if out is None:
+                out = value[:position]
+            out.extend(replacement)
+        return value if out is None else out
     if isinstance(value, dict):
-        return {key: spliced(item, kind, expand) for key, item in value.items()}
+        changed: dict[str, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, list | dict):
+                new = spliced(item, kind, expand)
+                if new is not item:
+                    changed = changed if changed is not None else dict(value)
+                    changed[key] = new
+        return value if changed is None else changed
     return value
 
 

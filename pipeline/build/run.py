@@ -11,6 +11,7 @@ old folder stays as it was. What is reported comes out in source order, whicheve
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import hashlib
 import os
@@ -21,7 +22,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
@@ -39,7 +40,9 @@ from pipeline.notices import notices_to
 from pipeline.source.folder import discover
 
 if TYPE_CHECKING:  # what a no-op rebuild need not import
+    from pipeline.build.workers import Pool
     from pipeline.model import Article, House
+    from pipeline.render.html import BodyHtml
     from pipeline.writers.deposit.package import PackageFacts
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
@@ -50,6 +53,9 @@ PACKAGES_STATE = "packages"
 # The build state's mark of a format that has nothing to write for this source (a deposit without a DOI).
 ABSENT = "absent"
 Options = Mapping[str, Mapping[str, str]]
+HyphenationPatterns = dict[Path, object]  # pyphen's parsed files (HyphDict), by path
+# Prepared articles (pickled) from this size on leave enough freed memory to give back before forking.
+TRIM_BYTES = 4 << 20
 
 
 @dataclass
@@ -96,8 +102,9 @@ class Unit:
     staging: Path
     options: Options
     house: House | None = None  # none: the default House()
-    # The article prepared here, pickled: held as objects, the workers forked from this process would each
-    # carry a copy of them (a long article's are some 60 MB), on top of the one they unpickle.
+    # The article prepared here, with its body's HTML and hyphenation patterns when another worker prints
+    # them, pickled: held as objects, the workers forked from this process would each carry a copy of them
+    # (a long article's are some 60 MB), on top of the one they unpickle.
     prepared: bytes | None = None
     copies_images: bool = True
 
@@ -187,18 +194,22 @@ def build(
         # Only now, holding the lock: another build's staging folders are not leftovers.
         recover_dist(dist)
         plans += (_plan(source, formats, dist, options, force, house_digest) for source in sources)
-        # What only writing needs is read, checked and imported only when an article is to be written: pandoc
-        # (its version), the house file (its bytes are part of every article's fingerprint, so a changed file
-        # makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports no Babel.
-        house = _ready_to_write(house_config) if any(plan.stale for plan in plans) else None
-        for index, plan in enumerate(plans):
-            if plan.stale:
-                plans[index] = replace(plan, staging=_stage(plan.folder, plan.stale))
         with reporter, _terminate_as_interrupt():
-            reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
-            units = _units(plans, options, jobs, house)
-            with closing(_run(units, jobs)) as results:
-                _collect(plans, Counter(unit.plan_index for unit in units), results, report, reporter, keep_going)
+            split = Split.of(plans, jobs)
+            # Forked before anything is read: a PDF's worker imports WeasyPrint while its article is prepared.
+            with _workers(split, plans, jobs) as (pool, waiting):
+                # What only writing needs is read, checked and imported only when an article is to be written:
+                # pandoc (its version), the house file (its bytes are part of every article's fingerprint, so a
+                # changed file makes them all stale) and the loader. A no-op rebuild runs no pandoc and imports
+                # no Babel.
+                house = _ready_to_write(house_config) if split.groups else None
+                for index, plan in enumerate(plans):
+                    if plan.stale:
+                        plans[index] = replace(plan, staging=_stage(plan.folder, plan.stale))
+                reporter.start(len(plans), f"building {len(plans)} source(s) with {jobs} job(s)")
+                units = _units(split, plans, options, house, pool, waiting)
+                counts = Counter(unit.plan_index for unit in units)
+                _collect(plans, counts, _results(units, pool), report, reporter, keep_going)
             # A build that published nothing and failed leaves dist/ as it was, the journal included.
             if journal and shard is None and (report.built or report.ok):
                 from pipeline.journal.publish import publish
@@ -299,36 +310,153 @@ def _stage(folder: Path, stale: Mapping[str, str]) -> Path:
     return staging
 
 
-def _units(plans: list[Plan], options: Options, jobs: int, house: House | None) -> list[Unit]:
-    """By source when the sources alone keep every worker busy; else prepare each article here (once,
-    however many workers write it) and split the formats of each source into one group per worker."""
-    busy = [(index, plan, plan.staging) for index, plan in enumerate(plans) if plan.staging is not None]
-    if jobs <= 1 or len(busy) >= jobs or not busy:
-        return [Unit(index, plan.source, tuple(plan.stale), staging, options, house) for index, plan, staging in busy]
+@dataclass(frozen=True)
+class Split:
+    """What each process is to write, as (plan index, formats): by source when the sources alone keep
+    every worker busy, else (``by_format``) each source's formats in one group per worker, its article
+    prepared here."""
+
+    by_format: bool
+    groups: list[tuple[int, tuple[str, ...]]]
+
+    @classmethod
+    def of(cls, plans: list[Plan], jobs: int) -> Split:
+        busy = [(index, tuple(plan.stale)) for index, plan in enumerate(plans) if plan.stale]
+        if jobs <= 1 or len(busy) >= jobs or not busy:
+            return cls(False, busy)
+        return cls(True, [(index, group) for index, stale in busy for group in _groups(stale, jobs)])
+
+    def warming(self) -> list[tuple[int, tuple[str, ...]]]:
+        """By format, the groups whose writer warms up (the PDF's) while their article is prepared."""
+        return [(index, group) for index, group in self.groups if _warms(group)] if self.by_format else []
+
+
+def _warms(formats: tuple[str, ...]) -> bool:
+    return any(WRITERS[name].warms_up for name in formats)
+
+
+Waiting = dict[int, int]  # plan index -> the channel its warming worker waits on
+
+
+@contextmanager
+def _workers(split: Split, plans: list[Plan], jobs: int) -> Iterator[tuple[Pool[Unit, UnitResult] | None, Waiting]]:
+    """The worker processes, when there is work for more than one or a group that warms up, started now.
+    A group that warms up (the PDF's: WeasyPrint's import, the print stylesheet) gets its worker at once;
+    its article is handed over once prepared here."""
+    early = split.warming()
+    if jobs <= 1 or (len(split.groups) <= 1 and not early):
+        yield None, {}
+        return
+    from pipeline.build.workers import Pool  # only when there are units to share out
+
+    with Pool(run_unit, jobs, _unit_label, waiting=len(early)) as pool:
+        waiting = {
+            index: pool.wait(_label(plans[index].source, group), functools.partial(warm_up, group))
+            for index, group in early
+        }
+        yield pool, waiting
+
+
+def warm_up(formats: tuple[str, ...]) -> None:
+    """Import the writers of ``formats`` and let them warm up, in a worker waiting for its article."""
+    for format_name in formats:
+        module = writer(format_name)
+        if WRITERS[format_name].warms_up:
+            module.warm_up()
+
+
+def _units(
+    split: Split,
+    plans: list[Plan],
+    options: Options,
+    house: House | None,
+    pool: Pool[Unit, UnitResult] | None,
+    waiting: Waiting,
+) -> list[Unit]:
+    """The units of work, given to the workers (when there are any) as they are ready. By source, each is
+    loaded in the process that writes it; by format, each article is prepared here (once, however many
+    workers write it), with its body's HTML and the hyphenation patterns its PDF needs."""
+    staged = {index: plan.staging for index, plan in enumerate(plans) if plan.staging is not None}
+    if not split.by_format:
+        units = [
+            Unit(index, plans[index].source, formats, staged[index], options, house) for index, formats in split.groups
+        ]
+        for unit in units if pool is not None else ():
+            pool.submit(unit)
+        return units
     from pipeline.prepare.article import load_article  # here: a build with nothing to write reads no source
 
     units: list[Unit] = []
-    for index, plan, staging in busy:
+    for index, plan in enumerate(plans):
+        groups = [formats for number, formats in split.groups if number == index]
+        if not groups:
+            continue
         try:
             article = load_article(plan.source, house)
+            handed = (article, _body(article, groups), _hyphenation(article, groups))
+            prepared = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
-            # The unit loads it again in its process and reports the error in source order.
-            units.append(Unit(index, plan.source, tuple(plan.stale), staging, options, house))
+            # One unit loads it again in its process and reports the error in source order.
+            units.append(Unit(index, plan.source, tuple(plan.stale), staged[index], options, house))
             continue
-        prepared = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
         del article
-        groups = _groups(tuple(plan.stale), jobs)
         units += [
-            Unit(index, plan.source, group, staging, options, house, prepared, copies_images=number == 0)
+            Unit(index, plan.source, group, staged[index], options, house, prepared, copies_images=number == 0)
             for number, group in enumerate(groups)
         ]
-    _return_freed_memory()
+    if pool is not None:
+        # Its worker waited for it since the build started: handed over first (once the worker is warm).
+        first = {index: unit for unit in reversed(units) if (index := unit.plan_index) in waiting}
+        for index, unit in first.items():
+            pool.hand(waiting[index], unit)
+        _return_freed_memory(units)
+        for unit in units:
+            if first.get(unit.plan_index) is not unit:
+                pool.submit(unit)
     return units
 
 
-def _return_freed_memory() -> None:
-    """Give the memory freed while preparing back to the system before the workers are forked (glibc keeps
-    it otherwise, and each forked worker would count it as its own); nothing where there is no glibc."""
+def _body(article: Article, groups: list[tuple[str, ...]]) -> BodyHtml | None:
+    """The body's HTML when a format prints it, rendered here: once for every worker that does, and while
+    the PDF's worker is still starting up rather than after it is handed the article."""
+    if not any(WRITERS[name].html_body for group in groups for name in group):
+        return None
+    from pipeline.render.html import render_body
+
+    return render_body(article)
+
+
+def _hyphenation(article: Article, groups: list[tuple[str, ...]]) -> HyphenationPatterns:
+    """When another process writes the PDF: the hyphenation patterns of the article's language, parsed here
+    while that worker starts up, to hand over with the article. WeasyPrint hyphenates through pyphen, which
+    parses a language's file the first time a process hyphenates in it (English a twentieth of a second,
+    German half a second) and keeps it by file; unpickled, it takes a tenth of that. Keyed as pyphen keys
+    them; none for a language pyphen lacks."""
+    if not any("pdf" in group for group in groups):
+        return {}
+    import pyphen
+
+    name = pyphen.language_fallback(article.language)
+    if name is None:
+        return {}
+    path = pyphen.LANGUAGES[name]
+    return {path: pyphen.hdcache.get(path) or pyphen.HyphDict(path)}
+
+
+def use_hyphenation(patterns: HyphenationPatterns) -> None:
+    """Let pyphen (so WeasyPrint) take the patterns handed over for what it would otherwise parse again."""
+    import pyphen
+
+    for path, parsed in patterns.items():
+        pyphen.hdcache.setdefault(path, parsed)
+
+
+def _return_freed_memory(units: list[Unit]) -> None:
+    """Give the memory freed while preparing a long article back to the system before the workers are
+    forked (glibc keeps it otherwise, and each forked worker would count it as its own); nothing where
+    there is no glibc, or for short articles (collecting takes longer than the little it gives back)."""
+    if sum(len(unit.prepared or b"") for unit in {id(unit.prepared): unit for unit in units}.values()) < TRIM_BYTES:
+        return
     gc.collect()
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
@@ -345,17 +473,18 @@ def _groups(formats: tuple[str, ...], jobs: int) -> list[tuple[str, ...]]:
     return [formats[:1], *(group for group in rest if group)]
 
 
-def _run(units: list[Unit], jobs: int) -> Iterator[UnitResult]:
-    if jobs <= 1 or len(units) <= 1:
-        yield from map(run_unit, units)
-        return
-    from pipeline.build.workers import run_in_pool  # only when there are units to share out
-
-    yield from run_in_pool(run_unit, units, jobs, label=_unit_label)
+def _results(units: list[Unit], pool: Pool[Unit, UnitResult] | None) -> Iterator[UnitResult]:
+    if pool is None:
+        return map(run_unit, units)
+    return pool.results()
 
 
 def _unit_label(unit: Unit) -> str:
-    return f"{paths.shown(unit.source)} ({', '.join(unit.formats)})"
+    return _label(unit.source, unit.formats)
+
+
+def _label(source: Path, formats: tuple[str, ...]) -> str:
+    return f"{paths.shown(source)} ({', '.join(formats)})"
 
 
 def run_unit(unit: Unit) -> UnitResult:
@@ -376,14 +505,23 @@ def run_unit(unit: Unit) -> UnitResult:
 
 
 def _write_unit(unit: Unit) -> UnitResult:
-    from pipeline.prepare.article import load_article
     from pipeline.writers.deposit.package import PackageFacts
 
     result = UnitResult(unit.plan_index)
     if not unit.formats:
         return result
     try:
-        article = pickle.loads(unit.prepared) if unit.prepared else load_article(unit.source, unit.house)
+        if unit.prepared:
+            article, body, patterns = pickle.loads(unit.prepared)
+            if body is not None:
+                from pipeline.render.html import remember_body
+
+                remember_body(article, body)
+            use_hyphenation(patterns)
+        else:
+            from pipeline.prepare.article import load_article  # only here: a worker given it prepared reads nothing
+
+            article = load_article(unit.source, unit.house)
     except PipelineError as error:
         result.failures.append(str(error))
         return result

@@ -13,7 +13,7 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import archival, figures, font_dates, formulas, glyphs, placement, structure
+from pipeline.pdf import figures, font_dates, formulas, glyphs, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import trailing_spaces_hang, weasyprint
@@ -52,6 +52,15 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     if faults:
         raise LocatedError("\n".join(faults))
     _write_with_full_xmp(rendered, article, path, variant)
+
+
+def warm_up() -> None:
+    """Do before the first article what every PDF of this process needs: parse the print stylesheet with
+    its fonts and compile the templates (the build runs this in the PDF's worker while the article is
+    still being prepared, two cores doing at once what one did in turn)."""
+    stylesheet = paths.STYLES / "print.css"
+    _print_stylesheet(stylesheet, stylesheet.read_bytes())
+    html.compile_templates()
 
 
 @functools.lru_cache(maxsize=2)
@@ -108,6 +117,8 @@ def _write_with_full_xmp(rendered: bytes, article: Article, path: Path, variant:
                 if article.license.url:
                     xmp["xmpRights:WebStatement"] = article.license.url
         if variant == ARCHIVAL_VARIANT:  # an archive copy that stays accessible and carries its sources
+            from pipeline.pdf import archival  # with the JATS writer it embeds: only for this variant
+
             archival.make_accessible_archive(pdf, archival.associated_files(article))
         # A glyph the fonts lack after shaping (.notdef, or one the subset dropped) is not reported by
         # WeasyPrint: read back from the file itself, it fails the PDF like a missing character.

@@ -95,6 +95,12 @@ def render_body(article: Article) -> BodyHtml:
     return _last_rendered[1]
 
 
+def remember_body(article: Article, body: BodyHtml) -> None:
+    """Take ``body`` as the article's, rendered in another process (the build's, once for its workers)."""
+    global _last_rendered
+    _last_rendered = (article, body)
+
+
 def _render_body(article: Article) -> BodyHtml:
     """Render the title, introduction and sections through pandoc in a single call, then split them."""
     title_div = {"t": "Div", "c": [[TITLE_MARKUP_ID, [], []], [{"t": "Plain", "c": list(article.title_inlines)}]]}
@@ -192,6 +198,14 @@ def _detach(element: etree._Element) -> str:
 def _strip_namespace_declaration(markup: str) -> str:
     # The template declares the XHTML namespace once on <html>.
     return markup.replace(f' xmlns="{XHTML_NAMESPACE}"', "", 1)
+
+
+def compile_templates() -> None:
+    """Compile the article's templates (those at the top of pipeline/templates, which every format's
+    document includes) before the first article needs them."""
+    environment = _environment()
+    for name in environment.list_templates(filter_func=lambda name: "/" not in name):
+        environment.get_template(name)
 
 
 def render(article: Article, template: str, body: BodyHtml | None = None, **context: object) -> str:
