@@ -23,6 +23,7 @@ from pipeline import paths
 from pipeline.build.run import FORMATS, build
 from pipeline.check import official_schemas
 from pipeline.check.official_schemas import JATS_ARCHIVING
+from pipeline.errors import SourceError
 from pipeline.formats import missing
 from pipeline.model import Article
 from pipeline.prepare.article import load_article
@@ -33,6 +34,15 @@ FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
 ARCHIVAL = {"pdf": {"variant": "pdf/a-3a"}}
 # The real commentaries in source/ and the fixtures with other shapes.
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
+
+
+def house_refusal(folder: Path, text: str) -> tuple[Path, SourceError]:
+    """``text`` written as ``folder``/house.yaml, and the error loading it raises (it must raise one)."""
+    path = folder / "house.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_house(path)
+    return path, caught.value
 
 
 def copy_test_sources(root: Path) -> Path:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import house_refusal
 
 from pipeline import paths
-from pipeline.errors import SourceError, shown
+from pipeline.errors import shown
 from pipeline.model import House
 from pipeline.source.house import load_house
 
@@ -108,10 +109,7 @@ BAD_HOUSES = {
 @pytest.mark.parametrize("case", sorted(BAD_HOUSES))
 def test_a_bad_setting_is_named_by_line_and_field(case: str, tmp_path: Path) -> None:
     line, field, message, text = BAD_HOUSES[case]
-    path = write(tmp_path, text)
-    with pytest.raises(SourceError) as caught:
-        load_house(path)
-    error = caught.value
+    path, error = house_refusal(tmp_path, text)
     assert (error.line, error.field) == (line, field), str(error)
     assert message in error.message, str(error)
     assert str(error) == f"{shown(path)}:{line}: {field}: {error.message}"

@@ -21,6 +21,7 @@ import icu
 import pikepdf
 import pytest
 import yaml
+from conftest import house_refusal
 from lxml import etree, html
 from pypdf import PdfReader
 
@@ -326,12 +327,9 @@ def test_the_house_may_choose_a_languages_marks(tmp_path: Path) -> None:
 def test_a_bad_punctuation_setting_is_refused_with_its_line(
     tmp_path: Path, text: str, line: int, field: str, message: str
 ) -> None:
-    house = tmp_path / "house.yaml"
-    house.write_text(text, encoding="utf-8")
-    with pytest.raises(SourceError) as raised:
-        load_house(house)
-    assert (raised.value.line, raised.value.field) == (line, field)
-    assert message in raised.value.message
+    _path, error = house_refusal(tmp_path, text)
+    assert (error.line, error.field) == (line, field)
+    assert message in error.message
 
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "bad" / "minimal-valid" / "article.md"
