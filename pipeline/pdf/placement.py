@@ -81,24 +81,21 @@ def _note_number(footnote: Any) -> int | None:  # noqa: ANN401 (a WeasyPrint box
     return int(match.group(1)) if match else None
 
 
-def _blocks_by_note(root_box: Any) -> dict[int, Any]:  # noqa: ANN401
-    """The box of the block each note's reference asks to move with it (its ``data-notes``)."""
-    found: dict[int, Any] = {}
-    for box in root_box.descendants():
-        element = box.element
-        if element is None or not isinstance(box, boxes.BlockLevelBox | boxes.TableRowBox):
-            continue
-        for number in (element.get(NOTES_ATTRIBUTE) or "").split():
-            found.setdefault(int(number), box)
-    return found
-
-
 def _blocks_by_element(root_box: Any) -> dict[int, Any]:  # noqa: ANN401
     """The first block box of each element (by its id), where a page break can be asked for."""
     found: dict[int, Any] = {}
     for box in root_box.descendants():
         if box.element is not None and isinstance(box, boxes.BlockLevelBox | boxes.TableRowBox):
             found.setdefault(id(box.element), box)
+    return found
+
+
+def _blocks_by_note(by_element: dict[int, Any]) -> dict[int, Any]:
+    """The box of the block each note's reference asks to move with it (its ``data-notes``)."""
+    found: dict[int, Any] = {}
+    for box in by_element.values():
+        for number in (box.element.get(NOTES_ATTRIBUTE) or "").split():
+            found.setdefault(int(number), box)
     return found
 
 
@@ -169,8 +166,8 @@ def _pages_keeping_notes(placement: Placement) -> Any:  # noqa: ANN401
         if pages:  # WeasyPrint's repagination (page counters): its own loop remakes only changed pages
             yield from original(context, root_box, html, pages)
             return
-        blocks = _blocks_by_note(root_box)
         by_element = _blocks_by_element(root_box)
+        blocks = _blocks_by_note(by_element)
         made: list[Any] = []
         snapshots: dict[int, _Snapshot] = {}
         context.rendered_notes = []
