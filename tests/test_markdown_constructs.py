@@ -30,6 +30,8 @@ XHTML = "http://www.w3.org/1999/xhtml"
 MATHML = "http://www.w3.org/1998/Math/MathML"
 XLINK = "http://www.w3.org/1999/xlink"
 NS = {"x": XHTML, "m": MATHML, "xlink": XLINK}
+# The web page's other vocabularies' attributes (epub:type) have no namespace declared in HTML.
+RECOVERING_XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
 # An allowed element with its content, as written in the source (none of them nests in the fixture).
 RAW_ELEMENT = re.compile(r"<(abbr|sup|sub|kbd|small|bdi|span)((?:\s+[a-z-]+=\"[^\"]*\")*)>(.*?)</\1>", re.DOTALL)
 ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
@@ -134,7 +136,9 @@ def _web_page(dist: Path) -> etree._Element:
         element.set("data-namespace", MATHML if inside_maths else XHTML)
     for element in root.iter(etree.Element):
         element.tag = f"{{{element.attrib.pop('data-namespace')}}}{element.tag}"
-    return root
+    # Read again as XML: on a tree lxml parsed as HTML, find() takes "x:body" for a tag of that name and
+    # leaves the prefix unresolved (it worked only when an XML tree had put the path in lxml's cache first).
+    return etree.fromstring(etree.tostring(root), RECOVERING_XML_PARSER)
 
 
 def _jats(dist: Path) -> etree._Element:
