@@ -7,6 +7,13 @@ per import (measured by ``invoke bench``) before a name that loads directly is t
 import we answer "not found" at once, so the directly loadable names are used; should that fail on
 some system, the import is simply done again the normal way.
 
+Two more costs of a PDF worker's start are WeasyPrint's and not the PDF's. It imports fontTools' subsetter
+and variable-font instancer (0.07 s), which it uses only without HarfBuzz's subsetter or for a variable
+font: during its import they are stand-ins that import the real module when first used. And it asks cffi
+for its arrays of glyph ids as ``hb_codepoint_t[N]``, a C type of its own for every new length, each parsed
+anew by pycparser (2.5 ms; 14 of them in the first title's PDF): the same array without a length is
+parsed once, and an array of N is made from it.
+
 The trailing space of a line hangs (CSS Text 3, 4.1.3): text that fits without it is never cut down
 to its first word. WeasyPrint sets a run of text followed by inline markup (a note's call, an
 emphasised word, a link) as a text box of its own ending with the space before the markup. When the
@@ -23,11 +30,18 @@ from __future__ import annotations
 
 import ctypes.util
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from math import inf
 from types import ModuleType
+from typing import Any
+
+# Modules WeasyPrint imports for what it rarely does, with the names it imports from them.
+LOADED_ON_USE = {"fontTools.subset": (), "fontTools.varLib.instancer": ("instantiateVariableFont",)}
+# A C array type with its length, as WeasyPrint spells it for cffi: "hb_codepoint_t[2277]".
+SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]\Z")
 
 
 def import_weasyprint() -> ModuleType:
@@ -35,14 +49,62 @@ def import_weasyprint() -> ModuleType:
         return sys.modules["weasyprint"]
     real_find_library = ctypes.util.find_library
     ctypes.util.find_library = lambda _name: None
+    stand_ins = {name: _stand_in(name, names) for name, names in LOADED_ON_USE.items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
     try:
-        return importlib.import_module("weasyprint")
+        return _with_arrays_parsed_once(importlib.import_module("weasyprint"))
     except OSError:
         for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
             del sys.modules[name]
     finally:
         ctypes.util.find_library = real_find_library
-    return importlib.import_module("weasyprint")
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+    return _with_arrays_parsed_once(importlib.import_module("weasyprint"))
+
+
+def _stand_in(name: str, names: tuple[str, ...]) -> ModuleType:
+    """A module that imports ``name`` when any of its attributes is first used; ``names`` are the functions
+    imported from it by name (``from module import function``), which import it when first called."""
+    stand_in = ModuleType(name)
+
+    def real() -> ModuleType:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return importlib.import_module(name)
+
+    def forward(function: str) -> Callable[..., Any]:
+        return lambda *args, **kwargs: getattr(real(), function)(*args, **kwargs)
+
+    def attribute_of_real(attribute: str) -> object:
+        if attribute.startswith("__"):  # what the import system asks of any module (__path__) is not a use
+            raise AttributeError(attribute)
+        return getattr(real(), attribute)
+
+    vars(stand_in)["__getattr__"] = attribute_of_real
+    for function in names:
+        setattr(stand_in, function, forward(function))
+    return stand_in
+
+
+def _with_arrays_parsed_once(module: ModuleType) -> ModuleType:
+    ffi = module.text.ffi.ffi
+    make = ffi.new
+    unsized: dict[str, object] = {}
+
+    def new(cdecl: object, init: object = None) -> object:
+        sized = SIZED_ARRAY.match(cdecl) if isinstance(cdecl, str) else None
+        if sized is None:
+            return make(cdecl, init)
+        item = sized[1]
+        array = make(unsized.get(item) or unsized.setdefault(item, ffi.typeof(f"{item}[]")), int(sized[2]))
+        if init is not None:
+            array[0 : len(init)] = init  # type: ignore[index, arg-type]  # as cffi fills a sized array
+        return array
+
+    ffi.new = new
+    return module
 
 
 weasyprint = import_weasyprint()
