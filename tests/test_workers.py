@@ -17,6 +17,8 @@ import pyphen
 import pytest
 from conftest import FIXTURE_SOURCES
 
+from pipeline import pandoc
+from pipeline.build import handover
 from pipeline.build import run as build_run
 from pipeline.build.faults import WorkerDied
 from pipeline.build.progress import QuietReporter
@@ -48,7 +50,7 @@ def die() -> None:
 # Set by the last test before its build forks the PDF's worker, which inherits them: files the preparing
 # (here) and the warming (there) each wait for the other to create, with what each saw.
 MEETING: dict[str, Path] = {}
-REAL_WARM_UP = build_run.warm_up
+REAL_WARM_UP = handover.warm_up
 REAL_LOAD_ARTICLE = prepare_article.load_article
 
 
@@ -107,7 +109,7 @@ def test_the_pdf_worker_warms_up_while_the_article_is_prepared(tmp_path: Path, m
     for name in ("preparing", "warming", "preparing saw", "warming saw", "formats"):
         MEETING[name] = tmp_path / name
     monkeypatch.setattr(prepare_article, "load_article", preparing)
-    monkeypatch.setattr(build_run, "warm_up", warming)
+    monkeypatch.setattr(handover, "warm_up", warming)
     sources, dist = tmp_path / "sources", tmp_path / "dist"
     slug = "cited-note-style"
     (sources / slug).mkdir(parents=True)
@@ -128,17 +130,33 @@ def test_hyphenation_patterns_parsed_in_one_process_serve_another() -> None:
     """What the build hands the PDF's worker with the article: pyphen's own parse of the language's file,
     which pyphen (and so WeasyPrint) then takes instead of parsing it again; none for a language pyphen
     lacks, nor when the PDF is not among the formats."""
-    article = prepare_article.load_article(FIXTURE_SOURCES / "cited-note-style" / "article.md")
-    handed = pickle.loads(pickle.dumps(build_run._hyphenation(article, [("pdf",), ("jats",)])))
+    source = FIXTURE_SOURCES / "cited-note-style" / "article.md"
+    article, _body, handed = pickle.loads(handover.prepared(source, None, [("pdf",), ("jats",)]))
     (path,) = handed
     assert path == pyphen.LANGUAGES[pyphen.language_fallback(article.language)]
     assert handed[path].patterns == pyphen.HyphDict(path).patterns
     cached = pyphen.hdcache.pop(path, None)
     try:
-        build_run.use_hyphenation(handed)
+        handover.use_hyphenation(handed)
         assert pyphen.Pyphen(lang=article.language).hd is handed[path]
     finally:
         pyphen.hdcache.pop(path, None)
         if cached is not None:
             pyphen.hdcache[path] = cached
-    assert build_run._hyphenation(article, [("jats", "epub")]) == {}
+    assert pickle.loads(handover.prepared(source, None, [("jats", "epub")]))[2] == {}
+    lacking = next(tag for tag in ("zh-Hans", "ja", "ar", "he") if pyphen.language_fallback(tag) is None)
+    assert handover.hyphenation_patterns(lacking) == {}
+
+
+def test_the_language_is_known_before_pandoc_reads_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patterns are parsed while this process waits on pandoc: the loader names the language before
+    its first pandoc run, and names the language the article ends up with."""
+    runs: list[str] = []
+    real_convert = pandoc.convert
+    monkeypatch.setattr(pandoc, "convert", lambda *arguments: runs.append("pandoc") or real_convert(*arguments))
+    told: list[tuple[str, int]] = []
+    article = prepare_article.load_article(
+        FIXTURE_SOURCES / "cited-note-style" / "article.md", None, lambda language: told.append((language, len(runs)))
+    )
+    assert runs, "the article was read by pandoc"
+    assert told == [(article.language, 0)]

@@ -10,9 +10,7 @@ old folder stays as it was. What is reported comes out in source order, whicheve
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import gc
 import hashlib
 import os
 import pickle
@@ -30,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import paths
 from pipeline.atomic import atomic_path, link_or_copy, recover_dist, replace_folder, staging_folder
-from pipeline.build import fingerprint, manifest
+from pipeline.build import fingerprint, handover, manifest
 from pipeline.build.faults import BuildFault, describe, excerpt, faults_as_messages, is_machine_fault
 from pipeline.build.lock import dist_lock
 from pipeline.build.progress import PlainReporter, QuietReporter
@@ -42,7 +40,6 @@ from pipeline.source.folder import discover
 if TYPE_CHECKING:  # what a no-op rebuild need not import
     from pipeline.build.workers import Pool
     from pipeline.model import Article, House
-    from pipeline.render.html import BodyHtml
     from pipeline.writers.deposit.package import PackageFacts
 
 FORMATS: tuple[str, ...] = tuple(WRITERS)
@@ -53,9 +50,6 @@ PACKAGES_STATE = "packages"
 # The build state's mark of a format that has nothing to write for this source (a deposit without a DOI).
 ABSENT = "absent"
 Options = Mapping[str, Mapping[str, str]]
-HyphenationPatterns = dict[Path, object]  # pyphen's parsed files (HyphDict), by path
-# Prepared articles (pickled) from this size on leave enough freed memory to give back before forking.
-TRIM_BYTES = 4 << 20
 
 
 @dataclass
@@ -351,18 +345,10 @@ def _workers(split: Split, plans: list[Plan], jobs: int) -> Iterator[tuple[Pool[
 
     with Pool(run_unit, jobs, _unit_label, waiting=len(early)) as pool:
         waiting = {
-            index: pool.wait(_label(plans[index].source, group), functools.partial(warm_up, group))
+            index: pool.wait(_label(plans[index].source, group), functools.partial(handover.warm_up, group))
             for index, group in early
         }
         yield pool, waiting
-
-
-def warm_up(formats: tuple[str, ...]) -> None:
-    """Import the writers of ``formats`` and let them warm up, in a worker waiting for its article."""
-    for format_name in formats:
-        module = writer(format_name)
-        if WRITERS[format_name].warms_up:
-            module.warm_up()
 
 
 def _units(
@@ -384,22 +370,17 @@ def _units(
         for unit in units if pool is not None else ():
             pool.submit(unit)
         return units
-    from pipeline.prepare.article import load_article  # here: a build with nothing to write reads no source
-
     units: list[Unit] = []
     for index, plan in enumerate(plans):
         groups = [formats for number, formats in split.groups if number == index]
         if not groups:
             continue
         try:
-            article = load_article(plan.source, house)
-            handed = (article, _body(article, groups), _hyphenation(article, groups))
-            prepared = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
+            prepared = handover.prepared(plan.source, house, groups)
         except Exception:
             # One unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staged[index], options, house))
             continue
-        del article
         units += [
             Unit(index, plan.source, group, staged[index], options, house, prepared, copies_images=number == 0)
             for number, group in enumerate(groups)
@@ -409,58 +390,11 @@ def _units(
         first = {index: unit for unit in reversed(units) if (index := unit.plan_index) in waiting}
         for index, unit in first.items():
             pool.hand(waiting[index], unit)
-        _return_freed_memory(units)
+        handover.return_freed_memory({id(unit.prepared): unit.prepared or b"" for unit in units}.values())
         for unit in units:
             if first.get(unit.plan_index) is not unit:
                 pool.submit(unit)
     return units
-
-
-def _body(article: Article, groups: list[tuple[str, ...]]) -> BodyHtml | None:
-    """The body's HTML when a format prints it, rendered here: once for every worker that does, and while
-    the PDF's worker is still starting up rather than after it is handed the article."""
-    if not any(WRITERS[name].html_body for group in groups for name in group):
-        return None
-    from pipeline.render.html import render_body
-
-    return render_body(article)
-
-
-def _hyphenation(article: Article, groups: list[tuple[str, ...]]) -> HyphenationPatterns:
-    """When another process writes the PDF: the hyphenation patterns of the article's language, parsed here
-    while that worker starts up, to hand over with the article. WeasyPrint hyphenates through pyphen, which
-    parses a language's file the first time a process hyphenates in it (English a twentieth of a second,
-    German half a second) and keeps it by file; unpickled, it takes a tenth of that. Keyed as pyphen keys
-    them; none for a language pyphen lacks."""
-    if not any("pdf" in group for group in groups):
-        return {}
-    import pyphen
-
-    name = pyphen.language_fallback(article.language)
-    if name is None:
-        return {}
-    path = pyphen.LANGUAGES[name]
-    return {path: pyphen.hdcache.get(path) or pyphen.HyphDict(path)}
-
-
-def use_hyphenation(patterns: HyphenationPatterns) -> None:
-    """Let pyphen (so WeasyPrint) take the patterns handed over for what it would otherwise parse again."""
-    import pyphen
-
-    for path, parsed in patterns.items():
-        pyphen.hdcache.setdefault(path, parsed)
-
-
-def _return_freed_memory(units: list[Unit]) -> None:
-    """Give the memory freed while preparing a long article back to the system before the workers are
-    forked (glibc keeps it otherwise, and each forked worker would count it as its own); nothing where
-    there is no glibc, or for short articles (collecting takes longer than the little it gives back)."""
-    if sum(len(unit.prepared or b"") for unit in {id(unit.prepared): unit for unit in units}.values()) < TRIM_BYTES:
-        return
-    gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 def _groups(formats: tuple[str, ...], jobs: int) -> list[tuple[str, ...]]:
@@ -517,7 +451,7 @@ def _write_unit(unit: Unit) -> UnitResult:
                 from pipeline.render.html import remember_body
 
                 remember_body(article, body)
-            use_hyphenation(patterns)
+            handover.use_hyphenation(patterns)
         else:
             from pipeline.prepare.article import load_article  # only here: a worker given it prepared reads nothing
 
