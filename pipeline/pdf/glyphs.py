@@ -17,13 +17,17 @@ from __future__ import annotations
 import array
 import io
 import re
+import struct
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pikepdf
+from fontTools import cffLib
 from fontTools.misc.psCharStrings import T2CharString
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
@@ -42,6 +46,12 @@ CFF_STEMS = frozenset({"hstem", "vstem", "hstemhm", "vstemhm"})
 CFF_MASKS = frozenset({"hintmask", "cntrmask"})
 CFF_SILENT = CFF_STEMS | CFF_MASKS | {"endchar"}
 HEX = re.compile(r"<([0-9A-Fa-f]+)>")
+# Strings as qpdf writes them out: hex digits, or a literal whose parentheses are escaped (no nesting).
+PDF_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+PDF_LITERAL = re.compile(rb"\(((?:[^\\)]|\\.)+)\)", re.DOTALL)
+NUMBER_CHARACTERS = b"0123456789.+- \t\n\r\f\0"
+LITERAL_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.DOTALL)
+LITERAL_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
 @dataclass(frozen=True)
@@ -63,16 +73,18 @@ def bad_glyphs(pdf: pikepdf.Pdf) -> list[BadGlyph]:
     """Each distinct wrong glyph of the document, with the first page that draws it."""
     found: dict[tuple[str, int], BadGlyph] = {}
     fonts: dict[tuple[int, int], _Font] = {}
-    # A glyph of a font is checked once, where it is first drawn: a long article draws some 750,000
-    # glyphs, a few hundred distinct ones.
-    checked: set[tuple[tuple[int, int], int]] = set()
     for number, page in enumerate(pdf.pages, start=1):
         for font_object, codes in _shown(page.obj, page.resources, set()):
             font = fonts.get(font_object.objgen) or fonts.setdefault(font_object.objgen, _Font.read(font_object))
-            for glyph in dict.fromkeys(font.glyphs(codes)):
-                if (font_object.objgen, glyph) in checked:
+            drawn = dict.fromkeys(font.glyphs(codes))
+            # A glyph of a font is checked once, where it is first drawn: a long article draws some 750,000
+            # glyphs, a few hundred distinct ones; most text operators draw none not drawn before.
+            if drawn.keys() <= font.checked:
+                continue
+            for glyph in drawn:
+                if glyph in font.checked:
                     continue
-                checked.add((font_object.objgen, glyph))
+                font.checked.add(glyph)
                 problem = font.problem(glyph)
                 if problem and (font.name, glyph) not in found:
                     found[font.name, glyph] = BadGlyph(number, font.name, glyph, font.text(glyph), problem)
@@ -96,14 +108,50 @@ def _shown(
         if name == "Tf":
             font = fonts.get(operands[0])
         elif name in TEXT_OPERATORS and font is not None:
-            strings = operands[0] if name == "TJ" else operands[-1:]
-            # One operator's strings at once (WeasyPrint puts each glyph of a TJ in a string of its own).
-            yield font, b"".join(bytes(item) for item in strings if isinstance(item, pikepdf.String))
+            yield font, _shown_bytes(operands[0] if name == "TJ" else operands[-1])
         elif name == "Do":
             form = xobjects.get(operands[0])
             if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
                 seen.add(form.objgen)
                 yield from _shown(form, form.get("/Resources", resources), seen)
+
+
+def _shown_bytes(operand: pikepdf.Object) -> bytes:
+    """The bytes of a text operator's string, or of the strings of its array, in order.
+
+    WeasyPrint writes each glyph of a ``TJ`` as a string of its own, some 600,000 in a long article:
+    taking them one Python object at a time cost more than the rest of the check. The array is written
+    out by qpdf instead (``[ item item ]``, each string as ``<hex>`` or as a ``(literal)`` whose parentheses
+    and backslashes are escaped, so none nests) and read with regular expressions: the few literals with
+    content are turned into hex, then all the hex digits are decoded at once. An array holding anything
+    but strings and numbers is read item by item."""
+    if isinstance(operand, pikepdf.String):
+        return bytes(operand)
+    if not isinstance(operand, pikepdf.Array):
+        return b""
+    written = operand.unparse()[1:-1]
+    if b"(" in written:
+        written = PDF_LITERAL.sub(_as_hex, written).replace(b"()", b"")
+    parts = PDF_HEX.split(written)  # between the strings, then a string's digits, and so on
+    if b"".join(parts[0::2]).translate(None, NUMBER_CHARACTERS):
+        return b"".join(bytes(item) for item in operand if isinstance(item, pikepdf.String))
+    return bytes.fromhex(b"".join(parts[1::2]).decode("ascii"))
+
+
+def _as_hex(literal: re.Match[bytes]) -> bytes:
+    """A literal string with content written as a hex string: its bytes (ISO 32000-1, 7.3.4.2) are its
+    characters, ``\\n`` and the like, ``\\ddd`` in octal; a backslash before an end of line continues the
+    string, before any other character stands for that character."""
+    return b"<" + LITERAL_ESCAPE.sub(_escaped, literal.group(1)).hex().encode("ascii") + b">"
+
+
+def _escaped(escape: re.Match[bytes]) -> bytes:
+    sequence = escape.group(1)
+    if sequence[:1].isdigit():
+        return bytes([int(sequence, 8) & 0xFF])
+    if sequence in (b"\r\n", b"\r", b"\n"):
+        return b""
+    return LITERAL_ESCAPES.get(sequence, sequence)
 
 
 @dataclass
@@ -114,12 +162,12 @@ class _Font:
     program: TTFont | None
     cid_to_gid: bytes | None
     type3_codes: frozenset[int] | None
-    blank: dict[int, bool] = field(default_factory=dict)
+    checked: set[int] = field(default_factory=set)
 
     @classmethod
     def read(cls, font: pikepdf.Dictionary) -> _Font:
         name = str(font.get("/BaseFont", font.get("/Name", "(unnamed)"))).lstrip("/")
-        to_unicode = _to_unicode(font)
+        to_unicode = _to_unicode(font.get("/ToUnicode"))
         if font.get("/Subtype") == "/Type3":
             return cls(name, False, to_unicode, None, None, _type3_codes(font))
         descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
@@ -130,21 +178,19 @@ class _Font:
         program = TTFont(io.BytesIO(embedded.read_bytes()), lazy=True) if embedded is not None else None
         return cls(name, font.get("/Subtype") == "/Type0", to_unicode, program, cid_to_gid, None)
 
-    def glyphs(self, shown: bytes) -> Iterator[int]:
+    def glyphs(self, shown: bytes) -> Iterable[int]:
         if not self.two_byte:
-            yield from shown
-            return
+            return shown
         if self.cid_to_gid is None:  # Identity: the codes are the glyph ids, big-endian, read in one go
             codes = array.array("H", shown[: len(shown) - len(shown) % 2])
             if sys.byteorder == "little":
                 codes.byteswap()
-            yield from codes
-            return
-        for index in range(0, len(shown) - 1, 2):
-            cid = int.from_bytes(shown[index : index + 2], "big")
-            if self.cid_to_gid is not None:
-                cid = int.from_bytes(self.cid_to_gid[2 * cid : 2 * cid + 2] or b"\0\0", "big")
-            yield cid
+            return codes
+        cid_to_gid = self.cid_to_gid
+        return [
+            int.from_bytes(cid_to_gid[2 * cid : 2 * cid + 2] or b"\0\0", "big")
+            for cid in (int.from_bytes(shown[index : index + 2], "big") for index in range(0, len(shown) - 1, 2))
+        ]
 
     def text(self, glyph: int) -> str:
         return self.to_unicode.get(glyph, "")
@@ -166,14 +212,63 @@ class _Font:
     def _blank(self, glyph: int) -> bool:
         """The glyph draws nothing. A font WeasyPrint emptied of outlines because it draws each glyph as
         an image instead (colour emoji) is never blank in that sense."""
-        if glyph not in self.blank:
-            program = self.program
-            if "glyf" in program and not any(program["loca"]):
-                self.blank[glyph] = False
-            else:
-                read = _cff_blank(program, glyph) if "CFF " in program else None
-                self.blank[glyph] = _drawn_blank(program, glyph) if read is None else read
-        return self.blank[glyph]
+        program = self.program
+        assert program is not None
+        if "glyf" in program and not any(program["loca"]):
+            return False
+        char_string = self.char_strings.get(glyph) if self.char_strings is not None else None
+        read = _cff_blank(char_string) if char_string is not None else None
+        return _drawn_blank(program, glyph) if read is None else read
+
+    @cached_property
+    def char_strings(self) -> _CharStrings | None:
+        """The CFF program's charstrings, found without decompiling the table: fontTools would read every
+        glyph's name and offset first, some 2,000 in each of a PDF's half-dozen subsets (WeasyPrint keeps
+        the glyph ids of the whole face) when a few hundred glyphs are checked."""
+        program = self.program
+        if program is None or "CFF " not in program:
+            return None
+        return _CharStrings.of(program.reader["CFF "])
+
+
+@dataclass(frozen=True)
+class _CharStrings:
+    """A CFF table's CharStrings INDEX (Adobe TN 5176, 5 and 14): a glyph's Type 2 charstring by its id."""
+
+    table: bytes
+    count: int
+    offset_size: int
+    offsets: int  # where the offset array starts
+    data: int  # where the object data starts, less one (the offsets count from 1)
+
+    @classmethod
+    def of(cls, table: bytes) -> _CharStrings:
+        names = _CharStrings.at(table, table[2])  # the header says its own size; the Name INDEX follows
+        top_dicts = _CharStrings.at(table, names.end())
+        decompiler = cffLib.TopDictDecompiler(defaultdict(str))  # the strings (SIDs) are not needed here
+        decompiler.decompile(top_dicts.get(0) or b"")
+        return _CharStrings.at(table, decompiler.getDict()["CharStrings"])
+
+    @classmethod
+    def at(cls, table: bytes, position: int) -> _CharStrings:
+        (count,) = struct.unpack_from(">H", table, position)
+        if count == 0:
+            return cls(table, 0, 1, position + 2, position + 1)
+        offset_size = table[position + 2]
+        offsets = position + 3
+        return cls(table, count, offset_size, offsets, offsets + (count + 1) * offset_size - 1)
+
+    def _offset(self, index: int) -> int:
+        start = self.offsets + index * self.offset_size
+        return int.from_bytes(self.table[start : start + self.offset_size], "big")
+
+    def get(self, index: int) -> bytes | None:
+        if not 0 <= index < self.count:
+            return None
+        return self.table[self.data + self._offset(index) : self.data + self._offset(index + 1)]
+
+    def end(self) -> int:
+        return self.data + self._offset(self.count) if self.count else self.offsets
 
 
 def _drawn_blank(program: TTFont, glyph: int) -> bool:
@@ -184,13 +279,16 @@ def _drawn_blank(program: TTFont, glyph: int) -> bool:
     return pen.bounds is None
 
 
-def _cff_blank(program: TTFont, glyph: int) -> bool | None:
+@lru_cache(maxsize=1 << 16)
+def _cff_blank(char_string: bytes) -> bool | None:
     """Whether a CFF glyph draws nothing, read from its charstring's operators without running it (drawing
     every distinct glyph of an article cost a tenth of its build); None when only running it can tell (it
     calls subroutines, or is an accented composite). The reading stops at the first operator that draws:
-    the hints come before it, so a glyph with an outline is told by its first few bytes."""
-    char_string = program["CFF "].cff.topDictIndex[0].CharStrings[program.getGlyphName(glyph)]
-    for operator, operands in _operators(char_string):
+    the hints come before it, so a glyph with an outline is told by its first few bytes.
+
+    The answer depends on the charstring's bytes alone, so it is kept for the process by them: the PDFs of
+    one build embed the same faces, whose glyphs keep their ids and bytes from one subset to the next."""
+    for operator, operands in _operators(T2CharString(bytecode=char_string)):
         if operator in CFF_DRAWING:
             return False  # a Type 2 charstring has no branches: an operator in it is run, and puts a point
         if operator not in CFF_SILENT:
@@ -227,9 +325,8 @@ def _may_be_blank(text: str) -> bool:
     return all(character.isspace() or unicodedata.category(character) in ("Cf", "Zs") for character in text)
 
 
-def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
-    """The font's ``/ToUnicode`` map (``bfchar`` and ``bfrange`` entries), code -> text."""
-    stream = font.get("/ToUnicode")
+def _to_unicode(stream: pikepdf.Object | None) -> dict[int, str]:
+    """A font's ``/ToUnicode`` map (``bfchar`` and ``bfrange`` entries), code -> text."""
     if not isinstance(stream, pikepdf.Stream):
         return {}
     cmap = stream.read_bytes().decode("latin-1")
