@@ -5,7 +5,10 @@ WeasyPrint says when no installed font has a character, but a glyph can also go 
 or a glyph id the embedded subset does not hold. PDF/A (ISO 19005-3, 6.2.11.4.1 and 6.2.11.8) and
 PDF/UA-1 (7.21.4.1, 7.21.8) forbid both. This reads the finished file, as a viewer does: each text
 operator of each content stream (pages and the forms they draw), its font's encoding, the embedded font
-program and the ``/ToUnicode`` map that says which character a glyph stands for.
+program and the ``/ToUnicode`` map that says which character a glyph stands for. The streams are read
+from their bytes by one regular expression (qpdf's parse, which makes a Python object of every glyph's
+string, where that reading declines), and only the few hundred distinct glyphs of a document are looked
+up in their fonts, a CFF glyph by its charstring's bytes alone.
 
 WeasyPrint writes composite fonts (``/Type0``, ``Identity-H``: two bytes per glyph, the CID being the
 glyph id of the embedded TrueType or OpenType/CFF program) and, for bitmap emoji, Type 3 fonts; other
@@ -46,11 +49,41 @@ CFF_STEMS = frozenset({"hstem", "vstem", "hstemhm", "vstemhm"})
 CFF_MASKS = frozenset({"hintmask", "cntrmask"})
 CFF_SILENT = CFF_STEMS | CFF_MASKS | {"endchar"}
 HEX = re.compile(r"<([0-9A-Fa-f]+)>")
-# Strings as qpdf writes them out: hex digits, or a literal whose parentheses are escaped (no nesting).
-PDF_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
-PDF_LITERAL = re.compile(rb"\(((?:[^\\)]|\\.)+)\)", re.DOTALL)
+# The tokens of a content stream (ISO 32000-1, 7.2 and 7.8.2) the check reads without qpdf's parse.
+WHITE_SPACE = b"\0\t\n\f\r "
+_SPACE = rb"[\0\t\n\f\r ]"
+_REGULAR = rb"[^\0\t\n\f\r ()<>\[\]{}/%]"
+_NAME = rb"/" + _REGULAR + rb"*+"
+_NUMBER = rb"[+-]?+(?:\d++\.?+\d*+|\.\d++)"
+_END = rb"(?!" + _REGULAR + rb")"  # a regular token (number, operator) ends here
+_HEX = rb"<[0-9A-Fa-f\0\t\n\f\r ]*+>"
+_LITERAL = rb"\((?:[^()\\]++|\\.)*+\)"
+for _depth in range(2):  # parentheses nested three deep; deeper is left to qpdf
+    _LITERAL = rb"\((?:[^()\\]++|\\.|" + _LITERAL + rb")*+\)"
+_STRING = _LITERAL + rb"|" + _HEX
+# Every match starts with a run of characters that begin none of the tokens read (numbers, white space,
+# most operators), skipped without a Python object each; each alternative after it matches wherever that
+# run stops, so no position is tried twice.
+CONTENT_TOKEN = re.compile(
+    rb"[^()<>\[\]/%BTD'\"]*+(?:"
+    + rb"(?P<string>" + _STRING + rb")" + _SPACE + rb"*+(?:Tj|'|\")" + _END + rb"(?P<show>)"
+    + rb"|" + _STRING
+    # A TJ array as written: _array_bytes reads its strings and numbers, or leaves it to qpdf.
+    + rb"|\[(?P<array>[^\[\]]*+)\]" + _SPACE + rb"*+TJ" + _END
+    + rb"|(?P<font>" + _NAME + rb")" + _SPACE + rb"++" + _NUMBER + _SPACE + rb"++Tf" + _END
+    + rb"|(?P<form>" + _NAME + rb")" + _SPACE + rb"++Do" + _END
+    + rb"|" + _NAME + rb"|<<|>>|%[^\r\n]*+"
+    # A text, font or form operator not read above with its operands, an inline image, a lone delimiter.
+    + rb"|(?P<unread>[()<>]|(?<!" + _REGULAR + rb")(?:BI|TJ|Tj|'|\"|Tf|Do)" + _END + rb")"
+    + rb"|[\[\]]|[BTD'\"]" + _REGULAR + rb"*+|\Z"  # other operators (BT, Tm, BDC) and other arrays
+    + rb")",
+    re.DOTALL,
+)  # fmt: skip
+RAW_LITERAL = re.compile(_LITERAL, re.DOTALL)
+# Strings as qpdf writes them: hex digits, or a literal whose parentheses are escaped (so none nests).
+PDF_HEX = re.compile(rb"<((?:[0-9A-Fa-f]{2})*+)>")
 NUMBER_CHARACTERS = b"0123456789.+- \t\n\r\f\0"
-LITERAL_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.DOTALL)
+LITERAL_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)|\r\n?", re.DOTALL)
 LITERAL_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -103,50 +136,114 @@ def _shown(
     fonts = resources.get("/Font", {})
     xobjects = resources.get("/XObject", {})
     font = None
-    for operands, operator in pikepdf.parse_content_stream(owner, WANTED_OPERATORS):
-        name = str(operator)
-        if name == "Tf":
-            font = fonts.get(operands[0])
-        elif name in TEXT_OPERATORS and font is not None:
-            yield font, _shown_bytes(operands[0] if name == "TJ" else operands[-1])
-        elif name == "Do":
-            form = xobjects.get(operands[0])
+    operations = _scanned(owner)
+    for operator, operand in _parsed(owner) if operations is None else operations:
+        if operator == "Tf":
+            font = fonts.get(operand)
+        elif operator == "Do":
+            form = xobjects.get(operand)
             if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
                 seen.add(form.objgen)
                 yield from _shown(form, form.get("/Resources", resources), seen)
+        elif font is not None:
+            assert isinstance(operand, bytes)
+            yield font, operand
 
 
-def _shown_bytes(operand: pikepdf.Object) -> bytes:
-    """The bytes of a text operator's string, or of the strings of its array, in order.
+# What a content stream does that the check reads: ("Tf", the font's resource name), ("Do", the XObject's),
+# ("show", the bytes a text operator shows).
+Operation = tuple[str, bytes | str | pikepdf.Object]
 
-    WeasyPrint writes each glyph of a ``TJ`` as a string of its own, some 600,000 in a long article:
-    taking them one Python object at a time cost more than the rest of the check. The array is written
-    out by qpdf instead (``[ item item ]``, each string as ``<hex>`` or as a ``(literal)`` whose parentheses
-    and backslashes are escaped, so none nests) and read with regular expressions: the few literals with
-    content are turned into hex, then all the hex digits are decoded at once. An array holding anything
-    but strings and numbers is read item by item."""
-    if isinstance(operand, pikepdf.String):
-        return bytes(operand)
-    if not isinstance(operand, pikepdf.Array):
-        return b""
-    written = operand.unparse()[1:-1]
-    if b"(" in written:
-        written = PDF_LITERAL.sub(_as_hex, written).replace(b"()", b"")
-    parts = PDF_HEX.split(written)  # between the strings, then a string's digits, and so on
+
+def _parsed(owner: pikepdf.Object) -> Iterator[Operation]:
+    """The operations of a content stream as qpdf parses it (one Python object per string of a ``TJ``)."""
+    for operands, operator in pikepdf.parse_content_stream(owner, WANTED_OPERATORS):
+        name = str(operator)
+        if name in ("Tf", "Do"):
+            yield name, operands[0]
+        else:
+            yield "show", _shown_bytes(operands[0] if name == "TJ" else operands[-1])
+
+
+def _scanned(owner: pikepdf.Object) -> list[Operation] | None:
+    """The operations of a content stream read from its bytes with one regular expression, or None when
+    the stream holds what that reading leaves to qpdf (an inline image, a string nested deeper than three
+    parentheses, a name with ``#`` escapes, a text, font or form operator whose operands are not the
+    plain ones, anything unbalanced): qpdf's parse then reads it.
+
+    qpdf parses every token into an object, and WeasyPrint writes each glyph of a ``TJ`` as a string of
+    its own, some 600,000 in a long article: parsing them and taking them one Python object at a time
+    was most of the check's time. The expression matches whole strings (so nothing inside one is read
+    as an operator), whole ``TJ`` arrays with their operator, ``/name size Tf`` and ``/name Do``, and
+    skips the rest (numbers, other operators, names, dictionaries) without a Python object for it."""
+    contents = owner.get("/Contents") if owner.get("/Type") == "/Page" else owner
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    if not all(isinstance(stream, pikepdf.Stream) for stream in streams):
+        return None
+    content = b"\n".join(stream.read_bytes() for stream in streams)  # tokens never span two streams
+    operations: list[Operation] = []
+    for match in CONTENT_TOKEN.finditer(content):
+        kind = match.lastgroup
+        if kind == "show":
+            operations.append(("show", _string_bytes(match.group("string"))))
+        elif kind == "array":
+            shown = _array_bytes(match.group("array"))
+            if shown is None:
+                return None
+            operations.append(("show", shown))
+        elif kind == "font" or kind == "form":
+            if b"#" in match.group(kind):
+                return None
+            operations.append(("Tf" if kind == "font" else "Do", match.group(kind).decode("latin-1")))
+        elif kind == "unread":
+            return None
+    return operations
+
+
+def _array_bytes(array: bytes) -> bytes | None:
+    """The bytes of the strings of a ``TJ`` array as the content stream writes it, or None unless it
+    holds strings and numbers only, each hex string in pairs of digits: the literals are turned into hex
+    (the first parenthesis of the array starts one), then the hex digits of all the strings are decoded
+    at once."""
+    if b"(" in array:
+        array = RAW_LITERAL.sub(_as_hex, array)
+    parts = PDF_HEX.split(array)  # between the strings, then a string's digits, and so on
     if b"".join(parts[0::2]).translate(None, NUMBER_CHARACTERS):
-        return b"".join(bytes(item) for item in operand if isinstance(item, pikepdf.String))
+        return None
     return bytes.fromhex(b"".join(parts[1::2]).decode("ascii"))
 
 
+def _string_bytes(string: bytes) -> bytes:
+    """A string's bytes as the content stream writes it (ISO 32000-1, 7.3.4): a literal, or hex digits,
+    where white space is left out and a last odd digit is followed by 0."""
+    if string.startswith(b"("):
+        return _literal_bytes(string[1:-1])
+    digits = string[1:-1].translate(None, WHITE_SPACE)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+
+
+def _shown_bytes(operand: pikepdf.Object) -> bytes:
+    """The bytes of a text operator's string, or of the strings of its array, in order."""
+    strings = operand if isinstance(operand, pikepdf.Array) else [operand]
+    return b"".join(bytes(item) for item in strings if isinstance(item, pikepdf.String))
+
+
 def _as_hex(literal: re.Match[bytes]) -> bytes:
-    """A literal string with content written as a hex string: its bytes (ISO 32000-1, 7.3.4.2) are its
-    characters, ``\\n`` and the like, ``\\ddd`` in octal; a backslash before an end of line continues the
-    string, before any other character stands for that character."""
-    return b"<" + LITERAL_ESCAPE.sub(_escaped, literal.group(1)).hex().encode("ascii") + b">"
+    """A literal string written as a hex string."""
+    return b"<" + _literal_bytes(literal.group()[1:-1]).hex().encode("ascii") + b">"
+
+
+def _literal_bytes(literal: bytes) -> bytes:
+    """A literal string's bytes (ISO 32000-1, 7.3.4.2): ``\\n`` and the like, ``\\ddd`` in octal; a
+    backslash before an end of line continues the string, before any other character stands for that
+    character; an end of line not escaped is a line feed."""
+    return LITERAL_ESCAPE.sub(_escaped, literal) if b"\\" in literal or b"\r" in literal else literal
 
 
 def _escaped(escape: re.Match[bytes]) -> bytes:
     sequence = escape.group(1)
+    if sequence is None:  # an end of line written as a carriage return (and a line feed)
+        return b"\n"
     if sequence[:1].isdigit():
         return bytes([int(sequence, 8) & 0xFF])
     if sequence in (b"\r\n", b"\r", b"\n"):
