@@ -318,36 +318,38 @@ class _Font:
         return _drawn_blank(program, glyph) if read is None else read
 
     @cached_property
-    def char_strings(self) -> _CharStrings | None:
+    def char_strings(self) -> _CffIndex | None:
         """The CFF program's charstrings, found without decompiling the table: fontTools would read every
         glyph's name and offset first, some 2,000 in each of a PDF's half-dozen subsets (WeasyPrint keeps
         the glyph ids of the whole face) when a few hundred glyphs are checked."""
         program = self.program
         if program is None or "CFF " not in program:
             return None
-        return _CharStrings.of(program.reader["CFF "])
+        return _CffIndex.char_strings(program.reader["CFF "])
 
 
 @dataclass(frozen=True)
-class _CharStrings:
-    """A CFF table's CharStrings INDEX (Adobe TN 5176, 5 and 14): a glyph's Type 2 charstring by its id."""
+class _CffIndex:
+    """An INDEX of a CFF table (Adobe TN 5176, 5): its items by number, each read where it lies."""
 
     table: bytes
     count: int
     offset_size: int
     offsets: int  # where the offset array starts
-    data: int  # where the object data starts, less one (the offsets count from 1)
+    data: int  # where the items start, less one (the offsets count from 1)
 
     @classmethod
-    def of(cls, table: bytes) -> _CharStrings:
-        names = _CharStrings.at(table, table[2])  # the header says its own size; the Name INDEX follows
-        top_dicts = _CharStrings.at(table, names.end())
+    def char_strings(cls, table: bytes) -> _CffIndex:
+        """The CharStrings INDEX (TN 5176, 14): a glyph's Type 2 charstring by its id. The header says
+        its own size; the Name INDEX follows, then the Top DICT INDEX, whose one DICT says where it is."""
+        names = cls.at(table, table[2])
+        top_dicts = cls.at(table, names.end())
         decompiler = cffLib.TopDictDecompiler(defaultdict(str))  # the strings (SIDs) are not needed here
         decompiler.decompile(top_dicts.get(0) or b"")
-        return _CharStrings.at(table, decompiler.getDict()["CharStrings"])
+        return cls.at(table, decompiler.getDict()["CharStrings"])
 
     @classmethod
-    def at(cls, table: bytes, position: int) -> _CharStrings:
+    def at(cls, table: bytes, position: int) -> _CffIndex:
         (count,) = struct.unpack_from(">H", table, position)
         if count == 0:
             return cls(table, 0, 1, position + 2, position + 1)
