@@ -10,6 +10,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import Built
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.pdf.glyphs import Operation, _parsed, _scanned, bad_glyphs
 
@@ -110,3 +112,40 @@ def test_a_notdef_in_a_literal_string_is_found(built_all: dict[str, Built]) -> N
 def _contents(page: pikepdf.Object) -> list[pikepdf.Stream]:
     contents = page.Contents
     return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+
+
+def literal(data: bytes) -> bytes:
+    """A literal string as a writer may put it: backslashes and carriage returns escaped (a bare one
+    would be read as a line feed), parentheses too unless they are balanced (and nested at most three
+    deep, as the scanner reads them), other bytes as they are."""
+    escaped = data.replace(b"\\", b"\\\\").replace(b"\r", b"\\r")
+    depth = deepest = 0
+    for byte in escaped:
+        depth += {ord("("): 1, ord(")"): -1}.get(byte, 0)
+        deepest = max(deepest, depth)
+        if depth < 0:
+            break
+    if depth or deepest > 3:
+        escaped = escaped.replace(b"(", b"\\(").replace(b")", b"\\)")
+    return b"(" + escaped + b")"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    strings=st.lists(st.binary(max_size=6), min_size=1, max_size=8),
+    actual_text=st.one_of(st.binary(max_size=12), st.sampled_from([b"((((a))))", b"(x) Tj [<00>] TJ", b"a)b("])),
+    hex_form=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_random_strings_are_scanned_as_qpdf_parses_them(
+    strings: list[bytes], actual_text: bytes, hex_form: list[bool]
+) -> None:
+    """Any bytes, in a TJ array's strings (hex or literal) and in a marked-content property's string."""
+    items = b" ".join(
+        b"<" + data.hex().encode() + b">" if as_hex else literal(data)
+        for data, as_hex in zip(strings, hex_form, strict=False)
+    )
+    content = b"/Span <</ActualText " + literal(actual_text) + b">> BDC BT /F1 9 Tf [" + items + b" -3] TJ ET EMC"
+    _document, page = page_with(content)
+    scanned = _scanned(page)
+    assert scanned is not None
+    assert scanned == parsed(page) == [("Tf", "/F1"), ("show", b"".join(strings))]

@@ -69,7 +69,7 @@ CONTENT_TOKEN = re.compile(
     + rb"(?P<string>" + _STRING + rb")" + _SPACE + rb"*+(?:Tj|'|\")" + _END + rb"(?P<show>)"
     + rb"|" + _STRING
     # A TJ array as written: _array_bytes reads its strings and numbers, or leaves it to qpdf.
-    + rb"|\[(?P<array>[^\[\]]*+)\]" + _SPACE + rb"*+TJ" + _END
+    + rb"|\[(?P<array>(?:[^\[\]()]++|" + _LITERAL + rb")*+)\]" + _SPACE + rb"*+TJ" + _END
     + rb"|(?P<font>" + _NAME + rb")" + _SPACE + rb"++" + _NUMBER + _SPACE + rb"++Tf" + _END
     + rb"|(?P<form>" + _NAME + rb")" + _SPACE + rb"++Do" + _END
     + rb"|" + _NAME + rb"|<<|>>|%[^\r\n]*+"
