@@ -80,7 +80,7 @@ CONTENT_TOKEN = re.compile(
     re.DOTALL,
 )  # fmt: skip
 RAW_LITERAL = re.compile(_LITERAL, re.DOTALL)
-# Strings as qpdf writes them: hex digits, or a literal whose parentheses are escaped (so none nests).
+# A hex string in pairs of digits, as WeasyPrint writes a glyph (a literal is turned into one first).
 PDF_HEX = re.compile(rb"<((?:[0-9A-Fa-f]{2})*+)>")
 NUMBER_CHARACTERS = b"0123456789.+- \t\n\r\f\0"
 LITERAL_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)|\r\n?", re.DOTALL)
