@@ -297,11 +297,10 @@ class _Font:
             return None if glyph in self.type3_codes else "has no glyph procedure in its Type 3 font"
         if glyph == 0:
             return "is the .notdef glyph"
-        if self.program is None:
+        if self.glyph_count is None:
             return None
-        count = self.program["maxp"].numGlyphs
-        if glyph >= count:
-            return f"is not in the embedded font ({count} glyphs)"
+        if glyph >= self.glyph_count:
+            return f"is not in the embedded font ({self.glyph_count} glyphs)"
         if not _may_be_blank(self.text(glyph)) and self._blank(glyph):
             return "has no outline in the embedded font (the subset lacks it)"
         return None
@@ -316,6 +315,10 @@ class _Font:
         char_string = self.char_strings.get(glyph) if self.char_strings is not None else None
         read = _cff_blank(char_string) if char_string is not None else None
         return _drawn_blank(program, glyph) if read is None else read
+
+    @cached_property
+    def glyph_count(self) -> int | None:
+        return self.program["maxp"].numGlyphs if self.program is not None else None
 
     @cached_property
     def char_strings(self) -> _CffIndex | None:
