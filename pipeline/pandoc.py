@@ -258,6 +258,23 @@ def elements(value: object) -> Iterator[dict[str, Any]]:
                     pending.append(content)
 
 
+def holds(value: object, kind: str, test: Callable[[dict[str, Any]], object] | None = None) -> bool:
+    """Whether an element of ``kind`` (for which ``test``, when given, is true) is anywhere under ``value``.
+    Every dict and list is entered, as ``spliced`` and ``replaced`` do (a citation's prefix too): a search
+    that finds none costs a fifth of the copying walk it spares."""
+    pending = [value]
+    pop, extend = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        if type(item) is list:
+            extend(item)
+        elif type(item) is dict:
+            if item.get("t") == kind and (test is None or test(item)):
+                return True
+            extend(item.values())
+    return False
+
+
 def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:  # noqa: ANN401
     """A copy of ``value`` (pandoc's JSON AST) in which every element of ``kind`` is ``replace(element)``."""
     if isinstance(value, list):

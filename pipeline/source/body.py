@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,52 @@ def attributes(element: dict[str, Any]) -> list[Any] | None:
     if kind == "Header":
         return element["c"][1]
     return None
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What kinds of element a stretch of the AST holds, and which attribute keys they carry: the passes
+    that only act on some (raw HTML, quotations, ``lang`` passages) skip a body that has none, one walk
+    of it instead of one copying walk each."""
+
+    kinds: frozenset[str]
+    attribute_keys: frozenset[str]
+
+    @property
+    def holds_raw(self) -> bool:
+        return not RAW_KINDS.isdisjoint(self.kinds)
+
+    @property
+    def holds_passages(self) -> bool:
+        """Whether an element is marked with a language or a direction (``[text]{lang=en}``, ``dir=rtl``)."""
+        return not PASSAGE_KEYS.isdisjoint(self.attribute_keys)
+
+
+RAW_KINDS = frozenset({"RawBlock", "RawInline"})
+PASSAGE_KEYS = frozenset({"lang", "dir"})
+
+
+def contents(value: Any) -> Contents:  # noqa: ANN401 (pandoc's JSON)
+    """The kinds of element anywhere under ``value`` and the attribute keys they carry. Every dict and list
+    is visited (a citation's prefix too, which ``pandoc.elements`` does not enter)."""
+    kinds: set[str] = set()
+    keys: set[str] = set()
+    pending = [value]
+    pop, extend = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        if type(item) is list:
+            extend(item)
+        elif type(item) is dict:
+            kind = item.get("t")
+            if kind is not None:
+                kinds.add(kind)
+                if kind in ATTRIBUTED_FIRST or kind == "Header":
+                    attrs = attributes(item)
+                    if attrs:
+                        keys.update(key for key, _value in attrs[2])
+            extend(item.values())
+    return Contents(frozenset(kinds), frozenset(keys))
 
 
 def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)

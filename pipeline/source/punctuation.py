@@ -25,6 +25,7 @@ from typing import Any
 
 from pipeline import pandoc, textlinks
 from pipeline.model import House, PandocBlock
+from pipeline.source.body import Contents
 from pipeline.source.body import attributes as element_attributes
 from pipeline.source.language import UnknownLanguage, writing
 
@@ -137,14 +138,20 @@ class Typesetter:
     def spacing(self, tag: str) -> Spacing | None:
         return _spacing_table().get(tag.split("-")[0].lower())
 
-    def set_blocks(self, blocks: list[PandocBlock], tag: str, source: str = "") -> list[PandocBlock]:
+    def set_blocks(
+        self, blocks: list[PandocBlock], tag: str, source: str = "", found: Contents | None = None
+    ) -> list[PandocBlock]:
         """``blocks`` (or inlines) with their quotations marked and spaced for ``tag``'s language. Text
         read as typed (``reads_as_typed``) is educated here first; so is a passage in such a language
-        inside text the smart reader read, from the ``source`` text it was read from."""
+        inside text the smart reader read, from the ``source`` text it was read from. Given what
+        ``blocks`` hold (``found``), a body with no quotation and no passage in another language, in a
+        language that spaces no punctuation, is returned as it is: setting it would copy it unchanged."""
         if reads_as_typed(tag):
             self._educate_typed(blocks, tag)
-        else:
+        elif found is None or found.holds_passages:
             self._educate_passages(blocks, tag, source)
+        if found is not None and "Quoted" not in found.kinds and not found.holds_passages and not self.spacing(tag):
+            return blocks
         return self._set(blocks, tag, 0)
 
     def _educate_typed(self, value: Any, tag: str) -> None:  # noqa: ANN401 (pandoc's JSON)

@@ -386,7 +386,7 @@ def _verse_groups(blocks: list[PandocBlock]) -> list[PandocBlock]:
             {"t": "RawBlock", "c": ["jats", "</verse-group>"]},
         ]
 
-    return pandoc.spliced(blocks, "LineBlock", expand)
+    return pandoc.spliced(blocks, "LineBlock", expand) if pandoc.holds(blocks, "LineBlock") else blocks
 
 
 def _unwrap_verse_lines(body: etree._Element) -> None:
