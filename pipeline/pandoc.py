@@ -61,9 +61,9 @@ LARGE_MARKDOWN_BYTES = 20 * 1024
 LARGE_INPUT_BYTES = 1024 * 1024
 # A string of pandoc's JSON, and the braces of its objects (every element of the AST is one).
 JSON_STRING_OR_BRACE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
-JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-NOT_A_BRACE = re.compile(r"[^{}]+")
-BRACE_STEP = {"{": 1, "}": -1}
+# What is left of pandoc's JSON when only its quotes and braces are kept: every byte but those.
+NOT_A_QUOTE_OR_BRACE = bytes(byte for byte in range(256) if byte not in b'"{}')
+BRACE_STEP = {ord("{"): 1, ord("}"): -1}
 FIRST_TEXT = re.compile(r'"t":"Str","c":("(?:[^"\\]|\\.)*")')
 
 
@@ -185,7 +185,13 @@ def json_document(text: str) -> dict[str, Any]:
     """pandoc's JSON, decoded once its elements are known to nest no deeper than the limit (Python's
     JSON decoder and every recursive walk of the AST stop at a depth of about a thousand)."""
     most = limit("nesting-depth")
-    braces = NOT_A_BRACE.sub("", JSON_STRING.sub("", text))
+    # The braces outside strings, with bytes operations (a regular expression over the strings takes
+    # four times as long): escaped backslashes and quotes out, so every quote left opens or closes a
+    # string; then only quotes and braces; then what lies between a string's quotes out.
+    quotes_and_braces = (
+        text.encode("utf-8").replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, NOT_A_QUOTE_OR_BRACE)
+    )
+    braces = b"".join(quotes_and_braces.split(b'"')[::2])
     # One level for the document's own object, one for each element (and attribute object) inside it.
     if braces and max(itertools.accumulate(map(BRACE_STEP.__getitem__, braces))) - 1 > most:
         raise _too_deep(text, most)
