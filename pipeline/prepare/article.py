@@ -191,5 +191,6 @@ def _passage_languages(introduction: Section, sections: tuple[Section, ...]) -> 
     for section in (introduction, *sections):
         for element in pandoc.elements([*section.title_inlines, *section.blocks]):
             attrs = attributes(element)
-            found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
+            if attrs and attrs[2]:  # most elements carry no key-values: no generator made for them
+                found.update(value for key, value in attrs[2] if key == "lang")
     return found
