@@ -7,7 +7,6 @@ for minutes or take gigabytes stops with a message instead.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import re
@@ -64,7 +63,6 @@ LARGE_INPUT_BYTES = 1024 * 1024
 JSON_STRING_OR_BRACE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}]')
 # What is left of pandoc's JSON when only its quotes and braces are kept: every byte but those.
 NOT_A_QUOTE_OR_BRACE = bytes(byte for byte in range(256) if byte not in b'"{}')
-BRACE_STEP = {ord("{"): 1, ord("}"): -1}
 FIRST_TEXT = re.compile(r'"t":"Str","c":("(?:[^"\\]|\\.)*")')
 
 
@@ -208,15 +206,23 @@ def json_document(text: str) -> dict[str, Any]:
     """pandoc's JSON, decoded once its elements are known to nest no deeper than the limit (Python's
     JSON decoder and every recursive walk of the AST stop at a depth of about a thousand)."""
     most = limit("nesting-depth")
-    # The braces outside strings, with bytes operations (a regular expression over the strings takes
-    # four times as long): escaped backslashes and quotes out, so every quote left opens or closes a
-    # string; then only quotes and braces; then what lies between a string's quotes out.
+    # The braces outside strings, by bytes operations (regular expressions over the strings take four
+    # times as long): escaped backslashes and quotes out, so that every quote left opens or closes a
+    # string; then all but quotes and braces; then each string: those without a brace are two quotes side
+    # by side (dropping two adjacent quotes never moves a brace in or out of a string), the rest split out.
     quotes_and_braces = (
-        text.encode("utf-8").replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, NOT_A_QUOTE_OR_BRACE)
+        text.encode("utf-8")
+        .replace(b"\\\\", b"")
+        .replace(b'\\"', b"")
+        .translate(None, NOT_A_QUOTE_OR_BRACE)
+        .replace(b'""', b"")
     )
     braces = b"".join(quotes_and_braces.split(b'"')[::2])
+    # Each pass takes out the innermost objects ({} side by side): as many passes as the deepest nesting.
     # One level for the document's own object, one for each element (and attribute object) inside it.
-    if braces and max(itertools.accumulate(map(BRACE_STEP.__getitem__, braces))) - 1 > most:
+    for _level in range(most + 1):
+        braces = braces.replace(b"{}", b"")
+    if braces:
         raise _too_deep(text, most)
     return json.loads(text)
 
