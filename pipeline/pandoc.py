@@ -325,15 +325,21 @@ def holds(value: object, kind: str, test: Callable[[dict[str, Any]], object] | N
     Every dict and list is entered, as ``spliced`` and ``replaced`` do (a citation's prefix too): a search
     that finds none costs a fifth of the copying walk it spares."""
     pending = [value]
-    pop, extend = pending.pop, pending.extend
+    pop, append, extend = pending.pop, pending.append, pending.extend
     while pending:
         item = pop()
         if type(item) is list:
             extend(item)
         elif type(item) is dict:
-            if item.get("t") == kind and (test is None or test(item)):
+            found = item.get("t")
+            if found is None:  # not an element (a citation): every value
+                extend(item.values())
+            elif found == kind and (test is None or test(item)):
                 return True
-            extend(item.values())
+            else:  # an element is {"t", "c"}: its content, text left on the side
+                content = item.get("c")
+                if type(content) is list or type(content) is dict:
+                    append(content)
     return False
 
 

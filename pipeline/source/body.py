@@ -69,20 +69,24 @@ def contents(value: Any) -> Contents:  # noqa: ANN401 (pandoc's JSON)
     kinds: set[str] = set()
     keys: set[str] = set()
     pending = [value]
-    pop, extend = pending.pop, pending.extend
+    pop, append, extend = pending.pop, pending.append, pending.extend
     while pending:
         item = pop()
         if type(item) is list:
             extend(item)
         elif type(item) is dict:
             kind = item.get("t")
-            if kind is not None:
-                kinds.add(kind)
-                if kind in ATTRIBUTED_FIRST or kind == "Header":
-                    attrs = attributes(item)
-                    if attrs:
-                        keys.update(key for key, _value in attrs[2])
-            extend(item.values())
+            if kind is None:  # not an element (a citation): every value
+                extend(item.values())
+                continue
+            kinds.add(kind)
+            if kind in ATTRIBUTED_FIRST or kind == "Header":
+                attrs = attributes(item)
+                if attrs and attrs[2]:
+                    keys.update(key for key, _value in attrs[2])
+            content = item.get("c")  # an element is {"t", "c"}: its content, text left on the side
+            if type(content) is list or type(content) is dict:
+                append(content)
     return Contents(frozenset(kinds), frozenset(keys))
 
 
