@@ -320,10 +320,9 @@ def elements(value: object) -> Iterator[dict[str, Any]]:
                     pending.append(content)
 
 
-def holds(value: object, kind: str, test: Callable[[dict[str, Any]], object] | None = None) -> bool:
-    """Whether an element of ``kind`` (for which ``test``, when given, is true) is anywhere under ``value``.
-    Every dict and list is entered, as ``spliced`` and ``replaced`` do (a citation's prefix too): a search
-    that finds none costs a fifth of the copying walk it spares."""
+def anywhere(value: object) -> Iterator[dict[str, Any]]:
+    """Every element under ``value`` in no particular order, those in a citation's prefix and suffix too
+    (every dict and list is entered, as ``spliced`` and ``replaced`` do; ``elements`` skips citations)."""
     pending = [value]
     pop, append, extend = pending.pop, pending.append, pending.extend
     while pending:
@@ -331,16 +330,19 @@ def holds(value: object, kind: str, test: Callable[[dict[str, Any]], object] | N
         if type(item) is list:
             extend(item)
         elif type(item) is dict:
-            found = item.get("t")
-            if found is None:  # not an element (a citation): every value
+            if item.get("t") is None:  # not an element (a citation): every value
                 extend(item.values())
-            elif found == kind and (test is None or test(item)):
-                return True
-            else:  # an element is {"t", "c"}: its content, text left on the side
-                content = item.get("c")
-                if type(content) is list or type(content) is dict:
-                    append(content)
-    return False
+                continue
+            yield item
+            content = item.get("c")  # an element is {"t", "c"}: its content, text left on the side
+            if type(content) is list or type(content) is dict:
+                append(content)
+
+
+def holds(value: object, kind: str, test: Callable[[dict[str, Any]], object] | None = None) -> bool:
+    """Whether an element of ``kind`` (for which ``test``, when given, is true) is anywhere under ``value``:
+    a search that finds none costs a fifth of the splicing walk it spares."""
+    return any(item["t"] == kind and (test is None or test(item)) for item in anywhere(value))
 
 
 def replaced(value: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:  # noqa: ANN401

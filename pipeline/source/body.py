@@ -64,29 +64,16 @@ PASSAGE_KEYS = frozenset({"lang", "dir"})
 
 
 def contents(value: Any) -> Contents:  # noqa: ANN401 (pandoc's JSON)
-    """The kinds of element anywhere under ``value`` and the attribute keys they carry. Every dict and list
-    is visited (a citation's prefix too, which ``pandoc.elements`` does not enter)."""
+    """The kinds of element anywhere under ``value`` (a citation's prefix too) and the attribute keys they carry."""
     kinds: set[str] = set()
     keys: set[str] = set()
-    pending = [value]
-    pop, append, extend = pending.pop, pending.append, pending.extend
-    while pending:
-        item = pop()
-        if type(item) is list:
-            extend(item)
-        elif type(item) is dict:
-            kind = item.get("t")
-            if kind is None:  # not an element (a citation): every value
-                extend(item.values())
-                continue
-            kinds.add(kind)
-            if kind in ATTRIBUTED_FIRST or kind == "Header":
-                attrs = attributes(item)
-                if attrs and attrs[2]:
-                    keys.update(key for key, _value in attrs[2])
-            content = item.get("c")  # an element is {"t", "c"}: its content, text left on the side
-            if type(content) is list or type(content) is dict:
-                append(content)
+    for item in pandoc.anywhere(value):
+        kind = item["t"]
+        kinds.add(kind)
+        if kind in ATTRIBUTED_FIRST or kind == "Header":
+            attrs = attributes(item)
+            if attrs and attrs[2]:
+                keys.update(key for key, _value in attrs[2])
     return Contents(frozenset(kinds), frozenset(keys))
 
 
