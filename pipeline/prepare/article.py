@@ -52,17 +52,20 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
         found.stop()
         raise
     blocks = cited.blocks
+    # Listed once for the checks below, none of which changes the body's shape (ids, link targets and
+    # column alignments change in place): one walk of it rather than one each.
+    listed = list(pandoc.elements(blocks))
     settled: dict[str, str] = {}
     with found.check(again=False):
-        settled = ids.settle_ids(blocks, source.body, path, source.locate)
+        settled = ids.settle_ids(listed, source.body, path, source.locate)
     with found.check(again=False):
         references.check_ids(settled, cited, path, source.locate)
-    every_id = settled | ids.note_anchors(blocks) | references.anchors(cited)
+    every_id = settled | ids.note_anchors(listed) | references.anchors(cited)
     with found.check(again=False):
-        ids.check_internal_links(blocks, every_id, path, source.locate)
+        ids.check_internal_links(listed, every_id, path, source.locate)
     with found.check(again=False):
-        check_note_lengths(blocks, path, source.locate)
-    align_numeric_columns(blocks)
+        check_note_lengths(listed, path, source.locate)
+    align_numeric_columns(listed)
     try:
         section_level = outline.raise_to_sections(source, blocks)
         introduction, sections = _sections(source, blocks, section_level)

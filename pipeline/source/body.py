@@ -98,9 +98,10 @@ def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
 MAX_NOTE_CHARACTERS = limit("note-characters")
 
 
-def check_note_lengths(blocks: list[PandocBlock], path: Path, locate: Locate) -> None:
-    """A footnote longer than MAX_NOTE_CHARACTERS is refused with its line: the PDF could not print it."""
-    for note in (element for element in pandoc.elements(blocks) if element["t"] == "Note"):
+def check_note_lengths(elements: Iterable[dict[str, Any]], path: Path, locate: Locate) -> None:
+    """A footnote (among the body's ``elements``) longer than MAX_NOTE_CHARACTERS is refused with its line:
+    the PDF could not print it."""
+    for note in (element for element in elements if element["t"] == "Note"):
         text = " ".join(pandoc.paragraphs(note["c"]))
         if len(text) > MAX_NOTE_CHARACTERS:
             message = (
@@ -176,10 +177,11 @@ def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
 NUMBER = re.compile(r"^[-+\u2212\u2013]?[\d.,'\u00a0\u2009\u202f ]*\d[\d.,'\u00a0\u2009\u202f ]*[%\u2030]?$")
 
 
-def align_numeric_columns(blocks: list[PandocBlock]) -> None:
-    """A table column the source leaves unaligned and whose body cells are all numbers is aligned
-    right, as journals set figures, in every format (pandoc carries the alignment to each writer)."""
-    for table in (element for element in pandoc.elements(blocks) if element["t"] == "Table"):
+def align_numeric_columns(elements: Iterable[dict[str, Any]]) -> None:
+    """A table column (of the body's ``elements``) the source leaves unaligned and whose body cells are all
+    numbers is aligned right, as journals set figures, in every format (pandoc carries the alignment to each
+    writer)."""
+    for table in (element for element in elements if element["t"] == "Table"):
         colspecs, bodies = table["c"][2], table["c"][4]
         rows = [row for body in bodies for row in body[3]]
         for column, spec in enumerate(colspecs):

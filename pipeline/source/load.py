@@ -185,7 +185,7 @@ def read_source(
         lambda: check_title(title_inlines, path, title_line),
         lambda: check_body(title_inlines, path, body, body_line),
         lambda: check_body(blocks, path, body, body_line),
-        lambda: check_formulas(blocks, path, locate),
+        lambda: check_formulas(blocks, path, locate) if "Math" in found_in_body.kinds else None,
         lambda: check_formulas([{"t": "Plain", "c": title_inlines}], path, lambda *_n, **_o: title_line, "title"),
         lambda: settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line),
         lambda: settle_directions(blocks, direction, path, locate) if found_in_body.holds_passages else None,
