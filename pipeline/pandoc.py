@@ -51,7 +51,7 @@ HEAP_EXHAUSTED = 251
 # collections they spare. 32 MiB, reused, costs less; a run that allocates far more (a Markdown body past
 # about 20 KB, pandoc's JSON past a megabyte) costs least with 8 MiB, which stays in the processor's cache.
 # Measured as pandoc's CPU time on the first title, generated commentaries and long articles: about 30% less
-# for reading a 27 KB body, 15-25% less for the HTML and JATS writers. -H4k undoes the built-in -H64m. A
+# for reading a 27 KB body, 13-26% less for the HTML and JATS writers. -H4k undoes the built-in -H64m. A
 # heap limit under four nurseries (as a test sets) keeps pandoc's own sizing, so that the limit
 # still measures what pandoc keeps rather than where it allocates.
 NURSERY_MIB_SMALL_INPUT = 32
@@ -112,8 +112,8 @@ class Launch:
 def _launch() -> Launch:
     """util-linux's ``setpriv --pdeathsig`` where it works (Debian, Ubuntu): without a function to run in
     the child, Python starts pandoc with vfork rather than fork, which copies the page tables of the
-    whole build process (about 3 ms of CPU per pandoc call for a 170 MB process, against 1 ms for
-    running setpriv); else prctl in the forked child, as the build's workers do."""
+    whole build process (5 ms of CPU, ours and the child's, per pandoc call from a 170 MB process,
+    against 2 ms through setpriv); else prctl in the forked child, as the build's workers do."""
     setpriv = shutil.which("setpriv")
     prefix = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
     if prefix and subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0:
