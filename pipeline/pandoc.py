@@ -49,7 +49,7 @@ HEAP_EXHAUSTED = 251
 # pandoc's runtime allocates into a nursery it empties by collecting. The binary is built with -H64m: on a
 # commentary the nursery then grows to 64 MiB of fresh memory, whose page faults cost more than the
 # collections they spare. 32 MiB, reused, costs less; a run that allocates far more (a Markdown body past
-# about 20 KB, pandoc's JSON past a megabyte) costs least with 8 MiB, which stays in the processor's cache.
+# about 20 KB, pandoc's JSON past a megabyte) costs least with 8 MiB, reused many times over.
 # Measured as pandoc's CPU time on the first title, generated commentaries and long articles: about 30% less
 # for reading a 27 KB body, 13-26% less for the HTML and JATS writers. -H4k undoes the built-in -H64m. A
 # heap limit under four nurseries (as a test sets) keeps pandoc's own sizing, so that the limit
