@@ -23,6 +23,8 @@ from pipeline.source.problems import raise_all
 
 # Elements whose first content item is pandoc's [id, classes, key-values].
 ATTRIBUTED_FIRST = frozenset({"Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
+# Every element that carries attributes (a Header's come second).
+ATTRIBUTED = ATTRIBUTED_FIRST | {"Header"}
 # What a title may hold: text and inline formatting; no notes, links or images.
 TITLE_REFUSED = {"Note": "a footnote", "Link": "a link", "Image": "an image"}
 
@@ -70,7 +72,7 @@ def contents(value: Any) -> Contents:  # noqa: ANN401 (pandoc's JSON)
     for item in pandoc.anywhere(value):
         kind = item["t"]
         kinds.add(kind)
-        if kind in ATTRIBUTED_FIRST or kind == "Header":
+        if kind in ATTRIBUTED:
             attrs = attributes(item)
             if attrs and attrs[2]:
                 keys.update(key for key, _value in attrs[2])
