@@ -22,7 +22,7 @@ from pipeline.prepare import i18n, ids, outline, references
 from pipeline.prepare.citation import citation_language, suggested_citation
 from pipeline.prepare.cite import csl_item
 from pipeline.prepare.figures import collect_figures, place_figures
-from pipeline.source.body import align_numeric_columns, attributes, check_note_lengths, top_level_headings
+from pipeline.source.body import ATTRIBUTED, align_numeric_columns, attributes, check_note_lengths, top_level_headings
 from pipeline.source.language import writing
 from pipeline.source.load import Source, read_source
 from pipeline.source.problems import Problems
@@ -193,7 +193,9 @@ def _passage_languages(introduction: Section, sections: tuple[Section, ...]) -> 
     found: set[str] = set()
     for section in (introduction, *sections):
         for element in pandoc.elements([*section.title_inlines, *section.blocks]):
+            if element["t"] not in ATTRIBUTED:  # words and spaces, most of a body
+                continue
             attrs = attributes(element)
-            if attrs and attrs[2]:  # most elements carry no key-values: no generator made for them
+            if attrs and attrs[2]:
                 found.update(value for key, value in attrs[2] if key == "lang")
     return found

@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
-from pipeline.source.body import Locate, attributes
+from pipeline.source.body import ATTRIBUTED, Locate, attributes
 from pipeline.source.problems import raise_all
 
 # An id every output accepts: an ASCII XML name (JATS @id, XHTML and EPUB fragments, PDF destinations).
@@ -42,6 +42,8 @@ def reserved(identifier: str) -> bool:
 
 def _with_ids(elements: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], list[Any]]]:
     for element in elements:
+        if element["t"] not in ATTRIBUTED:  # words and spaces, most of a body
+            continue
         attrs = attributes(element)
         if attrs is not None and attrs[0]:
             yield element, attrs
