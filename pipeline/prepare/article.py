@@ -22,7 +22,7 @@ from pipeline.prepare import i18n, ids, outline, references
 from pipeline.prepare.citation import citation_language, suggested_citation
 from pipeline.prepare.cite import csl_item
 from pipeline.prepare.figures import collect_figures, place_figures
-from pipeline.source.body import align_numeric_columns, attributes, check_note_lengths, top_level_headings
+from pipeline.source.body import ATTRIBUTED, align_numeric_columns, attributes, check_note_lengths, top_level_headings
 from pipeline.source.language import writing
 from pipeline.source.load import Source, read_source
 from pipeline.source.problems import Problems
@@ -52,17 +52,20 @@ def prepare(source: Source, problems: Problems | None = None) -> Article:
         found.stop()
         raise
     blocks = cited.blocks
+    # Listed once for the checks below, none of which changes the body's shape (ids, link targets and
+    # column alignments change in place): one walk of it rather than one each.
+    listed = list(pandoc.elements(blocks))
     settled: dict[str, str] = {}
     with found.check(again=False):
-        settled = ids.settle_ids(blocks, source.body, path, source.locate)
+        settled = ids.settle_ids(listed, source.body, path, source.locate)
     with found.check(again=False):
         references.check_ids(settled, cited, path, source.locate)
-    every_id = settled | ids.note_anchors(blocks) | references.anchors(cited)
+    every_id = settled | ids.note_anchors(listed) | references.anchors(cited)
     with found.check(again=False):
-        ids.check_internal_links(blocks, every_id, path, source.locate)
+        ids.check_internal_links(listed, every_id, path, source.locate)
     with found.check(again=False):
-        check_note_lengths(blocks, path, source.locate)
-    align_numeric_columns(blocks)
+        check_note_lengths(listed, path, source.locate)
+    align_numeric_columns(listed)
     try:
         section_level = outline.raise_to_sections(source, blocks)
         introduction, sections = _sections(source, blocks, section_level)
@@ -190,6 +193,9 @@ def _passage_languages(introduction: Section, sections: tuple[Section, ...]) -> 
     found: set[str] = set()
     for section in (introduction, *sections):
         for element in pandoc.elements([*section.title_inlines, *section.blocks]):
+            if element["t"] not in ATTRIBUTED:  # words and spaces, most of a body
+                continue
             attrs = attributes(element)
-            found.update(value for key, value in (attrs[2] if attrs else []) if key == "lang")
+            if attrs and attrs[2]:
+                found.update(value for key, value in attrs[2] if key == "lang")
     return found

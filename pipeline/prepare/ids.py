@@ -10,14 +10,13 @@ an id get ``fig-<number>``, never one already taken. Every ``#anchor`` link must
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
-from pipeline.model import PandocBlock
-from pipeline.source.body import Locate, attributes
+from pipeline.source.body import ATTRIBUTED, Locate, attributes
 from pipeline.source.problems import raise_all
 
 # An id every output accepts: an ASCII XML name (JATS @id, XHTML and EPUB fragments, PDF destinations).
@@ -41,8 +40,10 @@ def reserved(identifier: str) -> bool:
     return identifier in RESERVED_IDS or bool(RESERVED_ID_PATTERN.match(identifier))
 
 
-def _with_ids(blocks: list[PandocBlock]) -> Iterator[tuple[dict[str, Any], list[Any]]]:
-    for element in pandoc.elements(blocks):
+def _with_ids(elements: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], list[Any]]]:
+    for element in elements:
+        if element["t"] not in ATTRIBUTED:  # words and spaces, most of a body
+            continue
         attrs = attributes(element)
         if attrs is not None and attrs[0]:
             yield element, attrs
@@ -53,16 +54,16 @@ def _written_ids(body: str) -> set[str]:
     return {match.group(1) for match in WRITTEN_ID.finditer(body)}
 
 
-def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate) -> dict[str, str]:
-    """Give the body one id scheme: pandoc's heading ids (or the source's ``{#id}``) as written,
-    ASCII XML names, unique, and never one the templates use. A heading id pandoc derived that
-    collides with a template id gets pandoc's own suffix (``-1``, ``-2``…), and links to it follow;
-    an id the source wrote that cannot be used is refused with its line. Returns every id with the
-    kind of element that carries it (``Header``, ``Table``, ``Figure``, ``Image``, ``Span``…)."""
+def settle_ids(elements: Sequence[dict[str, Any]], body: str, path: Path, locate: Locate) -> dict[str, str]:
+    """Give the body (its ``elements``, as ``pandoc.elements`` lists them) one id scheme: pandoc's heading
+    ids (or the source's ``{#id}``) as written, ASCII XML names, unique, and never one the templates use.
+    A heading id pandoc derived that collides with a template id gets pandoc's own suffix (``-1``,
+    ``-2``…), and links to it follow; an id the source wrote that cannot be used is refused with its line.
+    Returns every id with the kind of element that carries it (``Header``, ``Table``, ``Figure``…)."""
     taken: dict[str, str] = {}
     renamed: dict[str, str] = {}
     written = _written_ids(body)
-    for element, attrs in _with_ids(blocks):
+    for element, attrs in _with_ids(elements):
         identifier = attrs[0]
         explicit = element["t"] != "Header" or identifier in written
         if not XML_ID.match(identifier):
@@ -82,7 +83,7 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
         taken[attrs[0]] = element["t"]
     if not renamed:
         return taken
-    for element in pandoc.elements(blocks):
+    for element in elements:
         if element["t"] == "Link" and element["c"][2][0].startswith("#"):
             target = element["c"][2][0][1:]
             if target in renamed:
@@ -90,11 +91,14 @@ def settle_ids(blocks: list[PandocBlock], body: str, path: Path, locate: Locate)
     return taken
 
 
-def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], path: Path, locate: Locate) -> None:
-    """Every ``#anchor`` link of the body must name an id the body has (a heading, figure, table, span…)."""
+def check_internal_links(
+    elements: Sequence[dict[str, Any]], anchors: dict[str, str], path: Path, locate: Locate
+) -> None:
+    """Every ``#anchor`` link of the body (of its ``elements``) must name an id the body has (a heading,
+    figure, table, span…)."""
     problems = []
     seen: dict[str, int] = {}
-    for element in pandoc.elements(blocks):
+    for element in elements:
         if element["t"] != "Link" or not element["c"][2][0].startswith("#"):
             continue
         target = element["c"][2][0]
@@ -111,9 +115,10 @@ def check_internal_links(blocks: list[PandocBlock], anchors: dict[str, str], pat
     raise_all(problems)
 
 
-def note_anchors(blocks: list[PandocBlock]) -> dict[str, str]:
-    """The ids every format gives the footnotes, numbered in order (``fn1``, ``fn2``…): a link may name them."""
-    count = sum(1 for element in pandoc.elements(blocks) if element["t"] == "Note")
+def note_anchors(elements: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The ids every format gives the footnotes among ``elements``, numbered in order (``fn1``, ``fn2``…): a
+    link may name them."""
+    count = sum(1 for element in elements if element["t"] == "Note")
     return {f"fn{number}": "Note" for number in range(1, count + 1)}
 
 

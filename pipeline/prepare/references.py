@@ -79,7 +79,7 @@ def _run_citeproc(
         bibliography.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         arguments = ["--citeproc", f"--csl={style}", f"--bibliography={bibliography}", "--fail-if-warnings"]
         try:
-            output = pandoc.convert_text(json.dumps(document), "json", "json", arguments)
+            output = pandoc.convert_text(pandoc.json_input(document), "json", "json", arguments)
         except pandoc.PandocLimitExceeded as error:
             raise SourceError(path, line, "references", f"citeproc: {error}") from None
         except RuntimeError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from pipeline.source.problems import raise_all
 
 # Elements whose first content item is pandoc's [id, classes, key-values].
 ATTRIBUTED_FIRST = frozenset({"Span", "Div", "Link", "Image", "Code", "CodeBlock", "Table", "Figure"})
+# Every element that carries attributes (a Header's come second).
+ATTRIBUTED = ATTRIBUTED_FIRST | {"Header"}
 # What a title may hold: text and inline formatting; no notes, links or images.
 TITLE_REFUSED = {"Note": "a footnote", "Link": "a link", "Image": "an image"}
 
@@ -37,6 +40,43 @@ def attributes(element: dict[str, Any]) -> list[Any] | None:
     if kind == "Header":
         return element["c"][1]
     return None
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What kinds of element a stretch of the AST holds, and which attribute keys they carry: the passes
+    that only act on some (raw HTML, quotations, ``lang`` passages) skip a body that has none, one walk
+    of it instead of one copying walk each."""
+
+    kinds: frozenset[str]
+    attribute_keys: frozenset[str]
+
+    @property
+    def holds_raw(self) -> bool:
+        return not RAW_KINDS.isdisjoint(self.kinds)
+
+    @property
+    def holds_passages(self) -> bool:
+        """Whether an element is marked with a language or a direction (``[text]{lang=en}``, ``dir=rtl``)."""
+        return not PASSAGE_KEYS.isdisjoint(self.attribute_keys)
+
+
+RAW_KINDS = frozenset({"RawBlock", "RawInline"})
+PASSAGE_KEYS = frozenset({"lang", "dir"})
+
+
+def contents(value: Any) -> Contents:  # noqa: ANN401 (pandoc's JSON)
+    """The kinds of element anywhere under ``value`` (a citation's prefix too) and the attribute keys they carry."""
+    kinds: set[str] = set()
+    keys: set[str] = set()
+    for item in pandoc.anywhere(value):
+        kind = item["t"]
+        kinds.add(kind)
+        if kind in ATTRIBUTED:
+            attrs = attributes(item)
+            if attrs and attrs[2]:
+                keys.update(key for key, _value in attrs[2])
+    return Contents(frozenset(kinds), frozenset(keys))
 
 
 def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
@@ -60,9 +100,10 @@ def citations_as_text(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
 MAX_NOTE_CHARACTERS = limit("note-characters")
 
 
-def check_note_lengths(blocks: list[PandocBlock], path: Path, locate: Locate) -> None:
-    """A footnote longer than MAX_NOTE_CHARACTERS is refused with its line: the PDF could not print it."""
-    for note in (element for element in pandoc.elements(blocks) if element["t"] == "Note"):
+def check_note_lengths(elements: Iterable[dict[str, Any]], path: Path, locate: Locate) -> None:
+    """A footnote (among the body's ``elements``) longer than MAX_NOTE_CHARACTERS is refused with its line:
+    the PDF could not print it."""
+    for note in (element for element in elements if element["t"] == "Note"):
         text = " ".join(pandoc.paragraphs(note["c"]))
         if len(text) > MAX_NOTE_CHARACTERS:
             message = (
@@ -138,10 +179,11 @@ def check_title(inlines: list[PandocInline], path: Path, line: int) -> None:
 NUMBER = re.compile(r"^[-+\u2212\u2013]?[\d.,'\u00a0\u2009\u202f ]*\d[\d.,'\u00a0\u2009\u202f ]*[%\u2030]?$")
 
 
-def align_numeric_columns(blocks: list[PandocBlock]) -> None:
-    """A table column the source leaves unaligned and whose body cells are all numbers is aligned
-    right, as journals set figures, in every format (pandoc carries the alignment to each writer)."""
-    for table in (element for element in pandoc.elements(blocks) if element["t"] == "Table"):
+def align_numeric_columns(elements: Iterable[dict[str, Any]]) -> None:
+    """A table column (of the body's ``elements``) the source leaves unaligned and whose body cells are all
+    numbers is aligned right, as journals set figures, in every format (pandoc carries the alignment to each
+    writer)."""
+    for table in (element for element in elements if element["t"] == "Table"):
         colspecs, bodies = table["c"][2], table["c"][4]
         rows = [row for body in bodies for row in body[3]]
         for column, spec in enumerate(colspecs):

@@ -26,7 +26,7 @@ from pipeline.limits import limit, limit_text, size_text
 from pipeline.model import Affiliation, Copyright, House, License, Metadata, Note, PandocBlock, PandocInline, Person
 from pipeline.source import identifiers
 from pipeline.source.bibliography import Citations, read_citations
-from pipeline.source.body import check_notes, check_title, citations_as_text, settle_directions
+from pipeline.source.body import check_notes, check_title, citations_as_text, contents, settle_directions
 from pipeline.source.folder import SLUG_PATTERN
 from pipeline.source.guards.characters import check_characters
 from pipeline.source.guards.nesting import check_markdown_nesting
@@ -163,7 +163,12 @@ def read_source(
         raise
     locate = _locator(body, body_line)
     body_html = RawHtml(path, locate)
-    blocks = body_html.settle(read.document["blocks"])
+    blocks = read.document["blocks"]
+    # One walk says what the body holds, so the passes with nothing to act on are skipped (each copies it).
+    found_in_body = contents(blocks)
+    if found_in_body.holds_raw:
+        blocks = body_html.settle(blocks)
+        found_in_body = contents(blocks)  # the spans raw HTML became (<span lang>) count too
     title_html = RawHtml(path, lambda *_needles, **_options: title_line, field_name="title")
     found.add(*body_html.problems)
     with found.check():
@@ -172,7 +177,7 @@ def read_source(
     title_inlines = title_html.settle(citations_as_text(pandoc.title_inlines(read.document["meta"], title or "")))
     found.add(*title_html.problems)
     if typesetter is not None:
-        blocks = unshielded(typesetter.set_blocks(blocks, data["language"], body))
+        blocks = unshielded(typesetter.set_blocks(blocks, data["language"], body, found_in_body))
         title_inlines = unshielded(typesetter.set_blocks(title_inlines, data["language"], title or ""))
         restore_addresses(blocks, body)
         data = typeset_prose_fields(data, read.document["meta"], data["language"], typesetter)
@@ -180,10 +185,10 @@ def read_source(
         lambda: check_title(title_inlines, path, title_line),
         lambda: check_body(title_inlines, path, body, body_line),
         lambda: check_body(blocks, path, body, body_line),
-        lambda: check_formulas(blocks, path, locate),
+        lambda: check_formulas(blocks, path, locate) if "Math" in found_in_body.kinds else None,
         lambda: check_formulas([{"t": "Plain", "c": title_inlines}], path, lambda *_n, **_o: title_line, "title"),
         lambda: settle_directions(title_inlines, direction, path, lambda *_needles, **_options: title_line),
-        lambda: settle_directions(blocks, direction, path, locate),
+        lambda: settle_directions(blocks, direction, path, locate) if found_in_body.holds_passages else None,
     ):
         with found.check():
             check()

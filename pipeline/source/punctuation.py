@@ -25,6 +25,7 @@ from typing import Any
 
 from pipeline import pandoc, textlinks
 from pipeline.model import House, PandocBlock
+from pipeline.source.body import Contents
 from pipeline.source.body import attributes as element_attributes
 from pipeline.source.language import UnknownLanguage, writing
 
@@ -37,6 +38,7 @@ NARROW_NO_BREAK_SPACE = "\u202f"
 # What the smart extension makes of straight characters, and what the author may have typed instead.
 EDUCATED = {"–": ("--", "–"), "—": ("---", "—"), "…": ("...", "…"), "’": ("'", "’"), "‘": ("'", "‘")}
 EDUCATED |= {"“": ('"', "“"), "”": ('"', "”")}
+EDUCATED_CHARACTERS = frozenset(EDUCATED)
 # An address or identifier inside running text (pandoc reads a bare one as words, and educates it).
 # It ends where the text around it does, at a space or at a character of a script without spaces (。).
 UNSPACED_TEXT = "\u3000-\u9fff\uac00-\ud7af\uff00-\uffef"
@@ -137,14 +139,20 @@ class Typesetter:
     def spacing(self, tag: str) -> Spacing | None:
         return _spacing_table().get(tag.split("-")[0].lower())
 
-    def set_blocks(self, blocks: list[PandocBlock], tag: str, source: str = "") -> list[PandocBlock]:
+    def set_blocks(
+        self, blocks: list[PandocBlock], tag: str, source: str = "", found: Contents | None = None
+    ) -> list[PandocBlock]:
         """``blocks`` (or inlines) with their quotations marked and spaced for ``tag``'s language. Text
         read as typed (``reads_as_typed``) is educated here first; so is a passage in such a language
-        inside text the smart reader read, from the ``source`` text it was read from."""
+        inside text the smart reader read, from the ``source`` text it was read from. Given what
+        ``blocks`` hold (``found``), a body with no quotation and no passage in another language, in a
+        language that spaces no punctuation, is returned as it is: setting it would copy it unchanged."""
         if reads_as_typed(tag):
             self._educate_typed(blocks, tag)
-        else:
+        elif found is None or found.holds_passages:
             self._educate_passages(blocks, tag, source)
+        if found is not None and "Quoted" not in found.kinds and not found.holds_passages and not self.spacing(tag):
+            return blocks
         return self._set(blocks, tag, 0)
 
     def _educate_typed(self, value: Any, tag: str) -> None:  # noqa: ANN401 (pandoc's JSON)
@@ -166,7 +174,7 @@ class Typesetter:
         language = dict(attributes[2]).get("lang", tag) if attributes is not None else tag
         if reads_as_typed(language):
             for element in pandoc.elements(value):
-                if element["t"] == "Str" and any(character in EDUCATED for character in element["c"]):
+                if element["t"] == "Str" and not EDUCATED_CHARACTERS.isdisjoint(element["c"]):
                     element["c"] = _as_typed(element["c"], source)
             self._educate_typed(value, language)
             return
@@ -364,12 +372,12 @@ def restore_addresses(blocks: list[PandocBlock], body: str) -> None:
     """Web addresses, e-mail addresses and DOIs written bare in the text, as typed: the smart reader took
     their ``--``, ``...`` and quotes for prose. Each is found again in the source text it was read from."""
     for element in pandoc.elements(blocks):
-        if element["t"] == "Str" and any(character in EDUCATED for character in element["c"]):
+        if element["t"] == "Str" and not EDUCATED_CHARACTERS.isdisjoint(element["c"]):
             element["c"] = ADDRESS_IN_TEXT.sub(lambda found: _as_typed(found.group(), body), element["c"])
 
 
 def _as_typed(educated: str, body: str) -> str:
-    if not any(character in EDUCATED for character in educated):
+    if EDUCATED_CHARACTERS.isdisjoint(educated):
         return educated
     found = as_typed_pattern(educated).search(body)
     return found.group() if found else educated

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pipeline import pandoc
 from pipeline.errors import SourceError, quoted
+from pipeline.source.body import ATTRIBUTED, RAW_KINDS
 from pipeline.source.body import attributes as element_attributes
 from pipeline.source.problems import raise_all
 
@@ -23,7 +24,8 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # Attributes a source may set on a span, div, heading, link or image besides id and classes
 # (fig-alt: a figure's text alternative, Quarto's name for it; pipeline/prepare/figures.py reads it).
 SAFE_ATTRIBUTE = re.compile(r"^(data-[a-z0-9-]+|lang|dir|title|width|height|fig-alt)$")
-RAW_KINDS = frozenset({"RawBlock", "RawInline"})
+# What _problem looks at: raw elements, and those carrying attributes (links and images among them).
+CHECKED_KINDS = RAW_KINDS | ATTRIBUTED
 
 
 def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: int) -> None:
@@ -31,6 +33,8 @@ def check_body(blocks: list[dict[str, Any]], path: Path, body: str, body_line: i
     problems = []
     seen: dict[tuple[str, ...], int] = {}
     for element in pandoc.elements(blocks):
+        if element["t"] not in CHECKED_KINDS:  # words and spaces, most of a body: nothing to check
+            continue
         problem, needles = _problem(element)
         if problem:
             seen[needles] = seen.get(needles, 0) + 1
