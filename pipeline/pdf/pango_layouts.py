@@ -11,6 +11,11 @@ feature string the font-variant properties. While ``shared_layout_setup()`` is o
 per distinct value and shared: the layouts made from them are the same as from fresh ones (Pango copies
 a description into the layout, and nothing changes a context once made), so lines break and glyphs are
 placed exactly as before.
+
+Likewise the strut of a style (the height and baseline of its line, ``line_break.strut``), which
+WeasyPrint asks for at every line and inline box: it keeps the answers by a key it writes out as a
+string from fourteen of the style's values each time, a twentieth of the layout. Here the answer is
+kept by the style itself too (a style WeasyPrint changes is a copy, so a style's fonts never change).
 """
 
 from __future__ import annotations
@@ -53,13 +58,30 @@ FEATURES_FROM = (  # font_features' arguments, in its order
 
 @contextmanager
 def shared_layout_setup() -> Iterator[None]:
-    layout_class = line_break.Layout
-    original = layout_class.setup
+    layout_class, inline = line_break.Layout, weasyprint.layout.inline
+    original_setup, original_strut = layout_class.setup, line_break.strut
     layout_class.setup = _setup_from_shared_parts()
+    # The inline layout calls strut by the name it imported; the other callers work out computed values, rarely.
+    inline.strut = line_break.strut = _strut_by_style(original_strut)
     try:
         yield
     finally:
-        layout_class.setup = original
+        layout_class.setup = original_setup
+        inline.strut = line_break.strut = original_strut
+
+
+def _strut_by_style(strut: Callable[[Style], tuple[float, float]]) -> Callable[[Style], tuple[float, float]]:
+    """``strut``, its answer kept by style for as long as the returned function lives."""
+    known: dict[int, tuple[Style, tuple[float, float]]] = {}
+
+    def strut_of(style: Style) -> tuple[float, float]:
+        found = known.get(id(style))
+        if found is None:
+            # The style is kept with its answer: an id is only unique while its object lives.
+            found = known[id(style)] = (style, strut(style))
+        return found[1]
+
+    return strut_of
 
 
 def _setup_from_shared_parts() -> Callable[[Any, Style], None]:
@@ -134,8 +156,11 @@ def _setup_from_shared_parts() -> Callable[[Any, Style], None]:
     return setup
 
 
-def _frozen(value: Any) -> Any:  # noqa: ANN401 (a computed value)
-    """``value`` usable as a key: the lists in it as tuples (an SVG text's style gives its fonts as a list)."""
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    return value
+def _frozen(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` usable as a key: the lists in them as tuples (an SVG text's style gives its fonts as
+    a list; the styles of the HTML's boxes have none, and are used as they are)."""
+    try:
+        hash(values)
+    except TypeError:
+        return tuple(_frozen(tuple(value)) if isinstance(value, list | tuple) else value for value in values)
+    return values
