@@ -13,7 +13,7 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import figures, font_dates, formulas, glyphs, pango_layouts, placement, structure
+from pipeline.pdf import figures, font_dates, formulas, glyphs, layout_caches, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import trailing_spaces_hang, weasyprint
@@ -37,8 +37,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
     css, fonts, said = _print_stylesheet(stylesheet, stylesheet.read_bytes())
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
-    # Pango contexts and font descriptions made once for all the text of this PDF (pango_layouts.py).
-    with weasy_messages.collecting(article.source_path) as messages, pango_layouts.shared_layout_setup():
+    # Pango contexts, font descriptions and struts worked out once for this PDF (layout_caches.py).
+    with weasy_messages.collecting(article.source_path) as messages, layout_caches.worked_out_once():
         with messages.parsing(stylesheet):  # what parsing it said, said of this article's PDF as well
             for message in said:
                 messages.emit(logging.makeLogRecord({"msg": message, "levelno": logging.WARNING}))

@@ -1,21 +1,21 @@
-"""WeasyPrint's Pango layouts made from shared contexts, font descriptions and feature strings.
+"""What WeasyPrint works out again and again while it lays out and draws one PDF, worked out once.
 
 WeasyPrint makes a new Pango layout for every run of text it measures or draws (several per line: the
 line breaking tries short and long texts, hyphenation tries each break, drawing shapes each line once
 more), and for each one ``Layout.setup`` creates a new Pango context, a new font description from the
-style's font list and the OpenType feature string from its font-variant properties: about a sixth of
-the time of laying out and drawing an article's text. None of these depends on the text. A context
+style's font list and the OpenType feature string from its font-variant properties: about a tenth of
+the time of laying out and drawing an article. None of these depends on the text. A context
 holds the font map, the base direction, the language and whether glyph positions are rounded; a
 font description the family list, style, stretch, weight, size, small capitals and variations; the
-feature string the font-variant properties. While ``shared_layout_setup()`` is open, each is made once
-per distinct value and shared: the layouts made from them are the same as from fresh ones (Pango copies
-a description into the layout, and nothing changes a context once made), so lines break and glyphs are
+feature string the font-variant properties. While ``worked_out_once()`` is open, each is made once per
+distinct value and shared: the layouts made from them are the same as from fresh ones (Pango copies a
+description into the layout, and nothing changes a context once made), so lines break and glyphs are
 placed exactly as before.
 
-Likewise the strut of a style (the height and baseline of its line, ``line_break.strut``), which
-WeasyPrint asks for at every line and inline box: it keeps the answers by a key it writes out as a
-string from fourteen of the style's values each time, a twentieth of the layout. Here the answer is
-kept by the style itself too (a style WeasyPrint changes is a copy, so a style's fonts never change).
+The strut of a style (the height and baseline of its line, ``line_break.strut``), which WeasyPrint
+asks for at every line and inline box, is kept by style as well: WeasyPrint keeps it by a key it
+writes out as a string from fourteen of the style's values each time. A style WeasyPrint changes is a
+copy, so what a style says never changes while it lives.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ FEATURES_FROM = (  # font_features' arguments, in its order
 
 
 @contextmanager
-def shared_layout_setup() -> Iterator[None]:
+def worked_out_once() -> Iterator[None]:
     layout_class, inline = line_break.Layout, weasyprint.layout.inline
     original_setup, original_strut = layout_class.setup, line_break.strut
     layout_class.setup = _setup_from_shared_parts()
