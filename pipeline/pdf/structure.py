@@ -166,13 +166,14 @@ def add_tags(pdf: pydyf.PDF, document: Document, pdf_version: str | bytes | None
     terms = _terms(document.pages[0]._page_box) if document.pages else {}
     for number, (page, stream) in enumerate(zip(document.pages, page_streams, strict=True)):
         tags = stream._tags
+        folded: dict[int, _Fold] = {}  # by box of this page: the levels down to it, shared by the runs below it
         for box, path in _content(page._page_box, tags, ()):
             mcid = tags.pop(box)["mcid"]
             margin = next((level for level in path if isinstance(level, boxes.MarginBox)), None)
             if margin is not None:
                 artifacts[number, mcid] = _pagination(margin.at_keyword.lstrip("@").split("-")[0])
                 continue
-            levels = _levels((*path, box), terms)
+            levels = _levels((*path, box), terms, folded)
             repeated = next((level for level in levels if level.role in ("THead", "TFoot")), None)
             if repeated is not None:
                 first = first_page_of_repeated.setdefault(repeated.key[0], number)
@@ -270,37 +271,55 @@ def _content(box: Box, tags: dict[Box, Any], path: tuple[Box, ...]) -> Iterator[
             yield from _content(child, tags, inner)
 
 
-def _levels(path: tuple[Box, ...], terms: dict[int, int]) -> list[_Level]:
-    """The structure elements a piece of content belongs to, outermost first."""
-    levels: list[_Level] = []
-    in_footnote_area = False
-    for box in path:
-        element = box.element
-        footnote, in_footnote_area = in_footnote_area, isinstance(box, boxes.FootnoteAreaBox)
-        if element is None or isinstance(box, (boxes.PageBox, boxes.LineBox)):
-            continue
-        if footnote:  # a footnote's box in the area at the foot of the page
-            levels.append(_Level((id(element), ""), "Note", box))
-            continue
-        tag = box.element_tag or ""
-        name, _, pseudo = tag.partition("::")
-        key = id(element)
-        if pseudo == "footnote-call":
-            if all(known.key != (key, "call") for known in levels):
-                levels.append(_Level((key, "call"), "Reference", box))
-            continue
-        if pseudo in ("marker", "footnote-marker"):
-            if levels and levels[-1].key == (key, "body"):
-                levels.pop()
-            if all(known.key != (key, "marker") for known in levels):
-                levels.append(_Level((key, "marker"), "Lbl", box))
-            continue
-        if pseudo:
-            continue
+@dataclass(frozen=True)
+class _Fold:
+    """The structure elements of a path of boxes, outermost first, and whether its last box is a page's
+    footnote area (whose children are notes)."""
+
+    levels: tuple[_Level, ...] = ()
+    in_footnote_area: bool = False
+
+
+def _levels(path: tuple[Box, ...], terms: dict[int, int], folded: dict[int, _Fold]) -> list[_Level]:
+    """The structure elements a piece of content belongs to, outermost first. ``folded`` keeps, by box
+    (of one page: a box is in one place of its page's tree), those of the path down to it: every run of
+    text of a line has the same ancestors, and they are read once."""
+    start = len(path) - 1
+    while start > 0 and id(path[start - 1]) not in folded:
+        start -= 1
+    fold = folded[id(path[start - 1])] if start > 0 else _Fold()
+    for index in range(start, len(path)):
+        fold = _fold(fold, path[index], terms)
+        if index < len(path) - 1:  # the content itself is no one's ancestor
+            folded[id(path[index])] = fold
+    return list(fold.levels)
+
+
+def _fold(fold: _Fold, box: Box, terms: dict[int, int]) -> _Fold:
+    """``fold`` gone one box further down."""
+    levels = list(fold.levels)
+    element = box.element
+    footnote, in_footnote_area = fold.in_footnote_area, isinstance(box, boxes.FootnoteAreaBox)
+    if element is None or isinstance(box, (boxes.PageBox, boxes.LineBox)):
+        return _Fold(fold.levels, in_footnote_area)
+    if footnote:  # a footnote's box in the area at the foot of the page
+        return _Fold((*levels, _Level((id(element), ""), "Note", box)), in_footnote_area)
+    tag = box.element_tag or ""
+    name, _, pseudo = tag.partition("::")
+    key = id(element)
+    if pseudo == "footnote-call":
+        if all(known.key != (key, "call") for known in levels):
+            levels.append(_Level((key, "call"), "Reference", box))
+    elif pseudo in ("marker", "footnote-marker"):
+        if levels and levels[-1].key == (key, "body"):
+            levels.pop()
+        if all(known.key != (key, "marker") for known in levels):
+            levels.append(_Level((key, "marker"), "Lbl", box))
+    elif not pseudo:
         for level in _element_levels(box, element, name, terms):
             if all(known.key != level.key for known in levels):
                 levels.append(level)
-    return levels
+    return _Fold(tuple(levels), in_footnote_area)
 
 
 def _element_levels(box: Box, element: Element, name: str, terms: dict[int, int]) -> list[_Level]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import functools
 import io
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pikepdf
@@ -13,17 +17,22 @@ from pipeline import paths
 from pipeline.errors import LocatedError, PipelineError
 from pipeline.model import Article
 from pipeline.notices import notice
-from pipeline.pdf import figures, font_dates, formulas, glyphs, placement, structure
+from pipeline.pdf import figures, formulas, glyphs, layout_caches, placement, structure
 from pipeline.pdf import messages as weasy_messages
 from pipeline.pdf.fetch import SOURCE_URL, ConfinedURLFetcher
 from pipeline.pdf.weasy import trailing_spaces_hang, weasyprint
 from pipeline.render import html
+from pipeline.writers.deposit.record import record_date
 
 FontConfiguration = weasyprint.text.fonts.FontConfiguration
 
 DEFAULT_VARIANT = "pdf/ua-1"
 ARCHIVAL_VARIANT = "pdf/a-3a"
 VARIANTS = (DEFAULT_VARIANT, ARCHIVAL_VARIANT)
+DATE_VARIABLE = "SOURCE_DATE_EPOCH"
+# A font's dates count seconds from 1904-01-01 and cannot go before it (OpenType ``head``): an older
+# record date (a commentary on a text of 1060) is stamped as that day.
+EARLIEST_FONT_DATE = calendar.timegm((1904, 1, 1, 0, 0, 0))
 
 
 def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
@@ -37,7 +46,8 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
     css, fonts, said = _print_stylesheet(stylesheet, stylesheet.read_bytes())
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
-    with weasy_messages.collecting(article.source_path) as messages:
+    # Pango contexts, font descriptions and struts worked out once for this PDF (layout_caches.py).
+    with weasy_messages.collecting(article.source_path) as messages, layout_caches.worked_out_once():
         with messages.parsing(stylesheet):  # what parsing it said, said of this article's PDF as well
             for message in said:
                 messages.emit(logging.makeLogRecord({"msg": message, "levelno": logging.WARNING}))
@@ -46,12 +56,30 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
         if refilled is not None:  # a figure moved on, leaving room: the text after it fills the page
             laid_out = _laid_out(article, refilled, fetcher, css, fonts, options, messages)
         # A fault already known fails the PDF: writing it out would be wasted work.
-        with structure.logical_tags(), font_dates.fonts_dated_from(article):  # one tree for the article
+        with structure.logical_tags(), _fonts_dated_from(article):  # one tree for the article
             rendered = b"" if messages.faults() else laid_out.write_pdf(**options)
     faults = messages.faults()
     if faults:
         raise LocatedError("\n".join(faults))
     _write_with_full_xmp(rendered, article, path, variant)
+
+
+@contextmanager
+def _fonts_dated_from(article: Article) -> Iterator[None]:
+    """Fonts stamped with the record date, not the clock. fontTools, which WeasyPrint uses to rewrite
+    some fonts (colour emoji, variable fonts), sets each font's ``head.modified`` to the time it saves
+    it, unless ``SOURCE_DATE_EPOCH`` names another (the reproducible-builds convention, read by
+    ``fontTools.misc.timeTools.timestampNow``). Inside, that variable is the article's record date, so
+    the same source gives the same bytes at any time, whatever the environment says."""
+    before = os.environ.get(DATE_VARIABLE)
+    os.environ[DATE_VARIABLE] = str(max(calendar.timegm(record_date(article).timetuple()), EARLIEST_FONT_DATE))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[DATE_VARIABLE]
+        else:
+            os.environ[DATE_VARIABLE] = before
 
 
 def warm_up() -> None:
