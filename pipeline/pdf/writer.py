@@ -46,7 +46,7 @@ def write(article: Article, path: Path, variant: str = DEFAULT_VARIANT) -> None:
     options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True, "presentational_hints": True}
     css, fonts, said = _print_stylesheet(stylesheet, stylesheet.read_bytes())
     # A fault WeasyPrint only logs (a missing glyph, image or anchor) fails the PDF; a notice is passed on.
-    # Pango contexts, font descriptions and struts worked out once for this PDF (layout_caches.py).
+    # Font descriptions, feature lists and struts worked out once for this PDF (layout_caches.py).
     with weasy_messages.collecting(article.source_path) as messages, layout_caches.worked_out_once():
         with messages.parsing(stylesheet):  # what parsing it said, said of this article's PDF as well
             for message in said:
