@@ -60,18 +60,18 @@ def test_weasyprint_reaches_the_real_modules_when_it_uses_them() -> None:
 
 
 def test_arrays_of_glyph_ids_are_made_as_cffi_makes_them() -> None:
-    # cffi's own method, called on the class, makes the array as WeasyPrint would get it unpatched.
+    # cffi's own FFI (behind the stand-in the subsetting module sees) makes the array as WeasyPrint would.
     compared = _run("""
         import json
         import pipeline.pdf.weasy
-        from weasyprint.text.ffi import ffi
+        from weasyprint.pdf.fonts import ffi
 
         def facts(array):
             values = [array[index] for index in range(len(array))]
             return [ffi.typeof(array).item.cname, len(array), ffi.sizeof(array), values]
 
         made = [("hb_codepoint_t[3]", [7, 8, 9]), ("hb_codepoint_t[4]", [7, 8]), ("unsigned char[2]", None)]
-        print(json.dumps([[facts(ffi.new(*case)), facts(type(ffi).new(ffi, *case))] for case in made]))
+        print(json.dumps([[facts(ffi.new(*case)), facts(ffi._ffi.new(*case))] for case in made]))
     """)
     for ours, cffis in compared:
         assert ours == cffis

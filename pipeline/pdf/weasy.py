@@ -89,22 +89,33 @@ def _stand_in(name: str, names: tuple[str, ...]) -> ModuleType:
 
 
 def _with_arrays_parsed_once(module: ModuleType) -> ModuleType:
-    ffi = module.text.ffi.ffi
-    make = ffi.new
-    unsized: dict[str, object] = {}
+    # Only the font subsetting asks for sized arrays: its module alone sees the stand-in.
+    fonts = module.pdf.fonts
+    fonts.ffi = _ArraysParsedOnce(fonts.ffi)
+    return module
 
-    def new(cdecl: object, init: object = None) -> object:
+
+class _ArraysParsedOnce:
+    """cffi's FFI, but for an array of a given length, made from the array type without one (parsed
+    once) and sized, as cffi makes and fills one."""
+
+    def __init__(self, ffi: Any) -> None:  # noqa: ANN401 (cffi's FFI)
+        self._ffi = ffi
+        self._unsized: dict[str, object] = {}
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl: object, init: object = None) -> object:
         sized = SIZED_ARRAY.match(cdecl) if isinstance(cdecl, str) else None
         if sized is None:
-            return make(cdecl, init)
+            return self._ffi.new(cdecl, init)
         item = sized[1]
-        array = make(unsized.get(item) or unsized.setdefault(item, ffi.typeof(f"{item}[]")), int(sized[2]))
+        unsized = self._unsized.get(item) or self._unsized.setdefault(item, self._ffi.typeof(f"{item}[]"))
+        array = self._ffi.new(unsized, int(sized[2]))
         if init is not None:
-            array[0 : len(init)] = init  # type: ignore[index, arg-type]  # as cffi fills a sized array
+            array[0 : len(init)] = init  # as cffi fills a sized array
         return array
-
-    ffi.new = new
-    return module
 
 
 weasyprint = import_weasyprint()
