@@ -10,12 +10,17 @@ import unicodedata
 from pathlib import Path
 
 import pikepdf
+import pypdf
 import pytest
+import yaml
 from conftest import Built
 from fontTools.misc.psCharStrings import T2CharString
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
+from pipeline.build.progress import QuietReporter
+from pipeline.build.run import build
+from pipeline.formats import artifact_name
 from pipeline.pdf.glyphs import _cff_blank, _Font, _shown, bad_glyphs
 
 FIRST_TITLE = "kazakhstan-russia-ukraine"
@@ -102,3 +107,27 @@ def test_a_glyph_emptied_in_the_subset_is_found(
         f"page 1: font {font_name}: glyph {glyph} for {text!r} (U+{ord(text):04X}) "
         "has no outline in the embedded font (the subset lacks it)"
     ]
+
+
+def test_a_mark_on_a_space_prints_and_passes(tmp_path: Path) -> None:
+    """A combining mark on a space (found by the property test: an Arabic source whose paragraph is
+    "0 " then U+0300). HarfBuzz gives the cluster's text to its first glyph, the font's blank space, and
+    draws the mark with a glyph of its own: the PDF is built, and the mark is in its text."""
+    source = tmp_path / "sources" / "mark-on-space" / "article.md"
+    source.parent.mkdir(parents=True)
+    front = {
+        "title": "A mark on a space",
+        "article-type": "article-commentary",
+        "language": "ar",
+        "issued": "2000-01-01",
+        "container-title": "Journal",
+        "URL": "https://example.org/a",
+        "author": [{"given": "A", "family": "B"}],
+    }
+    source.write_text(f"---\n{yaml.safe_dump(front, allow_unicode=True)}---\n\n0 \u0300\n", encoding="utf-8")
+    report = build(("pdf",), source_root=source.parent.parent, dist=tmp_path / "dist", reporter=QuietReporter())
+    assert report.ok, report.failures
+    pdf = tmp_path / "dist" / "mark-on-space" / artifact_name("pdf", "mark-on-space")
+    with pikepdf.open(pdf) as document:
+        assert bad_glyphs(document) == []
+    assert "\u0300" in pypdf.PdfReader(pdf).pages[0].extract_text()

@@ -423,8 +423,13 @@ def _operators(char_string: T2CharString) -> Iterator[tuple[str, int]]:
 
 
 def _may_be_blank(text: str) -> bool:
-    """A space, or a character never drawn (a format control: a joiner, a direction mark)."""
-    return all(character.isspace() or unicodedata.category(character) in ("Cf", "Zs") for character in text)
+    """A space, or a character never drawn (a format control: a joiner, a direction mark), with the marks
+    that combine with it: a cluster's text is the first glyph's (its base), and each mark is drawn by a
+    glyph of its own (one the font lacks is .notdef, found as such)."""
+    base = text.rstrip("".join(character for character in text if unicodedata.category(character).startswith("M")))
+    if text and not base:  # marks alone: a glyph that must draw them
+        return False
+    return all(character.isspace() or unicodedata.category(character) in ("Cf", "Zs") for character in base)
 
 
 def _to_unicode(stream: pikepdf.Object | None) -> dict[int, str]:
