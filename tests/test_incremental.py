@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import copy_test_sources, published_formats
+from conftest import BUILD_LOG, BUILT_LIST, clear_fingerprints, copy_test_sources, published_formats
 
 from pipeline import paths
 from pipeline.build import fingerprint
@@ -25,11 +26,11 @@ STYLED = {name for name, spec in WRITERS.items() if spec.templates}
 
 @dataclass(frozen=True)
 class SerialBuild:
-    """One serial build of every test source: its sources, dist, report and printed log."""
+    """One serial build of every test source: its sources, dist, the artifacts it wrote and its printed log."""
 
     sources: Path
     dist: Path
-    report: BuildReport
+    built: list[Path]
     log: list[str]
 
     def copy_to(self, dist: Path) -> Path:
@@ -39,19 +40,18 @@ class SerialBuild:
 
     def built_in(self, dist: Path) -> list[Path]:
         """The artifacts it built, as paths in a copy at ``dist``."""
-        return [dist / path.relative_to(self.dist) for path in self.report.built]
+        return [dist / path.relative_to(self.dist) for path in self.built]
 
 
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory: pytest.TempPathFactory) -> SerialBuild:
-    """Built once per module; tests start from a copy of its dist/ (the build state holds hashes, never
-    paths, so a copy is as fresh as the original) or compare their builds with it."""
-    for cached in (fingerprint.code_fingerprint, fingerprint.templates_fingerprint, fingerprint.style_fingerprint):
-        cached.cache_clear()
-    root = tmp_path_factory.mktemp("serial")
-    sources, dist = copy_test_sources(root / "sources"), root / "dist"
-    report, log = _log(sources, dist, jobs=1)
-    return SerialBuild(sources, dist, report, log)
+def serial(built_all_folder: Path) -> SerialBuild:
+    """The session's one build of every test source in one job (conftest.build_test_sources, which other test
+    files read too): tests start from a copy of its dist/ (the build state holds hashes, never paths, so a copy
+    is as fresh as the original) or compare their builds with it, and never write into it."""
+    dist = built_all_folder / "dist"
+    built = [dist / line for line in (built_all_folder / BUILT_LIST).read_text(encoding="utf-8").splitlines()]
+    log = _logged((built_all_folder / BUILD_LOG).read_text(encoding="utf-8"), dist)
+    return SerialBuild(built_all_folder / "sources", dist, built, log)
 
 
 @pytest.fixture
@@ -60,10 +60,12 @@ def sources(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fresh_fingerprints() -> None:
-    """Fingerprints of code, templates and styles are cached per process; tests change them."""
-    for cached in (fingerprint.code_fingerprint, fingerprint.templates_fingerprint, fingerprint.style_fingerprint):
-        cached.cache_clear()
+def fresh_fingerprints() -> Iterator[None]:
+    """Fingerprints of code, templates and styles are cached per process; tests change them (and leave none
+    changed behind for the tests that run next in this process)."""
+    clear_fingerprints()
+    yield
+    clear_fingerprints()
 
 
 def run(sources: Path, dist: Path, **options: object) -> BuildReport:
@@ -177,12 +179,18 @@ def test_a_tampered_or_missing_artifact_is_rebuilt(serial: SerialBuild, sources:
 
 
 def _log(sources: Path, dist: Path, jobs: int) -> tuple[BuildReport, list[str]]:
-    """The build's report, and what it printed without timings and the dist folder's own path."""
+    """The build's report, and what it printed as _logged reads it."""
     out = io.StringIO()
     report = build(source_root=sources, dist=dist, jobs=jobs, reporter=PlainReporter(out, io.StringIO()))
     assert report.ok, report.failures
-    text = out.getvalue().replace(str(dist), "DIST")
-    return report, [re.sub(r"\d+\.\d+ s$", "TIME", line) for line in text.splitlines()[1:]]
+    return report, _logged(out.getvalue(), dist)
+
+
+def _logged(text: str, dist: Path) -> list[str]:
+    """The lines a build printed, without the first (it names the number of jobs), timings and the dist
+    folder's own path."""
+    text = text.replace(str(dist), "DIST")
+    return [re.sub(r"\d+\.\d+ s$", "TIME", line) for line in text.splitlines()[1:]]
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
@@ -208,7 +216,7 @@ def test_shards_split_the_sources_exactly(tmp_path: Path) -> None:
 def test_sharded_builds_together_equal_one_build(serial: SerialBuild, tmp_path: Path) -> None:
     parts = [run(serial.sources, tmp_path / "sharded", shard=Shard(index, 2)) for index in range(2)]
     names = sorted(path.relative_to(tmp_path / "sharded") for part in parts for path in part.built)
-    assert names == sorted(path.relative_to(serial.dist) for path in serial.report.built)
+    assert names == sorted(path.relative_to(serial.dist) for path in serial.built)
 
 
 @pytest.mark.parametrize("text", ["2/2", "-1/3", "a/b", "1", "1/0"])
