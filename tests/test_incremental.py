@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BUILD_LOG, BUILT_LIST, clear_fingerprints, copy_test_sources, published_formats
+from conftest import (
+    BUILD_LOG,
+    BUILT_LIST,
+    SOURCE_FILES,
+    clear_fingerprints,
+    copy_test_sources,
+    published_formats,
+)
 
 from pipeline import paths
 from pipeline.build import fingerprint
@@ -54,9 +61,39 @@ def serial(built_all_folder: Path) -> SerialBuild:
     return SerialBuild(built_all_folder / "sources", dist, built, log)
 
 
+# Two sources that between them publish every format any test source does (the DOAJ record only for the one
+# with an ISSN) and figure files: for the tests that a change rebuilds every artifact of some formats, which
+# then lay out two articles, not every test source (a format's fingerprint is the same for every source).
+PAIR = ("figures-policy-piece", "kazakhstan-russia-ukraine")
+
+
+def copy_pair(root: Path) -> Path:
+    """The PAIR's source folders copied into one fresh sources folder ``root``; returns it."""
+    for source_file in SOURCE_FILES:
+        if source_file.parent.name in PAIR:
+            shutil.copytree(source_file.parent, root / source_file.parent.name)
+    assert sorted(path.name for path in root.iterdir()) == sorted(PAIR)
+    return root
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> SerialBuild:
+    """The PAIR built once per module in one job, as ``serial`` is for every source; tests copy its dist/."""
+    clear_fingerprints()
+    root = tmp_path_factory.mktemp("pair")
+    sources, dist = copy_pair(root / "sources"), root / "dist"
+    report, log = _log(sources, dist, jobs=1)
+    return SerialBuild(sources, dist, report.built, log)
+
+
 @pytest.fixture
 def sources(tmp_path: Path) -> Path:
     return copy_test_sources(tmp_path / "sources")
+
+
+@pytest.fixture
+def pair_sources(tmp_path: Path) -> Path:
+    return copy_pair(tmp_path / "sources")
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +127,14 @@ def every(sources: Path, formats: set[str] | tuple[str, ...] = FORMATS) -> set[t
     return {(folder.name, name) for folder in sources.iterdir() for name in published_formats(folder, formats)}
 
 
+def test_the_pair_publishes_every_format_a_test_source_does(pair: SerialBuild) -> None:
+    every_format = {name for source_file in SOURCE_FILES for name in published_formats(source_file.parent)}
+    assert {name for _slug, name in every(pair.sources)} == every_format
+    assert any(path.suffix in (".png", ".jpg", ".svg") for path in pair.dist.glob("*/*")), (
+        "a figure's file is published"
+    )
+
+
 def test_nothing_is_rebuilt_when_nothing_changed(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
     dist = serial.copy_to(tmp_path / "dist")
     first = serial.built_in(dist)
@@ -100,9 +145,9 @@ def test_nothing_is_rebuilt_when_nothing_changed(serial: SerialBuild, sources: P
     assert {path: path.stat().st_mtime_ns for path in first} == before
 
 
-def test_force_rebuilds_everything(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
-    dist = serial.copy_to(tmp_path / "dist")
-    assert rebuilt_formats(run(sources, dist, force=True)) == every(sources)
+def test_force_rebuilds_everything(pair: SerialBuild, pair_sources: Path, tmp_path: Path) -> None:
+    dist = pair.copy_to(tmp_path / "dist")
+    assert rebuilt_formats(run(pair_sources, dist, force=True)) == every(pair_sources)
 
 
 def test_a_changed_source_rebuilds_all_of_its_artifacts_only(
@@ -116,33 +161,33 @@ def test_a_changed_source_rebuilds_all_of_its_artifacts_only(
 
 
 def test_a_changed_style_rebuilds_only_the_formats_that_read_it(
-    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pair: SerialBuild, pair_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     styles = tmp_path / "styles"
     shutil.copytree(paths.STYLES, styles)
     monkeypatch.setattr(paths, "STYLES", styles)
-    dist = serial.copy_to(tmp_path / "dist")
+    dist = pair.copy_to(tmp_path / "dist")
     for style, formats in (("print.css", {"pdf"}), ("epub.css", {"epub"}), ("web.css", {"html"})):
         (styles / style).write_text((styles / style).read_text() + "\n/* changed */\n")
         fingerprint.style_fingerprint.cache_clear()
-        assert rebuilt_formats(run(sources, dist)) == every(sources, formats), style
+        assert rebuilt_formats(run(pair_sources, dist)) == every(pair_sources, formats), style
 
 
 def test_a_changed_template_rebuilds_the_rendered_formats(
-    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+    pair: SerialBuild, pair_sources: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    dist = serial.copy_to(tmp_path / "dist")
+    dist = pair.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "templates_fingerprint", lambda: "another set of templates")
-    assert rebuilt_formats(run(sources, dist)) == every(sources, STYLED)
+    assert rebuilt_formats(run(pair_sources, dist)) == every(pair_sources, STYLED)
 
 
 def test_a_new_pipeline_version_rebuilds_everything(
-    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+    pair: SerialBuild, pair_sources: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    dist = serial.copy_to(tmp_path / "dist")
+    dist = pair.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "pipeline_version", lambda: "99.0.0")
     fingerprint.code_fingerprint.cache_clear()
-    assert rebuilt_formats(run(sources, dist)) == every(sources)
+    assert rebuilt_formats(run(pair_sources, dist)) == every(pair_sources)
 
 
 def test_a_changed_bibliography_rebuilds_all_of_its_artifacts_only(
@@ -156,18 +201,18 @@ def test_a_changed_bibliography_rebuilds_all_of_its_artifacts_only(
 
 
 def test_a_new_citation_styles_release_rebuilds_everything(
-    serial: SerialBuild, sources: Path, tmp_path: Path, monkeypatch
+    pair: SerialBuild, pair_sources: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    dist = serial.copy_to(tmp_path / "dist")
+    dist = pair.copy_to(tmp_path / "dist")
     monkeypatch.setattr(fingerprint, "styles_version", lambda: "99.0.0")
     fingerprint.code_fingerprint.cache_clear()
-    assert rebuilt_formats(run(sources, dist)) == every(sources)
+    assert rebuilt_formats(run(pair_sources, dist)) == every(pair_sources)
 
 
-def test_changed_options_rebuild_only_their_format(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
-    dist = serial.copy_to(tmp_path / "dist")
-    archival = run(sources, dist, options={"pdf": {"variant": "pdf/a-3a"}})
-    assert rebuilt_formats(archival) == every(sources, {"pdf"})
+def test_changed_options_rebuild_only_their_format(pair: SerialBuild, pair_sources: Path, tmp_path: Path) -> None:
+    dist = pair.copy_to(tmp_path / "dist")
+    archival = run(pair_sources, dist, options={"pdf": {"variant": "pdf/a-3a"}})
+    assert rebuilt_formats(archival) == every(pair_sources, {"pdf"})
 
 
 def test_a_tampered_or_missing_artifact_is_rebuilt(serial: SerialBuild, sources: Path, tmp_path: Path) -> None:
