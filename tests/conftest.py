@@ -7,6 +7,7 @@ in a folder beside the workers' own temporary folders; the other workers read th
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from epubcheck_books import EpubChecks
 from filelock import FileLock
 
 from pipeline import paths
+from pipeline.build import fingerprint
+from pipeline.build.progress import PlainReporter
 from pipeline.build.run import FORMATS, build
 from pipeline.check import official_schemas
 from pipeline.check.official_schemas import JATS_ARCHIVING
@@ -34,6 +37,26 @@ FIXTURE_SOURCES = REPO_ROOT / "tests" / "fixtures" / "sources"
 ARCHIVAL = {"pdf": {"variant": "pdf/a-3a"}}
 # The real commentaries in source/ and the fixtures with other shapes.
 SOURCE_FILES = sorted((REPO_ROOT / "source").glob("*/article.md")) + sorted(FIXTURE_SOURCES.glob("*/article.md"))
+
+
+HEAVY_FILES = [
+    line.strip()
+    for line in (REPO_ROOT / "tests" / "heavy_files.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist would hand files out by how many tests they hold, most first: a long file of few tests
+    # (a property test, the incremental builds) then starts last. The order below is the one to keep.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The heaviest files' tests first (tests/heavy_files.txt), the others after them in their usual order."""
+    rank = {name: index for index, name in enumerate(HEAVY_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def house_refusal(folder: Path, text: str) -> tuple[Path, SourceError]:
@@ -101,16 +124,41 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     return made_once(tmp_path_factory, name, lambda folder: None)
 
 
+# What build_test_sources keeps of its build beside sources/ and dist/: the lines it printed, and the
+# artifacts it wrote (one path relative to dist/ a line, in the report's order).
+BUILD_LOG = "build.log"
+BUILT_LIST = "built.txt"
+
+
+def clear_fingerprints() -> None:
+    """Forget the per-process fingerprints of code, templates and styles (tests that change them call it)."""
+    for cached in (fingerprint.code_fingerprint, fingerprint.templates_fingerprint, fingerprint.style_fingerprint):
+        cached.cache_clear()
+
+
 def build_test_sources(folder: Path, formats: Iterable[str] = FORMATS, options: dict | None = None) -> None:
-    """Every test source copied to ``folder``/sources and built into ``folder``/dist."""
-    report = build(formats, source_root=copy_test_sources(folder / "sources"), dist=folder / "dist", options=options)
+    """Every test source copied to ``folder``/sources and built into ``folder``/dist, in one job, with what the
+    build printed in ``folder``/BUILD_LOG and the artifacts it wrote in ``folder``/BUILT_LIST."""
+    clear_fingerprints()  # built from the project's own code, templates and styles, whatever ran before here
+    dist, out = folder / "dist", io.StringIO()
+    report = build(formats, source_root=copy_test_sources(folder / "sources"), dist=dist, options=options,
+                   reporter=PlainReporter(out, io.StringIO()))  # fmt: skip
     assert report.ok, report.failures
+    (folder / BUILD_LOG).write_text(out.getvalue(), encoding="utf-8")
+    (folder / BUILT_LIST).write_text("".join(f"{path.relative_to(dist)}\n" for path in report.built), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def built_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """Build every test source once (copied into one sources folder), keyed by slug."""
-    folder = made_once(tmp_path_factory, "built-all", build_test_sources)
+def built_all_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one build of every test source and format (see build_test_sources): its sources/ and dist/, read
+    by many test files, never written to."""
+    return made_once(tmp_path_factory, "built-all", build_test_sources)
+
+
+@pytest.fixture(scope="session")
+def built_all(built_all_folder: Path) -> dict[str, Built]:
+    """Every test source built once (copied into one sources folder), keyed by slug."""
+    folder = built_all_folder
     result: dict[str, Built] = {}
     for source_file in sorted((folder / "sources").glob("*/article.md")):
         article = load_article(source_file, load_house(paths.HOUSE_CONFIG))

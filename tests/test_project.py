@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import HEAVY_FILES
 from epubcheck_books import QUICK_JAVA
 
 from pipeline import pandoc
@@ -198,3 +199,11 @@ def test_no_file_in_the_repository_names_a_machine_specific_folder() -> None:
         # Spelled in parts, so that this file does not name them itself.
         offenders += [f"{name}: {folder}" for folder in ("/" + "work/", "/" + "home/") if folder in text]
     assert offenders == []
+
+
+def test_the_heavy_files_listed_first_are_test_files() -> None:
+    # conftest.py starts these first under pytest-xdist; a renamed or removed file must not linger in the list.
+    assert HEAVY_FILES and len(set(HEAVY_FILES)) == len(HEAVY_FILES)
+    assert [
+        name for name in HEAVY_FILES if not (REPO_ROOT / "tests" / name).is_file() or not name.startswith("test_")
+    ] == []

@@ -40,6 +40,23 @@ def copy_sources(root: Path) -> list[Path]:
     return sorted(copy_test_sources(root).glob("*/article.md"))
 
 
+# Beside the first source, the shortest: two PDFs show a fault met by every PDF reported once, and that a
+# fault of one source leaves the other built, without laying out every test source.
+SHORTEST = "cited-author-date"
+
+
+def copy_two_sources(root: Path) -> list[Path]:
+    """The first test source (as copy_sources orders them) and the shortest, copied under ``root``; their
+    article.md files, the first one first."""
+    sources = copy_sources(root)
+    kept = [sources[0], root / SHORTEST / "article.md"]
+    for source in sources:
+        if source not in kept:
+            shutil.rmtree(source.parent)
+    assert len(kept) == 2 and all(source.is_file() for source in kept)
+    return kept
+
+
 def line_holding(path: Path, needle: str) -> int:
     return next(number for number, line in enumerate(path.read_text("utf-8").splitlines(), 1) if needle in line)
 
@@ -88,7 +105,7 @@ def _font_descriptors(fonts: list[pikepdf.Object]) -> list[pikepdf.Object]:
 
 
 def test_a_character_no_font_has_fails_the_source_with_its_line(tmp_path: Path) -> None:
-    source = copy_sources(tmp_path / "sources")[0]
+    source = copy_two_sources(tmp_path / "sources")[0]
     append(source, f"The tablet reads {UNCOVERED_CHARACTER} and nothing more.")
     dist = tmp_path / "dist"
     report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist, jobs=1)
@@ -142,7 +159,7 @@ def test_a_rule_weasyprint_ignores_in_styles_fails_with_the_stylesheet_line(
     with (styles / "print.css").open("a", encoding="utf-8") as css:
         css.write("\n.byline { colour: red; }\n")
     monkeypatch.setattr(paths, "STYLES", styles)
-    source = copy_sources(tmp_path / "sources")[0]
+    source = copy_two_sources(tmp_path / "sources")[0]
     dist = tmp_path / "dist"
     report = build(formats=("pdf",), source_root=source.parent.parent, dist=dist, jobs=1)
 
@@ -160,7 +177,7 @@ def test_a_font_that_cannot_be_loaded_fails_the_build(monkeypatch: pytest.Monkey
         css.write('\n@font-face { font-family: "House Serif"; src: url(no-such-font.otf); }\n')
         css.write('.byline { font-family: "House Serif", serif; }\n')
     monkeypatch.setattr(paths, "STYLES", styles)
-    source = copy_sources(tmp_path / "sources")[0]
+    source = copy_two_sources(tmp_path / "sources")[0]
     report = build(formats=("pdf",), source_root=source.parent.parent, dist=tmp_path / "dist", jobs=1)
 
     line = line_holding(styles / "print.css", "@font-face")
