@@ -17,7 +17,6 @@ import pyphen
 import pytest
 from conftest import FIXTURE_SOURCES
 
-from pipeline import pandoc
 from pipeline.build import handover
 from pipeline.build import run as build_run
 from pipeline.build.faults import WorkerDied
@@ -146,17 +145,3 @@ def test_hyphenation_patterns_parsed_in_one_process_serve_another() -> None:
     assert pickle.loads(handover.prepared(source, None, [("jats", "epub")]))[2] == {}
     lacking = next(tag for tag in ("zh-Hans", "ja", "ar", "he") if pyphen.language_fallback(tag) is None)
     assert handover.hyphenation_patterns(lacking) == {}
-
-
-def test_the_language_is_known_before_pandoc_reads_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The patterns are parsed while this process waits on pandoc: the loader names the language before
-    its first pandoc run, and names the language the article ends up with."""
-    runs: list[str] = []
-    real_convert = pandoc.convert
-    monkeypatch.setattr(pandoc, "convert", lambda *arguments: runs.append("pandoc") or real_convert(*arguments))
-    told: list[tuple[str, int]] = []
-    article = prepare_article.load_article(
-        FIXTURE_SOURCES / "cited-note-style" / "article.md", None, lambda language: told.append((language, len(runs)))
-    )
-    assert runs, "the article was read by pandoc"
-    assert told == [(article.language, 0)]

@@ -3,8 +3,7 @@ over to them: the article, its body's HTML, the hyphenation patterns of its lang
 worker's warm-up while that is being prepared.
 
 The PDF's worker is forked before the article is read and warms up (WeasyPrint's import, the print
-stylesheet) meanwhile. This process spends much of the preparing waiting on pandoc; the hyphenation
-patterns are parsed in a thread from the moment the front matter names the language, in those waits.
+stylesheet) meanwhile, and is handed all of it at once.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import ctypes
 import gc
 import pickle
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,18 +40,9 @@ def prepared(source: Path, house: House | None, groups: list[tuple[str, ...]]) -
     the PDF. A source's fault is raised as the loader raises it."""
     from pipeline.prepare.article import load_article  # here: a build with nothing to write reads no source
 
-    prints_pdf = any("pdf" in group for group in groups)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hyphenation") as background:
-        parsing: list[Future[HyphenationPatterns]] = []
-
-        def language_known(language: str) -> None:
-            if prints_pdf:
-                parsing.append(background.submit(hyphenation_patterns, language))
-
-        article = load_article(source, house, language_known)
-        body = _body(article, groups)
-        patterns = parsing[0].result() if parsing else {}
-    # The thread has ended (the executor is shut down): the workers forked from here on start with none.
+    article = load_article(source, house)
+    body = _body(article, groups)
+    patterns = hyphenation_patterns(article.language) if any("pdf" in group for group in groups) else {}
     return pickle.dumps((article, body, patterns), protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -11,7 +11,7 @@ this again, in whichever process it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,15 +28,12 @@ from pipeline.source.load import Source, read_source
 from pipeline.source.problems import Problems
 
 
-def load_article(
-    path: Path, house: House | None = None, language_known: Callable[[str], object] | None = None
-) -> Article:
+def load_article(path: Path, house: House | None = None) -> Article:
     """Read one source (``source/<slug>/article.md``) and prepare its article; ``house`` is the publishing
     house's settings (``pipeline.source.house.load_house``), none when not given. Every problem the
-    reading and the preparing find is reported at once. ``language_known`` is told the article's language
-    as soon as its front matter is read and sound, long before the article is ready."""
+    reading and the preparing find is reported at once."""
     problems = Problems()
-    return prepare(read_source(path, house, problems, language_known), problems)
+    return prepare(read_source(path, house, problems), problems)
 
 
 def prepare(source: Source, problems: Problems | None = None) -> Article:

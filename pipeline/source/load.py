@@ -100,18 +100,12 @@ class Source:
         return _locator(self.body, self.body_line)(*needles, occurrence=occurrence)
 
 
-def read_source(
-    path: Path,
-    house: House | None = None,
-    problems: Problems | None = None,
-    language_known: Callable[[str], object] | None = None,
-) -> Source:
+def read_source(path: Path, house: House | None = None, problems: Problems | None = None) -> Source:
     """Read, validate and parse one source file; ``house`` is the publishing house's settings
     (``pipeline.source.house.load_house``), the same for every article of a build (none when not given).
     Every check runs and each problem found is reported together (pipeline/source/problems.py); given
     ``problems``, those of a source whose front matter is sound are left there for the caller's own
-    checks to join (it stops the source), else they stop it here. ``language_known`` is told the
-    language once the front matter is sound."""
+    checks to join (it stops the source), else they stop it here."""
     slug = path.parent.name
     if not SLUG_PATTERN.match(slug):
         raise SourceError(path, 0, "slug", f"folder name {slug!r} must be lowercase letters, digits and hyphens")
@@ -136,8 +130,6 @@ def read_source(
     reference_lines = {name: _line_of(root, [name]) for name in REFERENCE_FIELDS if name in data and root}
     title_line = _line_of(root, ["title"]) if root is not None else FRONT_MATTER_FIRST_LINE
     data = normalise_whitespace(data)
-    if front_matter_sound and language_known is not None:
-        language_known(data["language"])
     if not body.strip():
         found.add(
             SourceError(path, body_line - 1, "body", f"is empty: write the article below the closing '{FENCE}' line")
