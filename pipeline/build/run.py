@@ -11,7 +11,6 @@ old folder stays as it was. What is reported comes out in source order, whicheve
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 import pickle
@@ -51,9 +50,6 @@ PACKAGES_STATE = "packages"
 # The build state's mark of a format that has nothing to write for this source (a deposit without a DOI).
 ABSENT = "absent"
 Options = Mapping[str, Mapping[str, str]]
-# The collector's thresholds during a build (objects allocated before a young collection, young then
-# middle collections before the next older one): Python's are 700, 10, 10.
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 @dataclass
@@ -188,7 +184,7 @@ def build(
         raise PipelineError(f"no sources found in {source_root} (expected <slug>/article.md)")
     report = BuildReport()
     plans: list[Plan] = []
-    with faults_as_messages(), dist_lock(dist), _removing_staging(plans), _fewer_collections():
+    with faults_as_messages(), dist_lock(dist), _removing_staging(plans):
         # Only now, holding the lock: another build's staging folders are not leftovers.
         recover_dist(dist)
         plans += (_plan(source, formats, dist, options, force, house_digest) for source in sources)
@@ -215,21 +211,6 @@ def build(
                 code = fingerprint.code_fingerprint() + fingerprint.templates_fingerprint()
                 report.built += publish(dist, house_config, code, site, say=reporter.line)
     return report
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Python's cyclic garbage collector run less often while building (in this process and in the
-    workers forked from it): a build makes millions of short-lived objects (WeasyPrint's boxes, pandoc's
-    JSON read back), and at Python's default thresholds the collector runs thousands of times, its full
-    collections walking every long-lived object (measured: 9% of a generated commentary's CPU, for about
-    10 MB more at the peak)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _check_site(site: str) -> None:
