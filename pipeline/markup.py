@@ -58,7 +58,7 @@ def as_html(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
         opening = {"t": "RawInline", "c": ["html", f"<{tag}{_attributes_text(attributes)}>"]}
         return [opening, *span["c"][1], {"t": "RawInline", "c": ["html", f"</{tag}>"]}]
 
-    return pandoc.spliced(value, "Span", expand) if pandoc.holds(value, "Span", element_of) else value
+    return pandoc.spliced(value, "Span", expand, where=element_of)
 
 
 def as_jats(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
@@ -85,7 +85,7 @@ def as_jats(value: Any) -> Any:  # noqa: ANN401 (pandoc's JSON)
         opening = {"t": "RawInline", "c": ["jats", f"<{element}{_attributes_text(attributes)}>"]}
         return [opening, *span["c"][1], {"t": "RawInline", "c": ["jats", closing]}]
 
-    return pandoc.spliced(value, "Span", expand) if pandoc.holds(value, "Span", element_of) else value
+    return pandoc.spliced(value, "Span", expand, where=element_of)
 
 
 def tex_document(tex: str, display: bool) -> str:

@@ -70,6 +70,18 @@ def hyphenation_patterns(language: str) -> HyphenationPatterns:
     return {path: pyphen.hdcache.get(path) or pyphen.HyphDict(path)}
 
 
+def received(prepared_article: bytes) -> Article:
+    """The article ``prepared`` pickled, in the worker it was handed to: its body's HTML is taken as the one
+    render/html.py would render, its hyphenation patterns as those pyphen would parse."""
+    article, body, patterns = pickle.loads(prepared_article)
+    if body is not None:
+        from pipeline.render.html import remember_body
+
+        remember_body(article, body)
+    use_hyphenation(patterns)
+    return article
+
+
 def use_hyphenation(patterns: HyphenationPatterns) -> None:
     """Let pyphen (so WeasyPrint) take the patterns handed over for what it would otherwise parse again."""
     import pyphen

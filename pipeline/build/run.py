@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import pickle
 import shutil
 import signal
 import time
@@ -371,12 +370,14 @@ def _units(
             pool.submit(unit)
         return units
     units: list[Unit] = []
+    articles: list[bytes] = []
     for index, plan in enumerate(plans):
         groups = [formats for number, formats in split.groups if number == index]
         if not groups:
             continue
         try:
             prepared = handover.prepared(plan.source, house, groups)
+            articles.append(prepared)
         except Exception:
             # One unit loads it again in its process and reports the error in source order.
             units.append(Unit(index, plan.source, tuple(plan.stale), staged[index], options, house))
@@ -390,7 +391,7 @@ def _units(
         first = {index: unit for unit in reversed(units) if (index := unit.plan_index) in waiting}
         for index, unit in first.items():
             pool.hand(waiting[index], unit)
-        handover.return_freed_memory({id(unit.prepared): unit.prepared or b"" for unit in units}.values())
+        handover.return_freed_memory(articles)
         for unit in units:
             if first.get(unit.plan_index) is not unit:
                 pool.submit(unit)
@@ -446,12 +447,7 @@ def _write_unit(unit: Unit) -> UnitResult:
         return result
     try:
         if unit.prepared:
-            article, body, patterns = pickle.loads(unit.prepared)
-            if body is not None:
-                from pipeline.render.html import remember_body
-
-                remember_body(article, body)
-            handover.use_hyphenation(patterns)
+            article = handover.received(unit.prepared)
         else:
             from pipeline.prepare.article import load_article  # only here: a worker given it prepared reads nothing
 

@@ -174,20 +174,25 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _run(work: Callable[[Unit], Result], index: int, unit: Unit) -> Result:
+@contextlib.contextmanager
+def _on_unit(index: int) -> Iterator[None]:
+    """This worker's slot says it is on unit ``index`` meanwhile (what a dead worker was doing)."""
     assert _slots is not None, "run in a worker started by a Pool"
     _slots[_slot + 1] = index + 1
     try:
-        return work(unit)
+        yield
     finally:
         _slots[_slot + 1] = 0
 
 
+def _run(work: Callable[[Unit], Result], index: int, unit: Unit) -> Result:
+    with _on_unit(index):
+        return work(unit)
+
+
 def _run_handed(work: Callable[[Unit], Result], index: int, channel: int, warm: Callable[[], None]) -> Result | None:
     """Warm up, then do the unit handed over through ``channel``; None if the build stopped before."""
-    assert _slots is not None, "run in a worker started by a Pool"
-    _slots[_slot + 1] = index + 1
-    try:
+    with _on_unit(index):
         with contextlib.suppress(Exception):  # the unit does all of it again, and says what fails
             warm()
         try:
@@ -195,8 +200,6 @@ def _run_handed(work: Callable[[Unit], Result], index: int, channel: int, warm: 
         except EOFError:
             return None
         return work(unit)
-    finally:
-        _slots[_slot + 1] = 0
 
 
 def _death(error: BrokenProcessPool, workers: list[BaseProcess], slots: Slots, labels: list[str]) -> str:

@@ -389,7 +389,7 @@ def _verse_groups(blocks: list[PandocBlock]) -> list[PandocBlock]:
             {"t": "RawBlock", "c": ["jats", "</verse-group>"]},
         ]
 
-    return pandoc.spliced(blocks, "LineBlock", expand) if pandoc.holds(blocks, "LineBlock") else blocks
+    return pandoc.spliced(blocks, "LineBlock", expand)
 
 
 def _unwrap_verse_lines(body: etree._Element) -> None:
